@@ -1,0 +1,47 @@
+"""The errors playgate raises. Each says, in one line, what is wrong and what to do.
+
+    PlaygateError
+     ├── UsageError            a flag, option or setting has a bad value
+     ├── EnvironmentProblem    the machine lacks something the run needs
+     │    ├── BrowserNotFound      no browser executable where we looked
+     │    ├── BrowserLaunchError   the browser is there but would not start
+     │    └── ServerStartError     the reference server could not start
+     └── MeasurementError      the browser gave no usable record of the run
+
+A gate that fails is not an error: it is a verdict (``harness.gate``), and in pytest it
+raises ``GateFailure``, an AssertionError carrying the chunk table.
+"""
+
+from __future__ import annotations
+
+
+class PlaygateError(Exception):
+    """Base of every playgate error; ``str()`` is the one line a user sees."""
+
+
+class UsageError(PlaygateError):
+    pass
+
+
+class EnvironmentProblem(PlaygateError):
+    pass
+
+
+class BrowserNotFound(EnvironmentProblem):
+    pass
+
+
+class BrowserLaunchError(EnvironmentProblem):
+    pass
+
+
+class ServerStartError(EnvironmentProblem):
+    pass
+
+
+class MeasurementError(PlaygateError):
+    pass
+
+
+class GateFailure(AssertionError):
+    """A run broke a gate rule; the message holds the reasons and the chunk table."""

@@ -1,0 +1,56 @@
+"""The server process: ``python -m server SETTINGS_JSON LISTEN_FD [CERTFILE KEYFILE]``.
+
+Started by ``server.launcher``, which owns the listening socket and hands it over as a
+file descriptor, so the port is known (and checked free) before this process starts.
+The process stops on SIGTERM, SIGINT, or when its stdin closes: if the parent dies,
+the server goes with it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import sys
+import threading
+
+from hypercorn.asyncio import serve
+from hypercorn.config import Config
+
+from server.app import create_app
+from server.settings import ServerSettings
+
+
+def _hypercorn_config(settings: ServerSettings, fd: int, certfile: str | None, keyfile: str | None) -> Config:
+    config = Config()
+    config.bind = [f"fd://{fd}"]
+    config.accesslog = None
+    config.graceful_timeout = 1.0
+    if settings.mode.uses_tls:
+        config.certfile, config.keyfile = certfile, keyfile
+        config.alpn_protocols = settings.mode.alpn_protocols
+    return config
+
+
+async def _serve(settings: ServerSettings, config: Config) -> None:
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+
+    def watch_parent() -> None:
+        sys.stdin.buffer.read()  # returns at EOF: the parent closed the pipe or died
+        loop.call_soon_threadsafe(stop.set)
+
+    threading.Thread(target=watch_parent, daemon=True).start()
+    await serve(create_app(settings), config, shutdown_trigger=stop.wait)  # type: ignore[arg-type]
+
+
+def main(argv: list[str]) -> None:
+    settings = ServerSettings.from_json(argv[0])
+    fd = int(argv[1])
+    certfile, keyfile = (argv[2], argv[3]) if len(argv) >= 4 else (None, None)
+    asyncio.run(_serve(settings, _hypercorn_config(settings, fd, certfile, keyfile)))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

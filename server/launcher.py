@@ -1,0 +1,203 @@
+"""Start and stop the reference server as a child process.
+
+A separate process keeps the server's event loop and CPU time away from the harness
+that measures it. This module owns the listening socket (so a port in use is reported
+before anything starts), makes a throwaway CA and leaf certificate per run in a private
+temporary folder, waits until the server answers ``/health``, and always stops it:
+SIGTERM, then SIGKILL after a deadline. The child also stops when its stdin closes,
+so it cannot outlive a parent that was killed.
+"""
+
+from __future__ import annotations
+
+import errno
+import http.client
+import json
+import signal
+import socket
+import ssl
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from types import TracebackType
+
+import trustme
+
+from harness.errors import ServerStartError
+from server.settings import ServerSettings
+
+LOOPBACK = "127.0.0.1"
+READY_TIMEOUT_S = 15.0
+STOP_TIMEOUT_S = 5.0
+
+
+def bind_listener(host: str, port: int) -> socket.socket:
+    """A listening socket on a loopback host; port 0 picks a free one."""
+    if host not in ("127.0.0.1", "::1", "localhost"):
+        raise ServerStartError(f"refusing to serve on {host}: playgate serves on loopback only")
+    family = socket.AF_INET6 if host == "::1" else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(128)
+    except OSError as exc:
+        sock.close()
+        if exc.errno == errno.EADDRINUSE:
+            raise ServerStartError(
+                f"port {port} on {host} is in use: stop what holds it or pick another port (0 picks a free one)"
+            ) from exc
+        raise ServerStartError(f"cannot listen on {host}:{port}: {exc.strerror}") from exc
+    sock.set_inheritable(True)
+    return sock
+
+
+class ServerProcess:
+    """The reference server running in a child process; use as a context manager."""
+
+    def __init__(self, settings: ServerSettings, *, host: str = LOOPBACK, port: int = 0) -> None:
+        self.settings = settings
+        self.host = host
+        self.requested_port = port
+        self.port: int | None = None
+        self.ca_pem: bytes | None = None
+        self._process: subprocess.Popen[bytes] | None = None
+        self._workdir: tempfile.TemporaryDirectory[str] | None = None
+        self._log: Path | None = None
+
+    @property
+    def base_url(self) -> str:
+        if self.port is None:
+            raise RuntimeError("server not started")
+        scheme = "https" if self.settings.mode.uses_tls else "http"
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"{scheme}://{host}:{self.port}"
+
+    def __enter__(self) -> ServerProcess:
+        self.start()
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+    def start(self) -> None:
+        listener = bind_listener(self.host, self.requested_port)
+        try:
+            self.port = listener.getsockname()[1]
+            self._workdir = tempfile.TemporaryDirectory(prefix="playgate-server-")
+            workdir = Path(self._workdir.name)  # mkdtemp makes it 0700: the key stays private
+            args = [sys.executable, "-m", "server", self.settings.to_json(), str(listener.fileno())]
+            if self.settings.mode.uses_tls:
+                args += self._write_certificates(workdir)
+            self._log = workdir / "server.log"
+            with open(self._log, "wb") as log:
+                self._process = subprocess.Popen(
+                    args,
+                    stdin=subprocess.PIPE,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    pass_fds=[listener.fileno()],
+                    cwd=Path(__file__).resolve().parent.parent,
+                )
+        except BaseException:
+            listener.close()
+            self.stop()
+            raise
+        listener.close()  # the child holds its own copy
+        try:
+            self._wait_ready()
+        except BaseException:
+            self.stop()
+            raise
+
+    def _write_certificates(self, workdir: Path) -> list[str]:
+        ca = trustme.CA()
+        leaf = ca.issue_cert("localhost", "127.0.0.1", "::1")
+        certfile, keyfile = workdir / "cert.pem", workdir / "key.pem"
+        leaf.cert_chain_pems[0].write_to_path(str(certfile))
+        leaf.private_key_pem.write_to_path(str(keyfile))
+        self.ca_pem = ca.cert_pem.bytes()
+        return [str(certfile), str(keyfile)]
+
+    def client_ssl_context(self) -> ssl.SSLContext | None:
+        """An SSL context that trusts this run's CA (None in plain h1 mode)."""
+        if self.ca_pem is None:
+            return None
+        context = ssl.create_default_context(cadata=self.ca_pem.decode())
+        context.set_alpn_protocols(["http/1.1"])
+        return context
+
+    def _wait_ready(self) -> None:
+        # The listening socket exists already, so a connection is accepted by the kernel at
+        # once; readiness is the first /health answer from the app itself.
+        deadline = time.monotonic() + READY_TIMEOUT_S
+        last_error = "no answer"
+        while time.monotonic() < deadline:
+            if self._process is not None and self._process.poll() is not None:
+                raise ServerStartError(f"the server process exited with {self._process.returncode}: {self._log_tail()}")
+            try:
+                self.get_json("/health", timeout=1.0)
+                return
+            except (OSError, http.client.HTTPException, ValueError) as exc:
+                last_error = str(exc) or type(exc).__name__
+        raise ServerStartError(
+            f"the server did not answer /health within {READY_TIMEOUT_S:.0f} s ({last_error}): {self._log_tail()}"
+        )
+
+    def get_json(self, path: str, *, timeout: float = 5.0) -> dict[str, object]:
+        """GET a JSON document from the server over HTTP/1.1 (for health checks and tests)."""
+        assert self.port is not None
+        connection: http.client.HTTPConnection
+        if self.settings.mode.uses_tls:
+            connection = http.client.HTTPSConnection(
+                self.host, self.port, timeout=timeout, context=self.client_ssl_context()
+            )
+        else:
+            connection = http.client.HTTPConnection(self.host, self.port, timeout=timeout)
+        try:
+            connection.request("GET", path)
+            response = connection.getresponse()
+            body = response.read()
+            if response.status != 200:
+                raise ValueError(f"{path} answered {response.status}")
+            data = json.loads(body)
+            if not isinstance(data, dict):
+                raise ValueError(f"{path} did not answer a JSON object")
+            return data
+        finally:
+            connection.close()
+
+    def _log_tail(self, lines: int = 15) -> str:
+        if self._log is None or not self._log.exists():
+            return "(no server log)"
+        text = self._log.read_text(errors="replace").strip().splitlines()
+        return " | ".join(text[-lines:]) or "(empty server log)"
+
+    @property
+    def running(self) -> bool:
+        return self._process is not None and self._process.poll() is None
+
+    def stop(self) -> None:
+        process, self._process = self._process, None
+        if process is not None:
+            if process.stdin is not None:
+                process.stdin.close()
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+                try:
+                    process.wait(STOP_TIMEOUT_S)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait()
+        if self._workdir is not None:
+            self._workdir.cleanup()
+            self._workdir = None
+
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid if self._process is not None else None
+

@@ -1,0 +1,70 @@
+"""What the reference server is told: one frozen object, passed to its process as JSON."""
+
+from __future__ import annotations
+
+import enum
+import json
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+
+
+class Mode(str, enum.Enum):
+    """How the server speaks to browsers."""
+
+    H2 = "h2"  # TLS, ALPN h2 and http/1.1: the healthy production setup
+    H1_TLS = "h1-tls"  # TLS, ALPN http/1.1 only: the regression
+    H1 = "h1"  # plain http: browsers never speak h2c, so HTTP/1.1
+
+    @property
+    def uses_tls(self) -> bool:
+        return self is not Mode.H1
+
+    @property
+    def alpn_protocols(self) -> list[str]:
+        return ["h2", "http/1.1"] if self is Mode.H2 else ["http/1.1"]
+
+    @classmethod
+    def parse(cls, text: str) -> Mode:
+        try:
+            return cls(text)
+        except ValueError:
+            choices = ", ".join(m.value for m in cls)
+            raise ValueError(f"unknown mode {text!r}: choose one of {choices}") from None
+
+
+@dataclass(frozen=True)
+class ServerSettings:
+    mode: Mode
+    media_folder: Path
+    chunk_names: tuple[str, ...]
+    preload_name: str
+    chunk_seconds: float = 1.0
+    chunk_count: int = 5
+    pace_ms: int = 200
+    heartbeat_s: float = 1.0
+    preload_bytes_per_second: int = 512 * 1024
+    hold_ms: int = 1000  # holders are released this long after a page's first chunk event
+
+    def __post_init__(self) -> None:
+        if not self.chunk_names:
+            raise ValueError("the media folder holds no chunks")
+        if self.preload_bytes_per_second <= 0:
+            raise ValueError("preload_bytes_per_second must be positive")
+
+    def to_json(self) -> str:
+        data = asdict(self)
+        data["mode"] = self.mode.value
+        data["media_folder"] = str(self.media_folder)
+        data["chunk_names"] = list(self.chunk_names)
+        return json.dumps(data)
+
+    @classmethod
+    def from_json(cls, text: str) -> ServerSettings:
+        data = json.loads(text)
+        unknown = set(data) - {f.name for f in fields(cls)}
+        if unknown:
+            raise ValueError(f"unknown server settings: {sorted(unknown)}")
+        data["mode"] = Mode(data["mode"])
+        data["media_folder"] = Path(data["media_folder"])
+        data["chunk_names"] = tuple(data["chunk_names"])
+        return cls(**data)

@@ -1,0 +1,165 @@
+// The avatar player: applies the requested connection pressure, then follows the chunk
+// stream and loads every announced chunk into its own <video>. What it observes is kept
+// in window.playgate for the harness to read; all times are performance.now() ms.
+"use strict";
+
+const params = new URLSearchParams(location.search);
+const PRESSURE_SETTLE_MS = 3000; // stop waiting for holders that cannot get a connection
+const SESSION = Math.random().toString(36).slice(2, 12);
+
+// The session id ties this page's holders to its chunk stream on the server.
+function serverQuery(names) {
+  const query = new URLSearchParams({ session: SESSION });
+  for (const name of names) if (params.has(name)) query.set(name, params.get(name));
+  return query;
+}
+
+const state = {
+  phase: "pressure",
+  finished: false,
+  expected: null,
+  chunks: [],
+  pressure: { spec: params.get("pressure") || "none", holders: 0, ready: 0, started_ms: null, settled_ms: null },
+  stream: { opened_ms: null, done_ms: null, errors: 0 },
+  errors: [],
+  resources() {
+    return performance.getEntriesByType("resource").map((e) => ({
+      name: e.name,
+      initiator_type: e.initiatorType,
+      next_hop_protocol: e.nextHopProtocol,
+      start_time: e.startTime,
+      request_start: e.requestStart,
+      response_start: e.responseStart,
+      response_end: e.responseEnd,
+      transfer_size: e.transferSize,
+    }));
+  },
+};
+window.playgate = state;
+
+const statusLine = document.getElementById("status");
+function show(text) {
+  statusLine.textContent = text;
+}
+
+function parsePressure(spec) {
+  const holders = { sse: 0, media: 0 };
+  if (!spec || spec === "none") return holders;
+  for (const part of spec.split("+")) {
+    const [kind, count] = part.split(":");
+    if (!(kind in holders) || !/^\d+$/.test(count || "")) {
+      state.errors.push(`unknown pressure ${part}`);
+      continue;
+    }
+    holders[kind] += Number(count);
+  }
+  return holders;
+}
+
+// Each holder resolves once it holds a connection: an open event stream, or a video
+// element that has received media bytes.
+function holdWithEventSource() {
+  return new Promise((resolve) => {
+    const source = new EventSource(`/pressure/sse?${serverQuery(["hold_ms"])}`);
+    source.addEventListener("open", resolve, { once: true });
+  });
+}
+
+function holdWithVideo(index) {
+  return new Promise((resolve) => {
+    const video = document.createElement("video");
+    video.muted = true;
+    video.preload = "auto";
+    video.addEventListener("progress", resolve, { once: true });
+    video.addEventListener("error", resolve, { once: true });
+    video.src = `/pressure/media?holder=${index}&${serverQuery(["hold_ms"])}`;
+    document.getElementById("pressure").append(video);
+  });
+}
+
+function applyPressure() {
+  const holders = parsePressure(state.pressure.spec);
+  const waits = [];
+  for (let i = 0; i < holders.sse; i++) waits.push(holdWithEventSource());
+  for (let i = 0; i < holders.media; i++) waits.push(holdWithVideo(i));
+  state.pressure.holders = waits.length;
+  state.pressure.started_ms = performance.now();
+  if (!waits.length) return Promise.resolve();
+  for (const wait of waits) wait.then(() => state.pressure.ready++);
+  // More holders than connections is a valid setup: the extra ones queue themselves.
+  const settle = new Promise((resolve) => setTimeout(resolve, PRESSURE_SETTLE_MS));
+  return Promise.race([Promise.all(waits), settle]);
+}
+
+let stream = null;
+
+function checkFinished() {
+  if (state.expected === null || state.finished) return;
+  const settled = state.chunks.filter((c) => c && (c.loadeddata_ms !== null || c.error !== null));
+  if (settled.length >= state.expected) {
+    state.phase = "finished";
+    state.finished = true;
+    stream.close(); // kept open until now, as a live app keeps it: it holds a connection
+    show(`finished: ${settled.length} chunks`);
+  }
+}
+
+function loadChunk(announcement) {
+  const record = {
+    index: announcement.index,
+    url: new URL(announcement.url, location.href).href,
+    size: announcement.size,
+    event_ms: performance.now(),
+    loadstart_ms: null,
+    loadeddata_ms: null,
+    first_frame_ms: null,
+    error: null,
+  };
+  state.chunks[announcement.index] = record;
+  const video = document.createElement("video");
+  video.muted = true;
+  video.playsInline = true;
+  video.preload = "auto";
+  video.addEventListener("loadstart", () => (record.loadstart_ms = performance.now()), { once: true });
+  video.addEventListener(
+    "loadeddata",
+    () => {
+      record.loadeddata_ms = performance.now();
+      checkFinished();
+    },
+    { once: true },
+  );
+  video.addEventListener("error", () => {
+    const e = video.error;
+    record.error = e ? `media error ${e.code}: ${e.message || "no message"}` : "media error";
+    checkFinished();
+  });
+  if (video.requestVideoFrameCallback) {
+    video.requestVideoFrameCallback((now, metadata) => {
+      record.first_frame_ms = metadata.presentationTime || now;
+    });
+  }
+  video.src = record.url;
+  document.getElementById("chunks").append(video);
+  video.play().catch(() => {}); // autoplay refusals leave loadeddata to tell the story
+  show(`chunk ${record.index} announced`);
+}
+
+function followStream() {
+  state.phase = "streaming";
+  const source = (stream = new EventSource(`/events?${serverQuery(["chunks", "pace_ms"])}`));
+  source.addEventListener("open", () => (state.stream.opened_ms ??= performance.now()));
+  source.addEventListener("error", () => state.stream.errors++);
+  source.addEventListener("chunk", (event) => loadChunk(JSON.parse(event.data)));
+  source.addEventListener("done", (event) => {
+    state.stream.done_ms = performance.now();
+    state.expected = JSON.parse(event.data).count;
+    checkFinished();
+  });
+}
+
+show("applying pressure");
+applyPressure().then(() => {
+  state.pressure.settled_ms = performance.now();
+  followStream();
+});
