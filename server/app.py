@@ -8,32 +8,29 @@ Routes:
   GET /pressure/sse      an event stream of heartbeats only (``sse:N``)
   GET /health            {"status": "ok", "http_version": ..., "open_streams": ...}
 
-``/events`` and the holders take ``session`` (an id the page chose) so the server can
-release a page's holders ``hold_ms`` after that page's first chunk event.
+``/events`` also sends a ``release`` event ``hold_ms`` after the first chunk event: the
+page then lets go of its connection holders, as finished preloads would.
 """
 
 from __future__ import annotations
 
 import asyncio
-import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, Response, StreamingResponse
+from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from server.media import MP4, MediaFileResponse, paced_file
-from server.pressure import PageSessions
+from server.media import MP4, MediaFileResponse, PacedFileResponse
 from server.settings import ServerSettings
 from server.sse import HEARTBEAT, NO_RECONNECT_MS, StreamCounter, event_stream, sse_message
 
 STATIC_DIR = Path(__file__).parent / "static"
 NO_STORE = {"Cache-Control": "no-store"}
 MAX_CHUNKS_PER_STREAM = 1000
-SESSION_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
 
 class BadQuery(ValueError):
@@ -53,16 +50,19 @@ def _query_int(request: Request, name: str, default: int, low: int, high: int) -
     return value
 
 
-def _session_id(request: Request) -> str:
-    session = request.query_params.get("session", "default")
-    if not SESSION_ID.match(session):
-        raise BadQuery("query parameter session must be 1-64 letters, digits, '-' or '_'")
-    return session
+def chunk_schedule(count: int, pace_s: float, hold_s: float) -> list[tuple[float, str, int]]:
+    """(seconds after the stream opened, "chunk" or "release", chunk index), in order.
+
+    The release comes ``hold_s`` after the first chunk event: it tells the page to let
+    go of its connection holders, so the first chunk's queueing on HTTP/1.1 is known.
+    """
+    schedule = [(pace_s * (i + 1), "chunk", i) for i in range(count)]
+    schedule.append((pace_s + hold_s, "release", -1))
+    return sorted(schedule, key=lambda item: (item[0], item[1] == "release"))
 
 
 def create_app(settings: ServerSettings) -> Starlette:
     counter = StreamCounter()
-    sessions = PageSessions()
     media = settings.media_folder.resolve()
 
     async def player(request: Request) -> Response:
@@ -74,73 +74,57 @@ def create_app(settings: ServerSettings) -> Starlette:
                 "status": "ok",
                 "http_version": request.scope.get("http_version"),
                 "open_streams": counter.open,
-                "sessions": len(sessions),
             }
         )
 
-    async def chunk_events(session_id: str, count: int, pace_s: float) -> AsyncIterator[bytes]:
-        with sessions.join(session_id) as session:
-            yield sse_message(None, retry_ms=NO_RECONNECT_MS)
-            for index in range(count):
-                await asyncio.sleep(pace_s)
-                name = settings.chunk_names[index % len(settings.chunk_names)]
-                announcement = {
-                    "index": index,
-                    "url": f"/chunks/{name}?i={index}",
-                    "size": (media / name).stat().st_size,
-                    "duration": settings.chunk_seconds,
-                }
-                yield sse_message("chunk", announcement)
-                session.first_chunk_sent.set()
-            yield sse_message("done", {"count": count})
-            while True:  # a live app keeps the stream; the page closes it when finished
-                await asyncio.sleep(settings.heartbeat_s)
-                yield HEARTBEAT
+    async def chunk_events(count: int, pace_s: float, hold_s: float) -> AsyncIterator[bytes]:
+        yield sse_message(None, retry_ms=NO_RECONNECT_MS)
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        schedule = chunk_schedule(count, pace_s, hold_s)
+        for due, kind, index in schedule:
+            await asyncio.sleep(max(0.0, started + due - loop.time()))
+            if kind == "release":
+                yield sse_message("release", {"after_first_chunk_ms": round(hold_s * 1000)})
+                continue
+            name = settings.chunk_names[index % len(settings.chunk_names)]
+            announcement = {
+                "index": index,
+                "url": f"/chunks/{name}?i={index}",
+                "size": (media / name).stat().st_size,
+                "duration": settings.chunk_seconds,
+            }
+            yield sse_message("chunk", announcement)
+        yield sse_message("done", {"count": count})
+        while True:  # a live app keeps the stream; the page closes it when finished
+            await asyncio.sleep(settings.heartbeat_s)
+            yield HEARTBEAT
 
     async def events(request: Request) -> Response:
         try:
-            session_id = _session_id(request)
             count = _query_int(request, "chunks", settings.chunk_count, 1, MAX_CHUNKS_PER_STREAM)
             pace_ms = _query_int(request, "pace_ms", settings.pace_ms, 0, 60_000)
+            hold_ms = _query_int(request, "hold_ms", settings.hold_ms, 0, 600_000)
         except BadQuery as exc:
             return PlainTextResponse(str(exc), status_code=400)
-        return event_stream(chunk_events(session_id, count, pace_ms / 1000), counter)
+        return event_stream(chunk_events(count, pace_ms / 1000, hold_ms / 1000), counter)
 
-    async def heartbeats(session_id: str, hold_ms: int) -> AsyncIterator[bytes]:
-        with sessions.join(session_id) as session:
-            yield sse_message("hold", {}, retry_ms=NO_RECONNECT_MS)
-            release = asyncio.ensure_future(session.released(hold_ms))
-            try:
-                while not release.done():
-                    await asyncio.wait({release}, timeout=settings.heartbeat_s)
-                    if not release.done():
-                        yield HEARTBEAT
-            finally:
-                release.cancel()
-
-    async def media_bytes(session_id: str, hold_ms: int) -> AsyncIterator[bytes]:
-        with sessions.join(session_id) as session:
-            path = media / settings.preload_name
-            async for block in paced_file(path, settings.preload_bytes_per_second, session.released(hold_ms)):
-                yield block
-
-    def holder_query(request: Request) -> tuple[str, int]:
-        return _session_id(request), _query_int(request, "hold_ms", settings.hold_ms, 0, 600_000)
+    async def heartbeats() -> AsyncIterator[bytes]:
+        yield sse_message("hold", {}, retry_ms=NO_RECONNECT_MS)
+        while True:
+            await asyncio.sleep(settings.heartbeat_s)
+            yield HEARTBEAT
 
     async def sse_holder(request: Request) -> Response:
-        try:
-            session_id, hold_ms = holder_query(request)
-        except BadQuery as exc:
-            return PlainTextResponse(str(exc), status_code=400)
-        return event_stream(heartbeats(session_id, hold_ms), counter)
+        return event_stream(heartbeats(), counter)
 
     async def media_holder(request: Request) -> Response:
-        # No Content-Length and no Range: the stream may end early, when released.
-        try:
-            session_id, hold_ms = holder_query(request)
-        except BadQuery as exc:
-            return PlainTextResponse(str(exc), status_code=400)
-        return StreamingResponse(media_bytes(session_id, hold_ms), media_type=MP4, headers=NO_STORE)
+        return PacedFileResponse(
+            media / settings.preload_name,
+            bytes_per_second=settings.preload_bytes_per_second,
+            media_type=MP4,
+            headers=NO_STORE,
+        )
 
     async def chunk(request: Request) -> Response:
         path = (media / request.path_params["name"]).resolve()

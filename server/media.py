@@ -1,14 +1,13 @@
-"""Media responses: files with RFC 9110 Range handling, and a paced stream for holders."""
+"""Media responses: files with RFC 9110 Range handling, and paced ones for holders."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable
 from pathlib import Path
+from typing import Any
 
-import anyio
 from starlette.responses import FileResponse
-from starlette.types import Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 MP4 = "video/mp4"
 PACED_BLOCK = 16 * 1024
@@ -29,21 +28,35 @@ class MediaFileResponse(FileResponse):
         await super().__call__({**scope, "headers": headers}, receive, send)
 
 
-async def paced_file(path: Path, bytes_per_second: int, until: Awaitable[None]) -> AsyncIterator[bytes]:
-    """The file's bytes at a bounded rate, as over a real link, ending early when
-    ``until`` completes: a media element preloading it holds its connection that long."""
-    release = asyncio.ensure_future(until)
-    loop = asyncio.get_running_loop()
-    started, sent = loop.time(), 0
-    try:
-        async with await anyio.open_file(path, "rb") as file:
-            while block := await file.read(PACED_BLOCK):
-                sent += len(block)
-                delay = started + sent / bytes_per_second - loop.time()
+class PacedFileResponse(FileResponse):
+    """A whole media file, not seekable, whose body leaves at a bounded rate.
+
+    Bounded rate, as over a real link: a video element preloading it keeps its
+    connection instead of finishing at loopback speed. Not seekable (200 to any Range,
+    no Accept-Ranges): a browser cannot drop the connection once its read-ahead is full
+    and resume later with a Range request, as Firefox does with seekable media, so the
+    connection stays held until the page lets go of the element.
+    """
+
+    chunk_size = PACED_BLOCK
+
+    def __init__(self, path: Path, *, bytes_per_second: int, **kwargs: Any) -> None:
+        super().__init__(path, **kwargs)
+        del self.headers["accept-ranges"]
+        self.bytes_per_second = bytes_per_second
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        loop = asyncio.get_running_loop()
+        started, sent = loop.time(), 0
+
+        async def paced_send(message: Message) -> None:
+            nonlocal sent
+            if message["type"] == "http.response.body":
+                sent += len(message.get("body", b""))
+                delay = started + sent / self.bytes_per_second - loop.time()
                 if delay > 0:
-                    await asyncio.wait({release}, timeout=delay)
-                if release.done():
-                    return
-                yield block
-    finally:
-        release.cancel()
+                    await asyncio.sleep(delay)
+            await send(message)
+
+        whole_file = [(name, value) for name, value in scope["headers"] if name != b"range"]
+        await super().__call__({**scope, "headers": whole_file}, receive, paced_send)

@@ -7,6 +7,8 @@ import json
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
+from fixtures.generate import MediaSet
+
 
 class Mode(str, enum.Enum):
     """How the server speaks to browsers."""
@@ -68,3 +70,14 @@ class ServerSettings:
         data["media_folder"] = Path(data["media_folder"])
         data["chunk_names"] = tuple(data["chunk_names"])
         return cls(**data)
+
+
+def settings_for(mode: Mode, media: MediaSet, **overrides: object) -> ServerSettings:
+    """Server settings serving a generated media set."""
+    return ServerSettings(
+        mode=mode,
+        media_folder=media.folder,
+        chunk_names=media.chunk_names,
+        preload_name=media.preload_name,
+        **overrides,  # type: ignore[arg-type]
+    )

@@ -5,21 +5,14 @@
 
 const params = new URLSearchParams(location.search);
 const PRESSURE_SETTLE_MS = 3000; // stop waiting for holders that cannot get a connection
-const SESSION = Math.random().toString(36).slice(2, 12);
-
-// The session id ties this page's holders to its chunk stream on the server.
-function serverQuery(names) {
-  const query = new URLSearchParams({ session: SESSION });
-  for (const name of names) if (params.has(name)) query.set(name, params.get(name));
-  return query;
-}
+const releases = []; // one function per held connection, to let go of it
 
 const state = {
   phase: "pressure",
   finished: false,
   expected: null,
   chunks: [],
-  pressure: { spec: params.get("pressure") || "none", holders: 0, ready: 0, started_ms: null, settled_ms: null },
+  pressure: { spec: params.get("pressure") || "none", holders: 0, ready: 0, started_ms: null, settled_ms: null, released_ms: null },
   stream: { opened_ms: null, done_ms: null, errors: 0 },
   errors: [],
   resources() {
@@ -60,8 +53,9 @@ function parsePressure(spec) {
 // element that has received media bytes.
 function holdWithEventSource() {
   return new Promise((resolve) => {
-    const source = new EventSource(`/pressure/sse?${serverQuery(["hold_ms"])}`);
+    const source = new EventSource("/pressure/sse");
     source.addEventListener("open", resolve, { once: true });
+    releases.push(() => source.close());
   });
 }
 
@@ -72,16 +66,22 @@ function holdWithVideo(index) {
     video.preload = "auto";
     video.addEventListener("progress", resolve, { once: true });
     video.addEventListener("error", resolve, { once: true });
-    video.src = `/pressure/media?holder=${index}&${serverQuery(["hold_ms"])}`;
+    video.src = `/pressure/media?holder=${index}`;
     document.getElementById("pressure").append(video);
+    releases.push(() => {
+      // Aborting the download closes its HTTP/1.1 connection, as a finished preload frees it.
+      video.removeAttribute("src");
+      video.load();
+      video.remove();
+    });
   });
 }
 
 function applyPressure() {
-  const holders = parsePressure(state.pressure.spec);
+  const wanted = parsePressure(state.pressure.spec);
   const waits = [];
-  for (let i = 0; i < holders.sse; i++) waits.push(holdWithEventSource());
-  for (let i = 0; i < holders.media; i++) waits.push(holdWithVideo(i));
+  for (let i = 0; i < wanted.sse; i++) waits.push(holdWithEventSource());
+  for (let i = 0; i < wanted.media; i++) waits.push(holdWithVideo(i));
   state.pressure.holders = waits.length;
   state.pressure.started_ms = performance.now();
   if (!waits.length) return Promise.resolve();
@@ -147,10 +147,16 @@ function loadChunk(announcement) {
 
 function followStream() {
   state.phase = "streaming";
-  const source = (stream = new EventSource(`/events?${serverQuery(["chunks", "pace_ms"])}`));
+  const query = new URLSearchParams();
+  for (const name of ["chunks", "pace_ms", "hold_ms"]) if (params.has(name)) query.set(name, params.get(name));
+  const source = (stream = new EventSource(`/events?${query}`));
   source.addEventListener("open", () => (state.stream.opened_ms ??= performance.now()));
   source.addEventListener("error", () => state.stream.errors++);
   source.addEventListener("chunk", (event) => loadChunk(JSON.parse(event.data)));
+  source.addEventListener("release", () => {
+    state.pressure.released_ms = performance.now();
+    for (const release of releases.splice(0)) release();
+  });
   source.addEventListener("done", (event) => {
     state.stream.done_ms = performance.now();
     state.expected = JSON.parse(event.data).count;

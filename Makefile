@@ -1,0 +1,48 @@
+# The two commands: `make demo` (the field report's comparison, both browsers) and
+# `make test`. Both set up what is missing first, and setting up twice changes nothing.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+APT_INSTALL := DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q
+
+.PHONY: setup browsers demo test lint clean
+
+setup: browsers $(VENV)/.installed
+
+# Debian's own browsers: the gate measures what users run (Playwright's downloads are not used).
+browsers:
+	@missing=""; \
+	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	command -v firefox-esr >/dev/null 2>&1 || missing="$$missing firefox-esr"; \
+	if [ -n "$$missing" ]; then \
+		echo "installing$$missing from Debian"; \
+		$(SUDO) apt-get update -q && $(APT_INSTALL) $$missing; \
+	fi
+
+$(VENV)/.installed: pyproject.toml
+	@if ! [ -x $(BIN)/python ]; then \
+		rm -rf $(VENV); \
+		$(PYTHON) -m venv $(VENV) 2>/dev/null || { \
+			echo "installing python3-venv from Debian"; \
+			rm -rf $(VENV); \
+			$(SUDO) apt-get update -q && $(APT_INSTALL) python3-venv && $(PYTHON) -m venv $(VENV); \
+		}; \
+	fi
+	$(BIN)/python -m pip install -q --disable-pip-version-check -e '.[dev]'
+	@touch $@
+
+demo: setup
+	$(BIN)/playgate demo
+
+test: setup
+	$(BIN)/python -m pytest
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+clean:
+	rm -rf $(VENV) test-results .pytest_cache

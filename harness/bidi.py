@@ -1,0 +1,100 @@
+"""Firefox: network records from WebDriver BiDi, as Playwright exposes them.
+
+Playwright builds ``request.timing`` from BiDi's ``network.responseStarted`` timings:
+ms after the request's start, -1 when absent. Queueing shows there (the first network
+phase starts late) but is not separated from the stall before it, so ``queued_ms`` is
+the time to the first of DNS, connect or request start.
+
+What Firefox does not give stays None: the connection id, whether it was reused, and
+the send phase (``wait_ms`` runs from request start, so it includes sending).
+
+Protocol: BiDi's ``response.protocol``, read through ``Response.http_version()``.
+Playwright answers "HTTP/1.1" when the browser gave no protocol at all, so an HTTP/1.1
+answer is only taken when the page's Resource Timing says ``http/1.1`` too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from harness.records import NetworkRecord, ResourceTiming
+
+PLAYWRIGHT_VERSION_NAMES = {"HTTP/2.0": "h2", "HTTP/3.0": "h3"}
+AMBIGUOUS_HTTP1 = "HTTP/1.1"
+
+
+@dataclass(frozen=True)
+class BidiSnapshot:
+    """What Playwright holds for one finished (or failed) Firefox request."""
+
+    url: str
+    timing: dict[str, float]
+    http_version: str | None
+    status: int | None
+    body_size: int | None
+    failure: str | None
+    resource_type: str | None = None
+
+
+def _span(start: float, end: float) -> float | None:
+    return end - start if start >= 0 and end >= 0 else None
+
+
+def protocol_from_bidi(http_version: str | None, page_entry: ResourceTiming | None) -> str | None:
+    if http_version is None:
+        return None
+    if http_version == AMBIGUOUS_HTTP1:
+        page_protocol = page_entry.next_hop_protocol if page_entry else None
+        return "http/1.1" if page_protocol == "http/1.1" else None
+    return PLAYWRIGHT_VERSION_NAMES.get(http_version, http_version.lower())
+
+
+def record_from_bidi(snapshot: BidiSnapshot, page_entry: ResourceTiming | None) -> NetworkRecord:
+    t = snapshot.timing
+    first_phase = next(
+        (t[k] for k in ("domainLookupStart", "connectStart", "requestStart") if t.get(k, -1) >= 0), None
+    )
+    secure = t.get("secureConnectionStart", -1)
+    tcp_end = secure if secure >= 0 else t.get("connectEnd", -1)
+    response_end = t.get("responseEnd", -1)
+    return NetworkRecord(
+        url=snapshot.url,
+        source="bidi",
+        protocol=protocol_from_bidi(snapshot.http_version, page_entry),
+        connection_id=None,
+        connection_reused=None,
+        status=snapshot.status,
+        bytes=snapshot.body_size,
+        queued_ms=first_phase,
+        dns_ms=_span(t.get("domainLookupStart", -1), t.get("domainLookupEnd", -1)),
+        connect_ms=_span(t.get("connectStart", -1), tcp_end),
+        tls_ms=_span(secure, t.get("connectEnd", -1)),
+        send_ms=None,
+        wait_ms=_span(t.get("requestStart", -1), t.get("responseStart", -1)),
+        receive_ms=_span(t.get("responseStart", -1), response_end),
+        failure=snapshot.failure,
+        resource_type=snapshot.resource_type,
+    )
+
+
+def snapshot_from_playwright(request: Any) -> BidiSnapshot:
+    """Read one Playwright Request (sync API) after it finished or failed."""
+    failure = request.failure
+    response = None if failure else request.response()
+    body_size = None
+    http_version = None
+    status = None
+    if response is not None:
+        status = response.status
+        http_version = response.http_version()
+        body_size = request.sizes().get("responseBodySize")
+    return BidiSnapshot(
+        url=request.url,
+        timing=dict(request.timing),
+        http_version=http_version,
+        status=status,
+        body_size=body_size,
+        failure=failure,
+        resource_type=request.resource_type,
+    )

@@ -1,0 +1,84 @@
+"""Find and launch the real browsers: Debian's Chromium, and Firefox ESR over WebDriver BiDi.
+
+Playwright's own browser downloads are not used: the gate measures the browsers users
+run. Each executable is found automatically, or taken from an environment variable or
+an explicit path; a missing one is one error naming the package that installs it.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from playwright.sync_api import Browser, Error, Playwright
+
+from harness.errors import BrowserLaunchError, BrowserNotFound, UsageError
+
+
+@dataclass(frozen=True)
+class BrowserSpec:
+    name: str
+    env_var: str
+    candidates: tuple[str, ...]
+    debian_package: str
+    channel: str | None  # Playwright channel: "moz-firefox" drives stock Firefox over BiDi
+
+
+BROWSERS = {
+    "chromium": BrowserSpec("chromium", "PLAYGATE_CHROMIUM", ("/usr/bin/chromium", "chromium"), "chromium", None),
+    "firefox": BrowserSpec(
+        "firefox", "PLAYGATE_FIREFOX", ("/usr/bin/firefox-esr", "firefox-esr", "firefox"), "firefox-esr", "moz-firefox"
+    ),
+}
+
+
+def browser_names(choice: str | list[str] | tuple[str, ...]) -> list[str]:
+    """'chromium', 'firefox', 'all', or a comma-separated list -> ordered unique names."""
+    parts = choice.split(",") if isinstance(choice, str) else [p for c in choice for p in c.split(",")]
+    names: list[str] = []
+    for part in (p.strip() for p in parts):
+        expanded = list(BROWSERS) if part == "all" else [part]
+        for name in expanded:
+            if name not in BROWSERS:
+                raise UsageError(f"unknown browser {name!r}: choose chromium, firefox or all")
+            if name not in names:
+                names.append(name)
+    return names
+
+
+def find_executable(name: str, override: str | None = None) -> Path:
+    spec = BROWSERS[name]
+    wanted = override or os.environ.get(spec.env_var)
+    if wanted:
+        found = shutil.which(wanted)
+        if not found:
+            raise BrowserNotFound(f"{name} executable {wanted!r} was not found or is not executable")
+        return Path(found)
+    for candidate in spec.candidates:
+        found = shutil.which(candidate)
+        if found:
+            return Path(found)
+    raise BrowserNotFound(
+        f"{name} is not installed: run `make setup` (or `apt-get install {spec.debian_package}`), "
+        f"or point {spec.env_var} at its executable"
+    )
+
+
+def launch_options(name: str, executable: Path, *, headless: bool = True, slow_mo: float = 0) -> dict[str, Any]:
+    options: dict[str, Any] = {"executable_path": str(executable), "headless": headless}
+    if BROWSERS[name].channel:
+        options["channel"] = BROWSERS[name].channel
+    if slow_mo:
+        options["slow_mo"] = slow_mo
+    return options
+
+
+def launch(playwright: Playwright, name: str, options: dict[str, Any]) -> Browser:
+    try:
+        return getattr(playwright, name).launch(**options)  # type: ignore[no-any-return]
+    except Error as exc:
+        first_line = (exc.message or str(exc)).strip().splitlines()[0]
+        raise BrowserLaunchError(f"{name} at {options.get('executable_path')} did not start: {first_line}") from exc

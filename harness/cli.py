@@ -1,0 +1,134 @@
+"""The ``playgate`` command.
+
+  playgate serve --mode h2 [--port N]          the reference server, in the foreground
+  playgate run --browser all --mode h2,h1-tls  the gate: a table per run and a verdict
+  playgate demo                                the field report's comparison, both browsers
+
+Exit status: 0 every run passed (demo: h2 passed and h1-tls was caught), 1 the gate
+caught a regression, 2 a usage or environment error, 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+
+from fixtures.generate import ensure_media
+from harness.browsers import browser_names
+from harness.config import GateRules, Pressure, RunConfig, Scenario, parse_modes
+from harness.demo import run_demo
+from harness.errors import PlaygateError, UsageError
+from harness.report import JudgedRun, describe, write_json
+from harness.runner import run_gate
+from server.launcher import LOOPBACK, ServerProcess
+from server.settings import Mode, settings_for
+
+EXIT_PASS, EXIT_REGRESSION, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130
+MODE_CHOICES = ", ".join(m.value for m in Mode)
+
+
+def _add_scenario_options(parser: argparse.ArgumentParser) -> None:
+    scenario = Scenario()
+    parser.add_argument("--browser", default="all", help="chromium, firefox, all, or a comma list (default: all)")
+    parser.add_argument("--chunks", type=int, default=scenario.chunks, help="chunks to stream (default: %(default)s)")
+    parser.add_argument("--pace-ms", type=int, default=scenario.pace_ms, help="ms between chunk events")
+    parser.add_argument(
+        "--hold-ms", type=int, default=scenario.hold_ms, help="holders released this long after the first chunk event"
+    )
+    parser.add_argument("--timeout", type=float, default=scenario.timeout_s, help="seconds a run may take")
+    parser.add_argument("--headed", action="store_true", help="show the browser")
+    parser.add_argument("--slowmo", type=float, default=0, help="slow Playwright actions by this many ms")
+    parser.add_argument("--json", type=Path, help="write the JSON result here")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="playgate", description="Protocol regression gate for browser video playback.")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="serve the reference avatar server in the foreground")
+    serve.add_argument("--mode", default="h2", help=f"{MODE_CHOICES} (default: h2)")
+    serve.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: a free one)")
+
+    run = commands.add_parser("run", help="run the gate in real browsers")
+    run.add_argument("--mode", default="h2", help=f"{MODE_CHOICES}, or a comma list (default: h2)")
+    run.add_argument("--pressure", default="none", help="none, sse:N, media:N, or a sum like media:5+sse:1")
+    rules = GateRules()
+    run.add_argument("--expect-protocol", default=rules.expected_protocol, help="protocol every chunk must use")
+    run.add_argument("--max-queued-ms", type=float, default=rules.max_queued_ms, help="longest allowed queueing")
+    run.add_argument("--max-load-ms", type=float, default=rules.max_load_ms, help="longest allowed event->loadeddata")
+    _add_scenario_options(run)
+
+    demo = commands.add_parser("demo", help="h2 vs h1-tls under media:5 pressure, side by side, in both browsers")
+    _add_scenario_options(demo)
+    return parser
+
+
+def _scenario(args: argparse.Namespace, pressure: Pressure) -> Scenario:
+    return Scenario(
+        chunks=args.chunks, pressure=pressure, pace_ms=args.pace_ms, hold_ms=args.hold_ms, timeout_s=args.timeout
+    )
+
+
+def _serve(args: argparse.Namespace) -> int:
+    if not 0 <= args.port <= 65535:
+        raise UsageError(f"--port {args.port} is not a port number (0..65535)")
+    mode = parse_modes(args.mode)
+    if len(mode) != 1:
+        raise UsageError("serve takes one --mode")
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    with ServerProcess(settings_for(mode[0], ensure_media()), host=LOOPBACK, port=args.port) as server:
+        print(f"serving {server.base_url}/", flush=True)
+        print(f"  player under pressure: {server.base_url}/?pressure=media:5", flush=True)
+        while not stop.wait(0.5):
+            if not server.running:
+                raise PlaygateError("the server process stopped unexpectedly")
+    return EXIT_PASS
+
+
+def _run(args: argparse.Namespace) -> int:
+    config = RunConfig(
+        browsers=tuple(browser_names(args.browser)),
+        modes=tuple(parse_modes(args.mode)),
+        scenario=_scenario(args, Pressure.parse(args.pressure)),
+        rules=GateRules(args.expect_protocol, args.max_queued_ms, args.max_load_ms),
+        headed=args.headed,
+        slow_mo=args.slowmo,
+    )
+
+    def show(judged: JudgedRun) -> None:
+        print(describe(judged) + "\n", flush=True)
+
+    results = run_gate(config, ensure_media(), on_run=show)
+    if args.json:
+        write_json(args.json, results)
+    failed = [r for r in results if not r.verdict.passed]
+    print(f"playgate: {len(results) - len(failed)} passed, {len(failed)} failed")
+    return EXIT_REGRESSION if failed else EXIT_PASS
+
+
+def _demo(args: argparse.Namespace) -> int:
+    scenario = _scenario(args, Pressure.parse("media:5"))
+    ok = run_demo(browser_names(args.browser), scenario, headed=args.headed, slow_mo=args.slowmo, json_path=args.json)
+    return EXIT_PASS if ok else EXIT_REGRESSION
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    handlers = {"serve": _serve, "run": _run, "demo": _demo}
+    try:
+        return handlers[args.command](args)
+    except PlaygateError as exc:
+        print(f"playgate: error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("playgate: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+if __name__ == "__main__":
+    sys.exit(main())

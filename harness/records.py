@@ -1,0 +1,198 @@
+"""What was observed, as frozen records. Built once from each source; everything else
+(the gate, the table, the JSON) reads these and derives no timings of its own.
+
+A figure the browser did not give is ``None``. Never fill it in.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+PHASES = ("queued_ms", "dns_ms", "connect_ms", "tls_ms", "send_ms", "wait_ms", "receive_ms")
+# Sub-millisecond disagreement between two readings of one clock is rounding, not data.
+CLOCK_SLACK_MS = 1.0
+
+
+def _check_duration(name: str, value: float | None) -> None:
+    if value is None:
+        return
+    if not math.isfinite(value) or value < -CLOCK_SLACK_MS:
+        raise ValueError(f"{name} must be a finite duration >= 0, got {value}")
+
+
+@dataclass(frozen=True)
+class NetworkRecord:
+    """One request as the browser's own network instrumentation saw it.
+
+    ``queued_ms`` is the time from the page issuing the request to the browser starting
+    it on the network. Chromium (CDP) gives exactly that; Firefox (BiDi) gives the time
+    to the first network phase, which also holds the short stall before it.
+    """
+
+    url: str
+    source: str  # "cdp" or "bidi"
+    protocol: str | None  # as the browser names it: "h2", "http/1.1", "h3"
+    connection_id: str | None
+    connection_reused: bool | None
+    status: int | None
+    bytes: int | None  # response body bytes received
+    queued_ms: float | None
+    dns_ms: float | None
+    connect_ms: float | None  # TCP only; TLS is tls_ms
+    tls_ms: float | None
+    send_ms: float | None
+    wait_ms: float | None  # request sent -> first response byte
+    receive_ms: float | None  # first -> last response byte
+    failure: str | None = None
+    resource_type: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.source not in ("cdp", "bidi"):
+            raise ValueError(f"unknown source {self.source!r}")
+        for name in PHASES:
+            _check_duration(name, getattr(self, name))
+        if self.status is not None and not 100 <= self.status <= 599:
+            raise ValueError(f"status {self.status} is not an HTTP status")
+        if self.bytes is not None and self.bytes < 0:
+            raise ValueError(f"bytes must be >= 0, got {self.bytes}")
+
+
+@dataclass(frozen=True)
+class ResourceTiming:
+    """The page's PerformanceResourceTiming entry for a URL: a cross-check, in page time."""
+
+    name: str
+    next_hop_protocol: str | None
+    start_time: float
+    request_start: float
+    response_start: float
+    response_end: float
+
+    @classmethod
+    def from_page(cls, entry: dict[str, Any]) -> ResourceTiming:
+        return cls(
+            name=entry["name"],
+            next_hop_protocol=entry.get("next_hop_protocol") or None,
+            start_time=float(entry["start_time"]),
+            request_start=float(entry["request_start"]),
+            response_start=float(entry["response_start"]),
+            response_end=float(entry["response_end"]),
+        )
+
+    @property
+    def queued_ms(self) -> float | None:
+        """requestStart - startTime: queueing plus any connection setup on this path."""
+        return self.request_start - self.start_time if self.request_start > 0 else None
+
+
+@dataclass(frozen=True)
+class PageChunk:
+    """What the player page saw of one announced chunk (performance.now() ms)."""
+
+    index: int
+    url: str
+    event_ms: float
+    loadstart_ms: float | None
+    loadeddata_ms: float | None
+    first_frame_ms: float | None
+    error: str | None
+
+    @classmethod
+    def from_page(cls, data: dict[str, Any]) -> PageChunk:
+        return cls(
+            index=int(data["index"]),
+            url=data["url"],
+            event_ms=float(data["event_ms"]),
+            loadstart_ms=data.get("loadstart_ms"),
+            loadeddata_ms=data.get("loadeddata_ms"),
+            first_frame_ms=data.get("first_frame_ms"),
+            error=data.get("error"),
+        )
+
+
+def _since(start: float, end: float | None) -> float | None:
+    return None if end is None else end - start
+
+
+@dataclass(frozen=True)
+class ChunkRecord:
+    """One chunk: its network record joined with the page's view of it."""
+
+    index: int
+    url: str
+    network: NetworkRecord | None  # None: the browser reported no request for it
+    page: PageChunk
+    resource_timing: ResourceTiming | None
+    request_count: int = 1
+
+    @property
+    def load_ms(self) -> float | None:
+        """Chunk event received -> loadeddata."""
+        return _since(self.page.event_ms, self.page.loadeddata_ms)
+
+    @property
+    def first_frame_ms(self) -> float | None:
+        """Chunk event received -> first frame presented (requestVideoFrameCallback)."""
+        return _since(self.page.event_ms, self.page.first_frame_ms)
+
+    @property
+    def after_download_ms(self) -> float | None:
+        """Last byte received -> loadeddata, both in page time: the playback side's share.
+
+        Negative when the element had its first frame before the download ended.
+        """
+        if self.resource_timing is None or self.page.loadeddata_ms is None:
+            return None
+        if self.resource_timing.response_end <= 0:
+            return None
+        return self.page.loadeddata_ms - self.resource_timing.response_end
+
+    @property
+    def media_error(self) -> str | None:
+        return self.page.error
+
+    def to_json(self) -> dict[str, Any]:
+        net = self.network
+        row: dict[str, Any] = {
+            "index": self.index,
+            "url": self.url,
+            "protocol": net.protocol if net else None,
+            "connection_id": net.connection_id if net else None,
+            "connection_reused": net.connection_reused if net else None,
+            "status": net.status if net else None,
+            "bytes": net.bytes if net else None,
+        }
+        for phase in PHASES:
+            row[phase] = _round(getattr(net, phase)) if net else None
+        row.update(
+            load_ms=_round(self.load_ms),
+            first_frame_ms=_round(self.first_frame_ms),
+            after_download_ms=_round(self.after_download_ms),
+            media_error=self.media_error,
+            request_count=self.request_count,
+            page_protocol=self.resource_timing.next_hop_protocol if self.resource_timing else None,
+            page_queued_ms=_round(self.resource_timing.queued_ms) if self.resource_timing else None,
+        )
+        return row
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """One scenario in one browser against one server: what the gate judges."""
+
+    browser: str
+    browser_version: str
+    mode: str
+    pressure: str
+    url: str
+    chunks: tuple[ChunkRecord, ...]
+    announced: int  # chunks the page was told of
+    expected: int  # chunks the scenario asked for
+    finished: bool  # the page saw every chunk settle before the deadline
+    notes: tuple[str, ...] = field(default=())

@@ -1,0 +1,90 @@
+"""What a person and a machine read: the chunk table, the verdict lines, the JSON result."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from harness.gate import Verdict
+from harness.records import ChunkRecord, RunRecord
+
+JSON_FORMAT_VERSION = 1
+COLUMNS = ("chunk", "protocol", "conn", "reused", "status", "queued", "wait", "receive", "load", "frame", "after dl")
+
+
+@dataclass(frozen=True)
+class JudgedRun:
+    run: RunRecord
+    verdict: Verdict
+
+
+def _ms(value: float | None) -> str:
+    return "-" if value is None else f"{value:.0f}"
+
+
+def _row(chunk: ChunkRecord) -> tuple[str, ...]:
+    net = chunk.network
+    reused = "-" if net is None or net.connection_reused is None else ("yes" if net.connection_reused else "no")
+    return (
+        str(chunk.index),
+        (net.protocol if net else None) or "-",
+        (net.connection_id if net else None) or "-",
+        reused,
+        str(net.status) if net and net.status is not None else "-",
+        _ms(net.queued_ms if net else None),
+        _ms(net.wait_ms if net else None),
+        _ms(net.receive_ms if net else None),
+        _ms(chunk.load_ms),
+        _ms(chunk.first_frame_ms),
+        _ms(chunk.after_download_ms),
+    )
+
+
+def chunk_table(run: RunRecord) -> str:
+    """The evidence: one row per chunk, times in ms ('-' where the browser gave none)."""
+    rows = [COLUMNS, *(_row(c) for c in run.chunks)]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(COLUMNS))]
+    lines = ["  ".join(cell.rjust(width) for cell, width in zip(row, widths, strict=True)) for row in rows]
+    return "\n".join(lines)
+
+
+def run_heading(run: RunRecord) -> str:
+    return f"{run.browser} {run.browser_version} | mode {run.mode} | pressure {run.pressure} | {run.url}"
+
+
+def describe(judged: JudgedRun) -> str:
+    run, verdict = judged.run, judged.verdict
+    parts = [run_heading(run), chunk_table(run)]
+    parts += [f"note: {note}" for note in run.notes]
+    parts.append(f"verdict: {verdict.label.upper()}")
+    parts += [f"  - {reason}" for reason in verdict.reasons]
+    return "\n".join(parts)
+
+
+def run_to_json(judged: JudgedRun) -> dict[str, Any]:
+    run = judged.run
+    return {
+        "browser": run.browser,
+        "browser_version": run.browser_version,
+        "mode": run.mode,
+        "pressure": run.pressure,
+        "url": run.url,
+        "verdict": judged.verdict.label,
+        "reasons": list(judged.verdict.reasons),
+        "notes": list(run.notes),
+        "chunks": [chunk.to_json() for chunk in run.chunks],
+    }
+
+
+def result_document(runs: Sequence[JudgedRun]) -> dict[str, Any]:
+    return {"playgate": JSON_FORMAT_VERSION, "runs": [run_to_json(r) for r in runs]}
+
+
+def write_json(path: Path, runs: Sequence[JudgedRun]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(result_document(runs), indent=2) + "\n")
+    tmp.replace(path)
