@@ -40,6 +40,9 @@ def _add_scenario_options(parser: argparse.ArgumentParser) -> None:
         "--hold-ms", type=int, default=scenario.hold_ms, help="holders released this long after the first chunk event"
     )
     parser.add_argument("--timeout", type=float, default=scenario.timeout_s, help="seconds a run may take")
+    parser.add_argument(
+        "--chunk-delay-ms", type=int, default=0, help="fault injection: the server delays each chunk's headers"
+    )
     parser.add_argument("--headed", action="store_true", help="show the browser")
     parser.add_argument("--slowmo", type=float, default=0, help="slow Playwright actions by this many ms")
     parser.add_argument("--json", type=Path, help="write the JSON result here")
@@ -69,7 +72,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _scenario(args: argparse.Namespace, pressure: Pressure) -> Scenario:
     return Scenario(
-        chunks=args.chunks, pressure=pressure, pace_ms=args.pace_ms, hold_ms=args.hold_ms, timeout_s=args.timeout
+        chunks=args.chunks,
+        pressure=pressure,
+        pace_ms=args.pace_ms,
+        hold_ms=args.hold_ms,
+        timeout_s=args.timeout,
+        chunk_delay_ms=args.chunk_delay_ms,
     )
 
 

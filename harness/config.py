@@ -69,6 +69,9 @@ class Scenario:
     # that under the 1000 ms load limit while h1 queueing stays far above 50 ms.
     hold_ms: int = 700
     timeout_s: float = 30.0
+    # Injected regressions of the reference server (ignored by other servers).
+    chunk_delay_ms: int = 0  # the server waits this long before a chunk's headers
+    missing_chunks: tuple[int, ...] = ()  # these chunks are announced at URLs that 404
 
     def __post_init__(self) -> None:
         if not 1 <= self.chunks <= 200:
@@ -79,9 +82,18 @@ class Scenario:
             raise UsageError("--hold-ms must be 0..600000")
         if self.timeout_s <= 0:
             raise UsageError("--timeout must be positive")
+        if not 0 <= self.chunk_delay_ms <= 60_000:
+            raise UsageError("--chunk-delay-ms must be 0..60000")
+        if any(not 0 <= i < self.chunks for i in self.missing_chunks):
+            raise UsageError(f"missing chunk indices must be 0..{self.chunks - 1}")
 
     def page_query(self) -> str:
-        return f"chunks={self.chunks}&pace_ms={self.pace_ms}&hold_ms={self.hold_ms}&pressure={self.pressure}"
+        query = f"chunks={self.chunks}&pace_ms={self.pace_ms}&hold_ms={self.hold_ms}&pressure={self.pressure}"
+        if self.chunk_delay_ms:
+            query += f"&chunk_delay_ms={self.chunk_delay_ms}"
+        if self.missing_chunks:
+            query += "&missing=" + ",".join(map(str, self.missing_chunks))
+        return query
 
 
 def parse_modes(text: str | list[str]) -> list[Mode]:

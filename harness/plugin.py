@@ -31,7 +31,17 @@ from harness.runner import judge
 from server.launcher import ServerProcess
 from server.settings import Mode, settings_for
 
-MARKER_KEYS = {"mode", "pressure", "chunks", "pace_ms", "hold_ms", "timeout_s", "expected_protocol"}
+MARKER_KEYS = {
+    "mode",
+    "pressure",
+    "chunks",
+    "pace_ms",
+    "hold_ms",
+    "timeout_s",
+    "chunk_delay_ms",
+    "missing_chunks",
+    "expected_protocol",
+}
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -49,8 +59,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
-        "playgate(mode=, pressure=, chunks=, pace_ms=, hold_ms=, timeout_s=, expected_protocol=): "
-        "scenario for playgate_run",
+        "playgate(**settings): scenario for playgate_run; keys: " + ", ".join(sorted(MARKER_KEYS)),
     )
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from starlette.applications import Starlette
@@ -31,6 +32,7 @@ from server.sse import HEARTBEAT, NO_RECONNECT_MS, StreamCounter, event_stream, 
 STATIC_DIR = Path(__file__).parent / "static"
 NO_STORE = {"Cache-Control": "no-store"}
 MAX_CHUNKS_PER_STREAM = 1000
+MAX_DELAY_MS = 60_000
 
 
 class BadQuery(ValueError):
@@ -48,6 +50,25 @@ def _query_int(request: Request, name: str, default: int, low: int, high: int) -
     if not low <= value <= high:
         raise BadQuery(f"query parameter {name}={value} is outside {low}..{high}")
     return value
+
+
+def _query_indices(request: Request, name: str) -> frozenset[int]:
+    raw = request.query_params.get(name, "")
+    try:
+        return frozenset(int(part) for part in raw.split(",") if part.strip())
+    except ValueError:
+        raise BadQuery(f"query parameter {name}={raw!r} must be comma-separated chunk indices") from None
+
+
+@dataclass(frozen=True)
+class StreamPlan:
+    """One page's chunk stream, from its query: count, pacing, release, injected faults."""
+
+    count: int
+    pace_s: float
+    hold_s: float
+    chunk_delay_ms: int = 0
+    missing: frozenset[int] = frozenset()
 
 
 def chunk_schedule(count: int, pace_s: float, hold_s: float) -> list[tuple[float, str, int]]:
@@ -77,37 +98,45 @@ def create_app(settings: ServerSettings) -> Starlette:
             }
         )
 
-    async def chunk_events(count: int, pace_s: float, hold_s: float) -> AsyncIterator[bytes]:
+    async def chunk_events(stream: StreamPlan) -> AsyncIterator[bytes]:
         yield sse_message(None, retry_ms=NO_RECONNECT_MS)
         loop = asyncio.get_running_loop()
         started = loop.time()
-        schedule = chunk_schedule(count, pace_s, hold_s)
-        for due, kind, index in schedule:
+        for due, kind, index in chunk_schedule(stream.count, stream.pace_s, stream.hold_s):
             await asyncio.sleep(max(0.0, started + due - loop.time()))
             if kind == "release":
-                yield sse_message("release", {"after_first_chunk_ms": round(hold_s * 1000)})
+                yield sse_message("release", {"after_first_chunk_ms": round(stream.hold_s * 1000)})
                 continue
             name = settings.chunk_names[index % len(settings.chunk_names)]
+            url = f"/chunks/{name}?i={index}"
+            if index in stream.missing:
+                url = f"/chunks/missing-{index:03d}.mp4?i={index}"  # a regression: the chunk 404s
+            elif stream.chunk_delay_ms:
+                url += f"&delay_ms={stream.chunk_delay_ms}"
             announcement = {
                 "index": index,
-                "url": f"/chunks/{name}?i={index}",
+                "url": url,
                 "size": (media / name).stat().st_size,
                 "duration": settings.chunk_seconds,
             }
             yield sse_message("chunk", announcement)
-        yield sse_message("done", {"count": count})
+        yield sse_message("done", {"count": stream.count})
         while True:  # a live app keeps the stream; the page closes it when finished
             await asyncio.sleep(settings.heartbeat_s)
             yield HEARTBEAT
 
     async def events(request: Request) -> Response:
         try:
-            count = _query_int(request, "chunks", settings.chunk_count, 1, MAX_CHUNKS_PER_STREAM)
-            pace_ms = _query_int(request, "pace_ms", settings.pace_ms, 0, 60_000)
-            hold_ms = _query_int(request, "hold_ms", settings.hold_ms, 0, 600_000)
+            stream = StreamPlan(
+                count=_query_int(request, "chunks", settings.chunk_count, 1, MAX_CHUNKS_PER_STREAM),
+                pace_s=_query_int(request, "pace_ms", settings.pace_ms, 0, 60_000) / 1000,
+                hold_s=_query_int(request, "hold_ms", settings.hold_ms, 0, 600_000) / 1000,
+                chunk_delay_ms=_query_int(request, "chunk_delay_ms", 0, 0, MAX_DELAY_MS),
+                missing=_query_indices(request, "missing"),
+            )
         except BadQuery as exc:
             return PlainTextResponse(str(exc), status_code=400)
-        return event_stream(chunk_events(count, pace_ms / 1000, hold_ms / 1000), counter)
+        return event_stream(chunk_events(stream), counter)
 
     async def heartbeats() -> AsyncIterator[bytes]:
         yield sse_message("hold", {}, retry_ms=NO_RECONNECT_MS)
@@ -130,6 +159,12 @@ def create_app(settings: ServerSettings) -> Starlette:
         path = (media / request.path_params["name"]).resolve()
         if path.parent != media or not path.is_file():
             return PlainTextResponse("no such chunk", status_code=404)
+        try:
+            delay_ms = _query_int(request, "delay_ms", 0, 0, MAX_DELAY_MS)
+        except BadQuery as exc:
+            return PlainTextResponse(str(exc), status_code=400)
+        if delay_ms:  # fault injection: a slow origin, before any response byte
+            await asyncio.sleep(delay_ms / 1000)
         return MediaFileResponse(path, media_type=MP4, headers=NO_STORE)
 
     return Starlette(

@@ -148,7 +148,7 @@ function loadChunk(announcement) {
 function followStream() {
   state.phase = "streaming";
   const query = new URLSearchParams();
-  for (const name of ["chunks", "pace_ms", "hold_ms"]) if (params.has(name)) query.set(name, params.get(name));
+  for (const name of ["chunks", "pace_ms", "hold_ms", "chunk_delay_ms", "missing"]) if (params.has(name)) query.set(name, params.get(name));
   const source = (stream = new EventSource(`/events?${query}`));
   source.addEventListener("open", () => (state.stream.opened_ms ??= performance.now()));
   source.addEventListener("error", () => state.stream.errors++);

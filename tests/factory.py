@@ -1,0 +1,56 @@
+"""Records built by hand for tests of what reads them."""
+
+from harness.records import ChunkRecord, NetworkRecord, PageChunk, ResourceTiming, RunRecord
+
+
+def network(url, *, protocol="h2", queued_ms=1.0, source="cdp", **overrides):
+    fields = dict(
+        url=url,
+        source=source,
+        protocol=protocol,
+        connection_id="110" if source == "cdp" else None,
+        connection_reused=True if source == "cdp" else None,
+        status=206,
+        bytes=100_000,
+        queued_ms=queued_ms,
+        dns_ms=None,
+        connect_ms=None,
+        tls_ms=None,
+        send_ms=0.3,
+        wait_ms=2.0,
+        receive_ms=5.0,
+    )
+    fields.update(overrides)
+    return NetworkRecord(**fields)
+
+
+def chunk(index, *, load_ms=40.0, download_end_ms=None, error=None, net=..., **net_overrides):
+    url = f"https://127.0.0.1:4443/chunks/chunk-{index:03d}.mp4?i={index}"
+    event = 1000.0 + 200 * index
+    page = PageChunk(
+        index=index,
+        url=url,
+        event_ms=event,
+        loadstart_ms=event + 1,
+        loadeddata_ms=None if load_ms is None else event + load_ms,
+        first_frame_ms=None if load_ms is None else event + load_ms + 5,
+        error=error,
+    )
+    end = event + (download_end_ms if download_end_ms is not None else 10.0)
+    timing = ResourceTiming(url, net_overrides.get("protocol", "h2"), event + 1, event + 2, event + 5, end)
+    record = network(url, **net_overrides) if net is ... else net
+    return ChunkRecord(index=index, url=url, network=record, page=page, resource_timing=timing)
+
+
+def run(*chunks, browser="chromium", expected=None, finished=True, mode="h2"):
+    return RunRecord(
+        browser=browser,
+        browser_version="156.0",
+        mode=mode,
+        pressure="media:5",
+        url="https://127.0.0.1:4443/?chunks=3",
+        chunks=tuple(chunks),
+        announced=len(chunks),
+        expected=len(chunks) if expected is None else expected,
+        finished=finished,
+    )

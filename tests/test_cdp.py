@@ -1,0 +1,149 @@
+"""CDP Network events -> records, on canned payloads shaped like Chromium 156's."""
+
+import pytest
+
+from harness.cdp import CdpNetworkLog
+
+CHUNK = "https://127.0.0.1:4443/chunks/chunk-000.mp4?i=0"
+
+
+def timing(request_time, **offsets):
+    base = dict.fromkeys(
+        (
+            "proxyStart",
+            "proxyEnd",
+            "dnsStart",
+            "dnsEnd",
+            "connectStart",
+            "connectEnd",
+            "sslStart",
+            "sslEnd",
+            "sendStart",
+            "sendEnd",
+            "receiveHeadersStart",
+            "receiveHeadersEnd",
+        ),
+        -1,
+    )
+    base.update(requestTime=request_time, **offsets)
+    return base
+
+
+def events_for_queued_h1_chunk():
+    # Issued at 100.000 s, started on the network at 100.984 s: 984 ms in the queue,
+    # then a fresh TLS connection.
+    return [
+        ("Network.requestWillBeSent", {"requestId": "7", "timestamp": 100.0, "type": "Media", "request": {"url": CHUNK}}),
+        (
+            "Network.responseReceived",
+            {
+                "requestId": "7",
+                "response": {
+                    "url": CHUNK,
+                    "status": 206,
+                    "protocol": "http/1.1",
+                    "connectionId": 448,
+                    "connectionReused": False,
+                    "encodedDataLength": 250,
+                    "timing": timing(
+                        100.984,
+                        dnsStart=0.5,
+                        dnsEnd=1.5,
+                        connectStart=1.5,
+                        connectEnd=9.0,
+                        sslStart=3.0,
+                        sslEnd=9.0,
+                        sendStart=9.5,
+                        sendEnd=10.0,
+                        receiveHeadersEnd=17.0,
+                    ),
+                },
+            },
+        ),
+        ("Network.loadingFinished", {"requestId": "7", "timestamp": 101.011, "encodedDataLength": 97932}),
+    ]
+
+
+def test_queued_chunk_phases_are_read_exactly():
+    (record,) = CdpNetworkLog().feed(events_for_queued_h1_chunk()).records()
+    assert record.url == CHUNK
+    assert record.source == "cdp"
+    assert record.protocol == "http/1.1"
+    assert record.connection_id == "448"
+    assert record.connection_reused is False
+    assert record.status == 206
+    assert record.bytes == 97682
+    assert record.queued_ms == pytest.approx(984.0)
+    assert record.dns_ms == pytest.approx(1.0)
+    assert record.connect_ms == pytest.approx(1.5)  # TCP only: connectStart -> sslStart
+    assert record.tls_ms == pytest.approx(6.0)
+    assert record.send_ms == pytest.approx(0.5)
+    assert record.wait_ms == pytest.approx(7.0)
+    assert record.receive_ms == pytest.approx(10.0)  # 101.011 s - (100.984 s + 17 ms)
+    assert record.failure is None
+    assert record.resource_type == "Media"
+
+
+def test_reused_h2_connection_has_no_setup_phases():
+    events = [
+        ("Network.requestWillBeSent", {"requestId": "9", "timestamp": 50.0, "request": {"url": CHUNK}}),
+        (
+            "Network.responseReceived",
+            {
+                "requestId": "9",
+                "response": {
+                    "status": 206,
+                    "protocol": "h2",
+                    "connectionId": 110,
+                    "connectionReused": True,
+                    "encodedDataLength": 40,
+                    "timing": timing(50.0005, sendStart=0.3, sendEnd=0.4, receiveHeadersEnd=2.4),
+                },
+            },
+        ),
+    ]
+    (record,) = CdpNetworkLog().feed(events).records()
+    assert record.protocol == "h2"
+    assert record.connection_reused is True
+    assert record.queued_ms == pytest.approx(0.5)
+    assert (record.dns_ms, record.connect_ms, record.tls_ms) == (None, None, None)
+    assert record.wait_ms == pytest.approx(2.0)
+    assert record.receive_ms is None  # no loadingFinished: not invented
+    assert record.bytes is None
+
+
+def test_request_without_response_keeps_every_figure_null():
+    events = [("Network.requestWillBeSent", {"requestId": "1", "timestamp": 1.0, "request": {"url": CHUNK}})]
+    (record,) = CdpNetworkLog().feed(events).records()
+    assert record.failure == "no response"
+    assert record.protocol is None
+    assert record.queued_ms is None
+
+
+def test_failed_and_canceled_requests_say_so():
+    events = [
+        ("Network.requestWillBeSent", {"requestId": "1", "timestamp": 1.0, "request": {"url": CHUNK}}),
+        ("Network.loadingFailed", {"requestId": "1", "errorText": "net::ERR_ABORTED", "canceled": True}),
+    ]
+    (record,) = CdpNetworkLog().feed(events).records()
+    assert record.failure == "canceled (net::ERR_ABORTED)"
+
+
+def test_redirect_keeps_the_last_request_and_settles_by_url():
+    log = CdpNetworkLog().feed(
+        [
+            ("Network.requestWillBeSent", {"requestId": "1", "timestamp": 1.0, "request": {"url": "https://a/old"}}),
+            ("Network.requestWillBeSent", {"requestId": "1", "timestamp": 1.2, "request": {"url": CHUNK}}),
+        ]
+    )
+    assert not log.settled({CHUNK})
+    log.handle("Network.loadingFinished", {"requestId": "1", "timestamp": 1.5, "encodedDataLength": 10})
+    assert log.settled({CHUNK})
+    assert [r.url for r in log.records()] == [CHUNK]
+
+
+def test_events_for_unknown_requests_are_ignored():
+    log = CdpNetworkLog()
+    log.handle("Network.loadingFinished", {"requestId": "404", "timestamp": 1.0})
+    log.handle("Network.dataReceived", {})
+    assert log.records() == []

@@ -1,0 +1,79 @@
+"""Every gate rule, both ways, on records built by hand."""
+
+from harness.config import GateRules
+from harness.gate import evaluate
+from tests.factory import chunk, run
+
+RULES = GateRules()
+
+
+def test_healthy_run_passes_with_no_reasons():
+    verdict = evaluate(run(chunk(0), chunk(1), chunk(2)), RULES)
+    assert verdict.passed
+    assert verdict.reasons == ()
+    assert verdict.label == "pass"
+
+
+def test_protocol_rule_names_chunk_and_protocol():
+    verdict = evaluate(run(chunk(0, protocol="http/1.1"), chunk(1, protocol="http/1.1"), chunk(2)), RULES)
+    assert not verdict.passed
+    assert verdict.reasons == ("protocol: chunk 0 was served over http/1.1, expected h2; 1 more chunk(s) too",)
+
+
+def test_protocol_rule_accepts_another_expected_protocol():
+    rules = GateRules(expected_protocol="http/1.1")
+    assert evaluate(run(chunk(0, protocol="http/1.1")), rules).passed
+    assert not evaluate(run(chunk(0, protocol="h2")), rules).passed
+
+
+def test_unreported_protocol_breaks_the_rule_rather_than_passing():
+    verdict = evaluate(run(chunk(0, protocol=None), browser="firefox"), RULES)
+    assert verdict.reasons == ("protocol: chunk 0 has no protocol reported by firefox; expected h2",)
+
+
+def test_queueing_rule_names_the_worst_chunk_and_figure():
+    verdict = evaluate(run(chunk(0, queued_ms=50.0), chunk(1, queued_ms=702.4), chunk(2, queued_ms=310.0)), RULES)
+    assert verdict.reasons == (
+        "queueing: chunk 1 waited 702 ms in the browser's queue (limit 50 ms); 1 more chunk(s) too",
+    )
+
+
+def test_queueing_at_the_limit_passes():
+    assert evaluate(run(chunk(0, queued_ms=50.0)), RULES).passed
+
+
+def test_missing_queueing_figure_breaks_the_rule():
+    verdict = evaluate(run(chunk(0, queued_ms=None)), RULES)
+    assert verdict.reasons == ("queueing: chunk 0 has no queueing figure from chromium (no network timing)",)
+
+
+def test_chunk_without_any_request_breaks_protocol_and_queueing():
+    verdict = evaluate(run(chunk(0, net=None)), RULES)
+    assert [r.split(":")[0] for r in verdict.reasons] == ["protocol", "queueing"]
+
+
+def test_load_time_rule_both_ways():
+    assert evaluate(run(chunk(0, load_ms=1000.0)), RULES).passed
+    verdict = evaluate(run(chunk(0, load_ms=1268.0, download_end_ms=1210.0)), RULES)
+    assert verdict.reasons == ("load time: chunk 0 took 1268 ms from its event to loadeddata (limit 1000 ms)",)
+
+
+def test_load_time_names_a_playback_side_wait():
+    verdict = evaluate(run(chunk(0, load_ms=1100.0, download_end_ms=12.0)), RULES)
+    (reason,) = verdict.reasons
+    assert reason.endswith("1088 ms of it after its download ended: a playback-side wait")
+
+
+def test_loaded_rule_media_error_and_missing_loadeddata():
+    verdict = evaluate(run(chunk(0, error="media error 4: not supported"), chunk(1, load_ms=None)), RULES)
+    assert verdict.reasons == ("loaded: chunk 0 failed to play: media error 4: not supported; 1 more chunk(s) too",)
+
+
+def test_loaded_rule_counts_chunks_never_announced():
+    verdict = evaluate(run(chunk(0), expected=5, finished=False), RULES)
+    assert verdict.reasons == ("loaded: only 1 of 5 chunks were announced before the deadline",)
+
+
+def test_several_broken_rules_give_one_reason_each_in_rule_order():
+    verdict = evaluate(run(chunk(0, protocol="http/1.1", queued_ms=700.0, load_ms=1500.0)), RULES)
+    assert [r.split(":")[0] for r in verdict.reasons] == ["protocol", "queueing", "load time"]
