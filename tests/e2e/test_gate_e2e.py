@@ -1,0 +1,80 @@
+"""The gate in real Chromium and Firefox against the reference server.
+
+Every test runs once per browser (pyproject's addopts: --browser chromium --browser
+firefox). Each rule is shown passing on the healthy server and failing on a regressed one.
+"""
+
+import pytest
+
+from harness.assertions import assert_gate_fails, assert_gate_passes
+from harness.errors import GateFailure
+
+pytestmark = pytest.mark.browser
+
+
+def rules_broken(judged):
+    return [reason.split(":")[0] for reason in judged.verdict.reasons]
+
+
+def test_h2_under_media_pressure_passes(playgate_run):
+    judged = playgate_run(mode="h2", pressure="media:5")
+    assert_gate_passes(judged)
+    for chunk in judged.run.chunks:
+        assert chunk.network.protocol == "h2"
+        assert chunk.network.queued_ms < 50
+
+
+def test_h1_tls_under_media_pressure_is_caught_with_the_evidence(playgate_run):
+    judged = playgate_run(mode="h1-tls", pressure="media:5")
+    assert "queueing" in rules_broken(judged)
+    first = judged.run.chunks[0]
+    assert first.network.protocol == "http/1.1"
+    assert first.network.queued_ms > 500
+    with pytest.raises(GateFailure) as failure:
+        assert_gate_passes(judged)
+    message = str(failure.value)
+    assert "chunk  protocol" in message  # the chunk table
+    assert "queueing: chunk 0 waited" in message
+    assert "protocol: chunk 0 was served over http/1.1, expected h2" in message
+
+
+def test_h1_tls_without_pressure_fails_on_protocol_alone(playgate_run):
+    judged = playgate_run(mode="h1-tls", pressure="none")
+    assert rules_broken(judged) == ["protocol"]
+    assert {c.network.protocol for c in judged.run.chunks} == {"http/1.1"}
+
+
+def test_plain_h1_is_read_as_http11(playgate_run):
+    judged = playgate_run(mode="h1", expected_protocol="http/1.1")
+    assert_gate_passes(judged)
+    assert {c.network.protocol for c in judged.run.chunks} == {"http/1.1"}
+
+
+def test_sse_pressure_queues_on_h1_tls_and_not_on_h2(playgate_run):
+    held = playgate_run(mode="h1-tls", pressure="sse:5")
+    assert held.run.chunks[0].network.queued_ms > 500
+    assert_gate_fails(held, "queueing")
+    healthy = playgate_run(mode="h2", pressure="sse:5")
+    assert_gate_passes(healthy)
+
+
+def test_slow_chunk_responses_break_load_time_only(playgate_run):
+    judged = playgate_run(mode="h2", chunks=2, chunk_delay_ms=1200)
+    assert rules_broken(judged) == ["load time"]
+    for chunk in judged.run.chunks:
+        assert chunk.network.wait_ms == pytest.approx(1200, abs=60)
+
+
+def test_missing_chunk_breaks_loaded(playgate_run):
+    judged = playgate_run(mode="h2", chunks=3, missing_chunks=(1,))
+    reason = assert_gate_fails(judged, "loaded")
+    assert reason.startswith("loaded: chunk 1 failed to play")
+    assert judged.run.chunks[1].network.status == 404
+    assert judged.run.chunks[0].page.loadeddata_ms is not None
+
+
+@pytest.mark.playgate(mode="h1-tls", chunks=2)
+def test_marker_sets_the_scenario(playgate_run):
+    judged = playgate_run()
+    assert judged.run.mode == "h1-tls"
+    assert len(judged.run.chunks) == 2
