@@ -1,0 +1,39 @@
+"""The pytest plugin as a user meets it: a test file, run by pytest in a subprocess."""
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+USER_TESTS = """
+import pytest
+from harness.assertions import assert_gate_passes
+
+def test_healthy(playgate_run):
+    assert_gate_passes(playgate_run())
+
+@pytest.mark.playgate(mode="h1-tls", pressure="media:5")
+def test_regressed(playgate_run):
+    assert_gate_passes(playgate_run())
+"""
+
+
+def test_plugin_fails_the_regressed_test_with_the_chunk_table(pytester):
+    pytester.makepyfile(test_user=USER_TESTS)
+    result = pytester.runpytest_subprocess(
+        "--browser", "chromium", "--browser", "firefox", "--playgate-chunks", "3", "-p", "no:cacheprovider"
+    )
+    result.assert_outcomes(passed=2, failed=2)
+    result.stdout.fnmatch_lines(
+        [
+            "*GateFailure: the playback gate failed*",
+            "*chunk  protocol  conn  reused  status  queued*",
+            "*- queueing: chunk 0 waited * ms in the browser's queue (limit 50 ms)*",
+        ]
+    )
+    assert "test_regressed[chromium]" in result.stdout.str()
+    assert "test_regressed[firefox]" in result.stdout.str()
+
+
+def test_plugin_options_are_grouped(pytester):
+    result = pytester.runpytest_subprocess("--help")
+    result.stdout.fnmatch_lines(["playgate: protocol regression gate for video playback:", "*--playgate-mode*"])

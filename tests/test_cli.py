@@ -1,0 +1,100 @@
+"""The command line: exit codes, one-line errors, the JSON result."""
+
+import dataclasses
+import json
+import os
+import subprocess
+import sys
+import urllib.request
+
+import pytest
+
+from harness.browsers import BROWSERS
+from harness.cli import main
+
+
+def run_cli(*args, env=None):
+    return subprocess.run(
+        [sys.executable, "-m", "harness.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, **(env or {})},
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["run", "--mode", "h3"], "unknown mode 'h3'"),
+        (["run", "--pressure", "tabs:x"], "unknown pressure 'tabs:x'"),
+        (["run", "--browser", "webkit"], "unknown browser 'webkit'"),
+        (["run", "--chunks", "0"], "--chunks must be 1..200"),
+        (["serve", "--port", "70000"], "--port 70000 is not a port number"),
+    ],
+)
+def test_usage_errors_are_one_line_and_exit_2(args, message, capsys):
+    assert main(args) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("playgate: error: ")
+    assert message in err
+    assert len(err.splitlines()) == 1
+
+
+def test_unknown_flag_exits_2(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["run", "--no-such-flag"])
+    assert exit_info.value.code == 2
+
+
+def test_missing_browser_names_the_install_command():
+    result = run_cli("run", "--browser", "firefox", env={"PLAYGATE_FIREFOX": "/nonexistent/firefox"})
+    assert result.returncode == 2
+    assert "firefox executable '/nonexistent/firefox' was not found" in result.stderr
+
+
+def test_missing_browser_without_override(monkeypatch, capsys):
+    absent = dataclasses.replace(BROWSERS["chromium"], candidates=("/nonexistent/chromium",))
+    monkeypatch.setitem(BROWSERS, "chromium", absent)
+    monkeypatch.delenv(absent.env_var, raising=False)
+    assert main(["run", "--browser", "chromium"]) == 2
+    assert "run `make setup` (or `apt-get install chromium`)" in capsys.readouterr().err
+
+
+@pytest.mark.browser
+def test_run_writes_json_and_exits_1_on_a_regression(tmp_path):
+    out = tmp_path / "result.json"
+    result = run_cli("run", "--browser", "all", "--mode", "h1-tls", "--chunks", "2", "--json", str(out))
+    assert result.returncode == 1, result.stderr
+    assert "verdict: FAIL" in result.stdout
+    assert "playgate: 0 passed, 2 failed" in result.stdout
+    document = json.loads(out.read_text())
+    assert document["playgate"] == 1
+    assert [r["browser"] for r in document["runs"]] == ["chromium", "firefox"]
+    for run in document["runs"]:
+        assert run["mode"] == "h1-tls"
+        assert run["verdict"] == "fail"
+        assert run["browser_version"]
+        assert run["reasons"][0].startswith("protocol: chunk 0 was served over http/1.1")
+        assert [c["protocol"] for c in run["chunks"]] == ["http/1.1", "http/1.1"]
+        assert all(c["status"] == 206 for c in run["chunks"])
+
+
+@pytest.mark.browser
+def test_run_exits_0_when_every_run_passes():
+    result = run_cli("run", "--browser", "chromium", "--mode", "h2", "--chunks", "2")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "playgate: 1 passed, 0 failed" in result.stdout
+
+
+def test_serve_prints_the_url_and_stops_on_sigterm():
+    command = [sys.executable, "-m", "harness.cli", "serve", "--mode", "h1"]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, text=True) as process:
+        try:
+            line = process.stdout.readline()
+            assert line.startswith("serving http://127.0.0.1:")
+            with urllib.request.urlopen(line.split()[1] + "health", timeout=10) as response:
+                assert json.loads(response.read())["status"] == "ok"
+        finally:
+            process.terminate()
+            assert process.wait(timeout=15) == 0
