@@ -52,9 +52,7 @@ def protocol_from_bidi(http_version: str | None, page_entry: ResourceTiming | No
 
 def record_from_bidi(snapshot: BidiSnapshot, page_entry: ResourceTiming | None) -> NetworkRecord:
     t = snapshot.timing
-    first_phase = next(
-        (t[k] for k in ("domainLookupStart", "connectStart", "requestStart") if t.get(k, -1) >= 0), None
-    )
+    first_phase = next((t[k] for k in ("domainLookupStart", "connectStart", "requestStart") if t.get(k, -1) >= 0), None)
     secure = t.get("secureConnectionStart", -1)
     tcp_end = secure if secure >= 0 else t.get("connectEnd", -1)
     response_end = t.get("responseEnd", -1)

@@ -49,7 +49,9 @@ def _add_scenario_options(parser: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="playgate", description="Protocol regression gate for browser video playback.")
+    parser = argparse.ArgumentParser(
+        prog="playgate", description="Protocol regression gate for browser video playback."
+    )
     commands = parser.add_subparsers(dest="command", required=True)
 
     serve = commands.add_parser("serve", help="serve the reference avatar server in the foreground")

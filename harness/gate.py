@@ -69,7 +69,9 @@ def check_queueing(run: RunRecord, rules: GateRules) -> str | None:
         if queued is None:
             offenders.append((chunk, f"has no queueing figure from {run.browser} (no network timing)"))
         elif queued > rules.max_queued_ms:
-            offenders.append((chunk, f"waited {queued:.0f} ms in the browser's queue (limit {rules.max_queued_ms:g} ms)"))
+            offenders.append(
+                (chunk, f"waited {queued:.0f} ms in the browser's queue (limit {rules.max_queued_ms:g} ms)")
+            )
     # The worst first: a missing figure, then the longest wait.
     offenders.sort(key=lambda o: -(o[0].network.queued_ms if o[0].network and o[0].network.queued_ms else 1e12))
     return _summarise("queueing", offenders)

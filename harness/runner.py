@@ -53,12 +53,16 @@ def browser_pool(*, headless: bool = True, slow_mo: float = 0) -> Iterator[Brows
             pool.close()
 
 
-def judge(browser: Browser, browser_name: str, server: ServerProcess, scenario: Scenario, rules: GateRules) -> JudgedRun:
+def judge(
+    browser: Browser, browser_name: str, server: ServerProcess, scenario: Scenario, rules: GateRules
+) -> JudgedRun:
     run = run_scenario(browser, browser_name, server.base_url, scenario, server.settings.mode.value)
     return JudgedRun(run, evaluate(run, rules))
 
 
-def run_gate(config: RunConfig, media: MediaSet, on_run: Callable[[JudgedRun], None] = lambda _: None) -> list[JudgedRun]:
+def run_gate(
+    config: RunConfig, media: MediaSet, on_run: Callable[[JudgedRun], None] = lambda _: None
+) -> list[JudgedRun]:
     """Every mode x browser of the config; a server per mode, started and always stopped."""
     results: list[JudgedRun] = []
     # Browsers first: a missing one is reported before any server starts.

@@ -200,4 +200,3 @@ class ServerProcess:
     @property
     def pid(self) -> int | None:
         return self._process.pid if self._process is not None else None
-

@@ -10,7 +10,7 @@ from pathlib import Path
 from fixtures.generate import MediaSet
 
 
-class Mode(str, enum.Enum):
+class Mode(enum.StrEnum):
     """How the server speaks to browsers."""
 
     H2 = "h2"  # TLS, ALPN h2 and http/1.1: the healthy production setup

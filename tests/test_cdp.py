@@ -33,7 +33,10 @@ def events_for_queued_h1_chunk():
     # Issued at 100.000 s, started on the network at 100.984 s: 984 ms in the queue,
     # then a fresh TLS connection.
     return [
-        ("Network.requestWillBeSent", {"requestId": "7", "timestamp": 100.0, "type": "Media", "request": {"url": CHUNK}}),
+        (
+            "Network.requestWillBeSent",
+            {"requestId": "7", "timestamp": 100.0, "type": "Media", "request": {"url": CHUNK}},
+        ),
         (
             "Network.responseReceived",
             {

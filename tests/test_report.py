@@ -35,8 +35,20 @@ def judged(*chunks, **kwargs):
 def test_table_shows_the_evidence_with_dashes_for_missing_figures():
     table = chunk_table(run(chunk(0, protocol="http/1.1", queued_ms=702.4, source="bidi", send_ms=None)))
     header, row = table.splitlines()
-    assert header.split() == ["chunk", "protocol", "conn", "reused", "status", "queued", "wait", "receive", "load",
-                              "frame", "after", "dl"]
+    assert header.split() == [
+        "chunk",
+        "protocol",
+        "conn",
+        "reused",
+        "status",
+        "queued",
+        "wait",
+        "receive",
+        "load",
+        "frame",
+        "after",
+        "dl",
+    ]
     assert row.split() == ["0", "http/1.1", "-", "-", "206", "702", "2", "5", "40", "45", "30"]
 
 

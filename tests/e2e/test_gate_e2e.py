@@ -78,3 +78,16 @@ def test_marker_sets_the_scenario(playgate_run):
     judged = playgate_run()
     assert judged.run.mode == "h1-tls"
     assert len(judged.run.chunks) == 2
+
+
+def test_firefox_playback_wait_is_reported_apart_from_the_network(playgate_run, browser_name):
+    # Firefox holds back loadeddata of new videos while five others preload (measured,
+    # see README); the network stays clean. Chromium shows no such wait.
+    judged = playgate_run(mode="h2", pressure="media:5", hold_ms=2000, chunks=2)
+    assert all(chunk.network.queued_ms < 50 for chunk in judged.run.chunks)
+    if browser_name == "firefox":
+        assert rules_broken(judged) == ["load time"]
+        assert judged.verdict.reasons[0].split("; ")[0].endswith("a playback-side wait")
+        assert judged.run.chunks[0].after_download_ms > 1500
+    else:
+        assert_gate_passes(judged)
