@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from fixtures.generate import ensure_media
-from harness.browsers import browser_names
+from harness.browsers import BROWSERS, browser_names
 from harness.config import GateRules, Pressure, RunConfig, Scenario, parse_modes
 from harness.demo import run_demo
 from harness.errors import PlaygateError, UsageError
@@ -46,6 +46,10 @@ def _add_scenario_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--headed", action="store_true", help="show the browser")
     parser.add_argument("--slowmo", type=float, default=0, help="slow Playwright actions by this many ms")
     parser.add_argument("--json", type=Path, help="write the JSON result here")
+    for name, spec in BROWSERS.items():
+        parser.add_argument(
+            f"--{name}-executable", metavar="PATH", help=f"{name} to drive (default: {spec.env_var} or found on PATH)"
+        )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -83,6 +87,11 @@ def _scenario(args: argparse.Namespace, pressure: Pressure) -> Scenario:
     )
 
 
+def _executables(args: argparse.Namespace) -> dict[str, str]:
+    chosen = {name: getattr(args, f"{name}_executable") for name in BROWSERS}
+    return {name: path for name, path in chosen.items() if path}
+
+
 def _serve(args: argparse.Namespace) -> int:
     if not 0 <= args.port <= 65535:
         raise UsageError(f"--port {args.port} is not a port number (0..65535)")
@@ -108,6 +117,7 @@ def _run(args: argparse.Namespace) -> int:
         rules=GateRules(args.expect_protocol, args.max_queued_ms, args.max_load_ms),
         headed=args.headed,
         slow_mo=args.slowmo,
+        executables=tuple(_executables(args).items()),
     )
 
     def show(judged: JudgedRun) -> None:
@@ -123,7 +133,14 @@ def _run(args: argparse.Namespace) -> int:
 
 def _demo(args: argparse.Namespace) -> int:
     scenario = _scenario(args, Pressure.parse("media:5"))
-    ok = run_demo(browser_names(args.browser), scenario, headed=args.headed, slow_mo=args.slowmo, json_path=args.json)
+    ok = run_demo(
+        browser_names(args.browser),
+        scenario,
+        headed=args.headed,
+        slow_mo=args.slowmo,
+        json_path=args.json,
+        executables=_executables(args),
+    )
     return EXIT_PASS if ok else EXIT_REGRESSION
 
 

@@ -117,3 +117,4 @@ class RunConfig:
     rules: GateRules
     headed: bool = False
     slow_mo: float = 0.0
+    executables: tuple[tuple[str, str], ...] = ()  # (browser, path) overrides

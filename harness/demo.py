@@ -80,14 +80,21 @@ def gate_holds(h1: JudgedRun, h2: JudgedRun) -> bool:
 
 
 def run_demo(
-    browsers: Sequence[str], scenario: Scenario, *, headed: bool, slow_mo: float, json_path: Path | None
+    browsers: Sequence[str],
+    scenario: Scenario,
+    *,
+    headed: bool,
+    slow_mo: float,
+    json_path: Path | None,
+    executables: dict[str, str] | None = None,
 ) -> bool:
+    executables = executables or {}
     for name in browsers:
-        find_executable(name)
+        find_executable(name, executables.get(name))
     media = ensure_media()
     rules = GateRules()
     runs: dict[tuple[str, Mode], JudgedRun] = {}
-    with browser_pool(headless=not headed, slow_mo=slow_mo) as pool:
+    with browser_pool(headless=not headed, slow_mo=slow_mo, executables=executables) as pool:
         for mode in COMPARED:
             with ServerProcess(settings_for(mode, media)) as server:
                 for name in browsers:

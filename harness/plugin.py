@@ -54,6 +54,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--playgate-timeout", type=float, default=scenario.timeout_s, help="seconds per run")
     group.addoption("--playgate-max-queued-ms", type=float, default=rules.max_queued_ms, help="queueing limit")
     group.addoption("--playgate-max-load-ms", type=float, default=rules.max_load_ms, help="load time limit")
+    for name, spec in BROWSERS.items():
+        group.addoption(
+            f"--playgate-{name}", metavar="PATH", help=f"{name} executable (default: {spec.env_var} or PATH)"
+        )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -91,13 +95,14 @@ def playgate_server(playgate_media: MediaSet) -> Iterator[Callable[[str], Server
 
 @pytest.fixture(scope="session")
 def playgate_browser(
-    playwright: Playwright, browser_name: str, browser_type_launch_args: dict[str, Any]
+    pytestconfig: pytest.Config, playwright: Playwright, browser_name: str, browser_type_launch_args: dict[str, Any]
 ) -> Iterator[Browser]:
     """The real browser for this parametrization of ``--browser``, launched once."""
     if browser_name not in BROWSERS:
         raise pytest.UsageError(f"playgate drives chromium and firefox, not {browser_name}")
     try:
-        options = launch_options(browser_name, find_executable(browser_name))
+        executable = find_executable(browser_name, pytestconfig.getoption(f"--playgate-{browser_name}"))
+        options = launch_options(browser_name, executable)
         options.update({k: v for k, v in browser_type_launch_args.items() if k in ("headless", "slow_mo")})
         browser = launch(playwright, browser_name, options)
     except PlaygateError as exc:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
 
 from playwright.sync_api import Browser, Playwright, sync_playwright
 
@@ -24,16 +23,24 @@ from server.settings import Mode, settings_for
 class BrowserPool:
     """Each browser launched once, on first use, and closed with the pool."""
 
-    def __init__(self, playwright: Playwright, *, headless: bool = True, slow_mo: float = 0) -> None:
+    def __init__(
+        self,
+        playwright: Playwright,
+        *,
+        headless: bool = True,
+        slow_mo: float = 0,
+        executables: dict[str, str] | None = None,
+    ) -> None:
         self.playwright = playwright
         self.headless = headless
         self.slow_mo = slow_mo
+        self.executables = executables or {}
         self._browsers: dict[str, Browser] = {}
 
-    def get(self, name: str, extra_options: dict[str, Any] | None = None) -> Browser:
+    def get(self, name: str) -> Browser:
         if name not in self._browsers:
-            options = launch_options(name, find_executable(name), headless=self.headless, slow_mo=self.slow_mo)
-            options.update(extra_options or {})
+            executable = find_executable(name, self.executables.get(name))
+            options = launch_options(name, executable, headless=self.headless, slow_mo=self.slow_mo)
             self._browsers[name] = launch(self.playwright, name, options)
         return self._browsers[name]
 
@@ -44,9 +51,11 @@ class BrowserPool:
 
 
 @contextmanager
-def browser_pool(*, headless: bool = True, slow_mo: float = 0) -> Iterator[BrowserPool]:
+def browser_pool(
+    *, headless: bool = True, slow_mo: float = 0, executables: dict[str, str] | None = None
+) -> Iterator[BrowserPool]:
     with sync_playwright() as playwright:
-        pool = BrowserPool(playwright, headless=headless, slow_mo=slow_mo)
+        pool = BrowserPool(playwright, headless=headless, slow_mo=slow_mo, executables=executables)
         try:
             yield pool
         finally:
@@ -65,10 +74,11 @@ def run_gate(
 ) -> list[JudgedRun]:
     """Every mode x browser of the config; a server per mode, started and always stopped."""
     results: list[JudgedRun] = []
+    executables = dict(config.executables)
     # Browsers first: a missing one is reported before any server starts.
     for name in config.browsers:
-        find_executable(name)
-    with browser_pool(headless=not config.headed, slow_mo=config.slow_mo) as pool:
+        find_executable(name, executables.get(name))
+    with browser_pool(headless=not config.headed, slow_mo=config.slow_mo, executables=executables) as pool:
         for mode in config.modes:
             with ServerProcess(settings_for(Mode(mode), media)) as server:
                 for name in config.browsers:

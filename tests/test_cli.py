@@ -3,9 +3,13 @@
 import dataclasses
 import json
 import os
+import signal
+import socket
 import subprocess
 import sys
+import time
 import urllib.request
+from pathlib import Path
 
 import pytest
 
@@ -98,3 +102,89 @@ def test_serve_prints_the_url_and_stops_on_sigterm():
         finally:
             process.terminate()
             assert process.wait(timeout=15) == 0
+
+
+def test_executable_option_overrides_discovery():
+    result = run_cli("run", "--browser", "chromium", "--chromium-executable", "/nonexistent/chrome")
+    assert result.returncode == 2
+    assert "chromium executable '/nonexistent/chrome' was not found" in result.stderr
+
+
+def test_serve_on_a_port_in_use_is_one_clear_error():
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run_cli("serve", "--port", str(port))
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        f"playgate: error: port {port} on 127.0.0.1 is in use: "
+        "stop what holds it or pick another port (0 picks a free one)"
+    )
+
+
+def descendants(pid):
+    found, queue = [], [pid]
+    while queue:
+        parent = queue.pop()
+        try:
+            tasks = os.listdir(f"/proc/{parent}/task")
+        except FileNotFoundError:
+            continue
+        for task in tasks:
+            try:
+                kids = [int(k) for k in Path(f"/proc/{parent}/task/{task}/children").read_text().split()]
+            except FileNotFoundError:
+                continue
+            found += kids
+            queue += kids
+    return found
+
+
+def cmdline(pid):
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_text()
+    except FileNotFoundError:
+        return ""
+
+
+def alive(pid):
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(") ")[1][0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+@pytest.mark.browser
+def test_ctrl_c_mid_run_leaves_no_server_or_browser():
+    # A long run under held pressure, interrupted once the server and browser are up.
+    command = [
+        sys.executable,
+        "-m",
+        "harness.cli",
+        "run",
+        "--browser",
+        "chromium",
+        "--mode",
+        "h1-tls",
+        "--pressure",
+        "sse:5",
+        "--hold-ms",
+        "60000",
+        "--chunks",
+        "3",
+    ]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as process:
+        deadline = time.monotonic() + 60
+        tree = []
+        while time.monotonic() < deadline:
+            tree = descendants(process.pid)
+            names = {cmdline(p) for p in tree if alive(p)}
+            if any("-m\0server" in n for n in names) and any("chrom" in n for n in names):
+                break
+        assert tree, "the run never started its server and browser"
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=30) == 130
+        assert "playgate: interrupted" in process.stderr.read()
+    leftovers = [p for p in tree if alive(p)]
+    assert leftovers == []
