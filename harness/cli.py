@@ -11,6 +11,7 @@ caught a regression, 2 a usage or environment error, 130 interrupted.
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 import threading
@@ -144,17 +145,24 @@ def _demo(args: argparse.Namespace) -> int:
     return EXIT_PASS if ok else EXIT_REGRESSION
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    # A KeyboardInterrupt raised inside Playwright's event dispatch can leave its
+    # teardown waiting forever; stop the servers ourselves and leave at once. The
+    # Playwright driver sees our end of its pipe close and closes the browsers.
+    print("playgate: interrupted", file=sys.stderr, flush=True)
+    ServerProcess.stop_all()
+    os._exit(EXIT_INTERRUPTED)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     handlers = {"serve": _serve, "run": _run, "demo": _demo}
+    signal.signal(signal.SIGINT, _interrupt)
     try:
         return handlers[args.command](args)
     except PlaygateError as exc:
         print(f"playgate: error: {exc}", file=sys.stderr)
         return EXIT_ERROR
-    except KeyboardInterrupt:
-        print("playgate: interrupted", file=sys.stderr)
-        return EXIT_INTERRUPTED
 
 
 if __name__ == "__main__":

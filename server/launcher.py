@@ -22,6 +22,7 @@ import tempfile
 import time
 from pathlib import Path
 from types import TracebackType
+from typing import ClassVar
 
 import trustme
 
@@ -56,6 +57,14 @@ def bind_listener(host: str, port: int) -> socket.socket:
 
 class ServerProcess:
     """The reference server running in a child process; use as a context manager."""
+
+    _running: ClassVar[set[ServerProcess]] = set()
+
+    @classmethod
+    def stop_all(cls) -> None:
+        """Stop every server this process started (for an interrupt that cannot unwind)."""
+        for server in list(cls._running):
+            server.stop()
 
     def __init__(self, settings: ServerSettings, *, host: str = LOOPBACK, port: int = 0) -> None:
         self.settings = settings
@@ -108,6 +117,7 @@ class ServerProcess:
             self.stop()
             raise
         listener.close()  # the child holds its own copy
+        ServerProcess._running.add(self)
         try:
             self._wait_ready()
         except BaseException:
@@ -182,6 +192,7 @@ class ServerProcess:
         return self._process is not None and self._process.poll() is None
 
     def stop(self) -> None:
+        ServerProcess._running.discard(self)
         process, self._process = self._process, None
         if process is not None:
             if process.stdin is not None:
