@@ -3,6 +3,7 @@
   playgate serve --mode h2 [--port N]          the reference server, in the foreground
   playgate run --browser all --mode h2,h1-tls  the gate: a table per run and a verdict
   playgate demo                                the field report's comparison, both browsers
+  playgate diagnose URL                        a Python client's stages fetching one chunk
 
 Exit status: 0 every run passed (demo: h2 passed and h1-tls was caught), 1 the gate
 caught a regression, 2 a usage or environment error, 130 interrupted.
@@ -22,6 +23,8 @@ from fixtures.generate import ensure_media
 from harness.browsers import BROWSERS, browser_names
 from harness.config import GateRules, Pressure, RunConfig, Scenario, parse_modes
 from harness.demo import run_demo
+from harness.diagnose import report as diagnose_report
+from harness.diagnose.client import PROTOCOLS, DiagnoseOptions, Diagnoser
 from harness.errors import PlaygateError, UsageError
 from harness.report import JudgedRun, describe, write_json
 from harness.runner import run_gate
@@ -71,6 +74,21 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--max-queued-ms", type=float, default=rules.max_queued_ms, help="longest allowed queueing")
     run.add_argument("--max-load-ms", type=float, default=rules.max_load_ms, help="longest allowed event->loadeddata")
     _add_scenario_options(run)
+
+    diagnose = commands.add_parser("diagnose", help="where a Python client's time goes fetching one chunk URL")
+    diagnose.add_argument("url", help="an http:// or https:// URL of a video chunk")
+    diagnose.add_argument("--requests", type=int, default=3, help="requests per variant (default: 3)")
+    which = diagnose.add_mutually_exclusive_group()
+    which.add_argument("--http1", action="store_const", dest="protocols", const=("http/1.1",), help="HTTP/1.1 only")
+    which.add_argument("--http2", action="store_const", dest="protocols", const=("h2",), help="HTTP/2 only")
+    which.add_argument("--both", action="store_const", dest="protocols", const=PROTOCOLS, help="both (default)")
+    diagnose.add_argument("--partial-mb", type=float, default=1.0, help="Range download size (default: 1)")
+    diagnose.add_argument("--stream-start-kb", type=int, default=64, help="decode once this much arrived (64)")
+    trust = diagnose.add_mutually_exclusive_group()
+    trust.add_argument("--cafile", type=Path, help="trust this CA bundle (a self-signed server)")
+    trust.add_argument("--insecure", action="store_true", help="do not verify the certificate")
+    diagnose.add_argument("--timeout", type=float, default=30.0, help="seconds per request (default: 30)")
+    diagnose.add_argument("--json", type=Path, help="write the JSON result here")
 
     demo = commands.add_parser("demo", help="h2 vs h1-tls under media:5 pressure, side by side, in both browsers")
     _add_scenario_options(demo)
@@ -154,9 +172,38 @@ def _interrupt(signum: int, frame: object) -> None:
     os._exit(EXIT_INTERRUPTED)
 
 
+def _diagnose(args: argparse.Namespace) -> int:
+    verify: bool | str = True
+    if args.insecure:
+        verify = False
+    elif args.cafile:
+        if not args.cafile.is_file():
+            raise UsageError(f"--cafile {args.cafile} is not a file")
+        verify = str(args.cafile)
+    options = DiagnoseOptions(
+        url=args.url,
+        requests=args.requests,
+        protocols=args.protocols or PROTOCOLS,
+        partial_mb=args.partial_mb,
+        stream_start_kb=args.stream_start_kb,
+        verify=verify,
+        timeout_s=args.timeout,
+    )
+    diagnoser = Diagnoser(options)
+    stages = diagnoser.run()
+    print(f"diagnose {options.url}  (times in ms; frame = request start -> first decoded frame)")
+    print(diagnose_report.table(stages))
+    for note in diagnoser.notes + [s.note for s in stages if s.note]:
+        print(f"note: {note}")
+    print(diagnose_report.finding(stages))
+    if args.json:
+        diagnose_report.write_json(args.json, options.url, stages, diagnoser.notes)
+    return EXIT_PASS
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    handlers = {"serve": _serve, "run": _run, "demo": _demo}
+    handlers = {"serve": _serve, "run": _run, "demo": _demo, "diagnose": _diagnose}
     signal.signal(signal.SIGINT, _interrupt)
     try:
         return handlers[args.command](args)

@@ -1,0 +1,245 @@
+"""Fetch one chunk URL the ways a Python worker would, measuring every stage.
+
+Variants, for each protocol asked for:
+  cold     a new connection for every request, full download, then decode
+  pooled   one client for every request: the first is cold, the others reuse it
+  partial  a new connection, only the first X MB (Range), then decode
+  stream   a new connection, decoding starts after the first Y KB and stops at a frame
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+import ssl
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import TypeVar
+from urllib.parse import urlsplit
+
+import httpx
+
+from harness.diagnose.decode import NotVideo, first_frame_from_bytes, first_frame_from_stream
+from harness.diagnose.stages import RequestStages, StageClock
+from harness.errors import MeasurementError, UsageError
+
+PROTOCOLS = ("http/1.1", "h2")
+VARIANTS = ("cold", "pooled", "partial", "stream")
+MB = 1024 * 1024
+BLOCK = 64 * 1024
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class DiagnoseOptions:
+    url: str
+    requests: int = 3
+    protocols: tuple[str, ...] = PROTOCOLS
+    partial_mb: float = 1.0
+    stream_start_kb: int = 64
+    verify: bool | str = True  # False, or a CA bundle path
+    timeout_s: float = 30.0
+
+    def __post_init__(self) -> None:
+        parts = urlsplit(self.url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise UsageError(f"{self.url!r} is not an http:// or https:// URL")
+        if not 1 <= self.requests <= 100:
+            raise UsageError("--requests must be 1..100")
+        if self.partial_mb <= 0 or self.stream_start_kb <= 0:
+            raise UsageError("--partial-mb and --stream-start-kb must be positive")
+        if not self.protocols or set(self.protocols) - set(PROTOCOLS):
+            raise UsageError(f"protocols must be among {PROTOCOLS}")
+
+
+@dataclass
+class _Connections:
+    """Numbers connections in the order they were first seen."""
+
+    seen: dict[int, int] = field(default_factory=dict)
+
+    def number(self, stream: object) -> tuple[int, bool]:
+        key = id(stream)
+        if key in self.seen:
+            return self.seen[key], True
+        self.seen[key] = len(self.seen) + 1
+        return self.seen[key], False
+
+
+def _protocol_name(http_version: str) -> str:
+    return {"HTTP/1.1": "http/1.1", "HTTP/2": "h2", "HTTP/1.0": "http/1.0"}.get(http_version, http_version.lower())
+
+
+@dataclass
+class _Target:
+    """The URL to request at a resolved address, with the name kept for SNI and Host."""
+
+    url: str
+    host_header: str | None
+    sni: str | None
+    dns_ms: float | None
+
+
+def _resolve(url: str, clock: StageClock) -> _Target:
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    try:
+        ipaddress.ip_address(host)
+        return _Target(url, None, None, None)  # an address already: no lookup
+    except ValueError:
+        pass
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    started = time.perf_counter()
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        raise MeasurementError(f"cannot resolve {host}: {exc.strerror}") from exc
+    dns_ms = (time.perf_counter() - started) * 1000
+    address = str(infos[0][4][0])
+    netloc = f"[{address}]" if ":" in address else address
+    netloc += f":{parts.port}" if parts.port else ""
+    return _Target(parts._replace(netloc=netloc).geturl(), parts.netloc, host, dns_ms)
+
+
+class Diagnoser:
+    def __init__(self, options: DiagnoseOptions) -> None:
+        self.options = options
+        self.connections = _Connections()
+        self.notes: list[str] = []
+
+    @contextmanager
+    def _client(self, protocol: str) -> Iterator[httpx.Client]:
+        https = urlsplit(self.options.url).scheme == "https"
+        # For h2 over TLS both are offered and ALPN decides; plain http needs prior knowledge.
+        http1, http2 = (https, True) if protocol == "h2" else (True, False)
+        verify: bool | ssl.SSLContext = (
+            ssl.create_default_context(cafile=self.options.verify)
+            if isinstance(self.options.verify, str)
+            else self.options.verify
+        )
+        with httpx.Client(verify=verify, timeout=self.options.timeout_s, http1=http1, http2=http2) as client:
+            yield client
+
+    def _send(
+        self, client: httpx.Client, target: _Target, clock: StageClock, headers: dict[str, str]
+    ) -> httpx.Response:
+        if target.host_header:
+            headers = {**headers, "Host": target.host_header}
+        extensions: dict[str, object] = {"trace": clock.trace}
+        if target.sni:
+            extensions["sni_hostname"] = target.sni
+        request = client.build_request("GET", target.url, headers=headers, extensions=extensions)
+        try:
+            response = client.send(request, stream=True)
+        except httpx.ConnectError as exc:
+            cause = exc.__cause__ or exc.__context__
+            if isinstance(cause, ssl.SSLError) or "SSL" in str(exc) or "certificate" in str(exc):
+                raise MeasurementError(
+                    f"TLS with {self.options.url} failed ({exc}): pass --cafile with the server's CA, or --insecure"
+                ) from exc
+            raise MeasurementError(f"cannot connect to {self.options.url}: {exc}") from exc
+        except httpx.TimeoutException as exc:
+            raise MeasurementError(f"{self.options.url} did not answer within {self.options.timeout_s:g} s") from exc
+        except httpx.RemoteProtocolError as exc:
+            raise MeasurementError(f"{self.options.url} broke the protocol: {exc}") from exc
+        if response.status_code >= 400:
+            response.close()
+            raise MeasurementError(f"{self.options.url} answered {response.status_code}")
+        return response
+
+    def _request(
+        self, client: httpx.Client, asked: str, variant: str, target: _Target | None
+    ) -> tuple[RequestStages, _Target]:
+        clock = StageClock()
+        if target is None or variant != "pooled":
+            target = _resolve(self.options.url, clock)
+            dns_ms = target.dns_ms
+        else:
+            dns_ms = None  # the pooled client resolved once, with its first request
+        headers: dict[str, str] = {}
+        limit: int | None = None
+        if variant == "partial":
+            limit = int(self.options.partial_mb * MB)
+            headers["Range"] = f"bytes=0-{limit - 1}"
+        response = self._send(client, target, clock, headers)
+        note = None
+        try:
+            connection, reused = self.connections.number(response.extensions.get("network_stream"))
+            if variant == "partial" and response.status_code != 206:
+                note = "the server ignored Range: read the first bytes of the full response"
+            if variant == "stream":
+                received, first_frame_ms = self._stream_decode(response, clock)
+                transfer_ms = None
+            else:
+                body = bytearray()
+                for block in response.iter_raw(BLOCK):
+                    body += block
+                    if limit is not None and len(body) >= limit:
+                        del body[limit:]
+                        break
+                clock.mark("body_end")
+                self._decode(response, lambda: first_frame_from_bytes(bytes(body)))
+                clock.mark("first_frame")
+                received = len(body)
+                transfer_ms = clock.span_ms("headers_end", "body_end")
+                first_frame_ms = clock.since_start_ms("first_frame")
+        finally:
+            response.close()
+        stages = RequestStages(
+            asked=asked,
+            variant=variant,
+            protocol=_protocol_name(response.http_version),
+            connection=connection,
+            reused=reused,
+            status=response.status_code,
+            bytes=received,
+            dns_ms=None if reused else dns_ms,
+            connect_ms=clock.span_ms("connect_start", "connect_end"),
+            tls_ms=clock.span_ms("tls_start", "tls_end"),
+            ttfb_ms=clock.span_ms("send_start", "headers_end"),
+            transfer_ms=transfer_ms,
+            first_frame_ms=first_frame_ms,
+            total_ms=(time.perf_counter() - clock.started) * 1000,
+            note=note,
+        )
+        return stages, target
+
+    def _decode(self, response: httpx.Response, decode: Callable[[], T]) -> T:
+        try:
+            return decode()
+        except NotVideo as exc:
+            kind = response.headers.get("content-type", "no content-type")
+            raise NotVideo(f"{self.options.url} ({kind}): {exc}") from exc
+
+    def _stream_decode(self, response: httpx.Response, clock: StageClock) -> tuple[int, float | None]:
+        start_bytes = self.options.stream_start_kb * 1024
+        blocks = response.iter_raw(BLOCK)
+        prefix = bytearray()
+        for block in blocks:
+            prefix += block
+            if len(prefix) >= start_bytes:
+                break
+        consumed = self._decode(response, lambda: first_frame_from_stream(bytes(prefix), blocks))
+        clock.mark("first_frame")
+        return max(consumed, len(prefix)), clock.since_start_ms("first_frame")
+
+    def run(self) -> list[RequestStages]:
+        results: list[RequestStages] = []
+        for protocol in self.options.protocols:
+            for variant in VARIANTS:
+                if variant == "pooled":
+                    with self._client(protocol) as client:
+                        target = None
+                        for _ in range(self.options.requests):
+                            stages, target = self._request(client, protocol, variant, target)
+                            results.append(stages)
+                    continue
+                for _ in range(self.options.requests):
+                    with self._client(protocol) as client:
+                        results.append(self._request(client, protocol, variant, None)[0])
+            answered = {r.protocol for r in results if r.asked == protocol}
+            if answered != {protocol}:
+                self.notes.append(f"{protocol} was asked for; the server answered over {', '.join(sorted(answered))}")
+        return results
