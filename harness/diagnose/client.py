@@ -56,16 +56,17 @@ class DiagnoseOptions:
 
 @dataclass
 class _Connections:
-    """Numbers connections in the order they were first seen."""
+    """Numbers connections in the order they were first seen. The streams are kept
+    alive so that no later connection can take over a closed one's id()."""
 
     seen: dict[int, int] = field(default_factory=dict)
+    streams: list[object] = field(default_factory=list)
 
-    def number(self, stream: object) -> tuple[int, bool]:
-        key = id(stream)
-        if key in self.seen:
-            return self.seen[key], True
-        self.seen[key] = len(self.seen) + 1
-        return self.seen[key], False
+    def number(self, stream: object) -> int:
+        if id(stream) not in self.seen:
+            self.streams.append(stream)
+            self.seen[id(stream)] = len(self.seen) + 1
+        return self.seen[id(stream)]
 
 
 def _protocol_name(http_version: str) -> str:
@@ -166,7 +167,8 @@ class Diagnoser:
         response = self._send(client, target, clock, headers)
         note = None
         try:
-            connection, reused = self.connections.number(response.extensions.get("network_stream"))
+            connection = self.connections.number(response.extensions.get("network_stream"))
+            reused = "connect_start" not in clock.marks  # no TCP connect traced for this request
             if variant == "partial" and response.status_code != 206:
                 note = "the server ignored Range: read the first bytes of the full response"
             if variant == "stream":
