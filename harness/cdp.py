@@ -56,7 +56,9 @@ def record_from_cdp(request: _Request) -> NetworkRecord:
     body_bytes = None
     if request.encoded_total is not None and "encodedDataLength" in response:
         # loadingFinished counts headers and body; responseReceived, the headers so far.
-        body_bytes = max(0, request.encoded_total - int(response["encodedDataLength"]))
+        # A total below the headers is inconsistent: no figure rather than a clamped one.
+        counted = request.encoded_total - int(response["encodedDataLength"])
+        body_bytes = counted if counted >= 0 else None
     connection_id = response.get("connectionId")
     return NetworkRecord(
         url=request.url,

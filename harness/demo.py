@@ -32,10 +32,8 @@ def _first(run: JudgedRun, attribute: str) -> float | None:
         return None
     chunk = run.run.chunks[0]
     if attribute == "queued_ms":
-        return chunk.network.queued_ms if chunk.network else None
-    if attribute == "after_download_ms":
-        return chunk.after_download_ms
-    return chunk.load_ms
+        return chunk.net("queued_ms")  # type: ignore[no-any-return]
+    return getattr(chunk, attribute)  # type: ignore[no-any-return]
 
 
 def _explain(h1: JudgedRun, h2: JudgedRun) -> list[str]:

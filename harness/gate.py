@@ -54,7 +54,7 @@ def check_loaded(run: RunRecord, rules: GateRules) -> str | None:
 def check_protocol(run: RunRecord, rules: GateRules) -> str | None:
     offenders = []
     for chunk in run.chunks:
-        protocol = chunk.network.protocol if chunk.network else None
+        protocol = chunk.net("protocol")
         if protocol is None:
             offenders.append((chunk, f"has no protocol reported by {run.browser}; expected {rules.expected_protocol}"))
         elif protocol != rules.expected_protocol:
@@ -65,7 +65,7 @@ def check_protocol(run: RunRecord, rules: GateRules) -> str | None:
 def check_queueing(run: RunRecord, rules: GateRules) -> str | None:
     offenders = []
     for chunk in run.chunks:
-        queued = chunk.network.queued_ms if chunk.network else None
+        queued = chunk.net("queued_ms")
         if queued is None:
             offenders.append((chunk, f"has no queueing figure from {run.browser} (no network timing)"))
         elif queued > rules.max_queued_ms:
@@ -73,7 +73,7 @@ def check_queueing(run: RunRecord, rules: GateRules) -> str | None:
                 (chunk, f"waited {queued:.0f} ms in the browser's queue (limit {rules.max_queued_ms:g} ms)")
             )
     # The worst first: a missing figure, then the longest wait.
-    offenders.sort(key=lambda o: -(o[0].network.queued_ms if o[0].network and o[0].network.queued_ms else 1e12))
+    offenders.sort(key=lambda o: -(o[0].net("queued_ms") if o[0].net("queued_ms") is not None else float("inf")))
     return _summarise("queueing", offenders)
 
 

@@ -127,6 +127,10 @@ class ChunkRecord:
     resource_timing: ResourceTiming | None
     request_count: int = 1
 
+    def net(self, figure: str) -> Any:
+        """A figure of the chunk's network record (see NetworkRecord), None without one."""
+        return getattr(self.network, figure) if self.network is not None else None
+
     @property
     def load_ms(self) -> float | None:
         """Chunk event received -> loadeddata."""
@@ -154,18 +158,11 @@ class ChunkRecord:
         return self.page.error
 
     def to_json(self) -> dict[str, Any]:
-        net = self.network
-        row: dict[str, Any] = {
-            "index": self.index,
-            "url": self.url,
-            "protocol": net.protocol if net else None,
-            "connection_id": net.connection_id if net else None,
-            "connection_reused": net.connection_reused if net else None,
-            "status": net.status if net else None,
-            "bytes": net.bytes if net else None,
-        }
+        row: dict[str, Any] = {"index": self.index, "url": self.url}
+        for figure in ("protocol", "connection_id", "connection_reused", "status", "bytes"):
+            row[figure] = self.net(figure)
         for phase in PHASES:
-            row[phase] = _round(getattr(net, phase)) if net else None
+            row[phase] = _round(self.net(phase))
         row.update(
             load_ms=_round(self.load_ms),
             first_frame_ms=_round(self.first_frame_ms),

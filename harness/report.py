@@ -25,30 +25,34 @@ def _ms(value: float | None) -> str:
     return "-" if value is None else f"{value:.0f}"
 
 
+def _text(value: object) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
+
+
 def _row(chunk: ChunkRecord) -> tuple[str, ...]:
-    net = chunk.network
-    reused = "-" if net is None or net.connection_reused is None else ("yes" if net.connection_reused else "no")
     return (
         str(chunk.index),
-        (net.protocol if net else None) or "-",
-        (net.connection_id if net else None) or "-",
-        reused,
-        str(net.status) if net and net.status is not None else "-",
-        _ms(net.queued_ms if net else None),
-        _ms(net.wait_ms if net else None),
-        _ms(net.receive_ms if net else None),
+        *(_text(chunk.net(f)) for f in ("protocol", "connection_id", "connection_reused", "status")),
+        *(_ms(chunk.net(f)) for f in ("queued_ms", "wait_ms", "receive_ms")),
         _ms(chunk.load_ms),
         _ms(chunk.first_frame_ms),
         _ms(chunk.after_download_ms),
     )
 
 
+def aligned(rows: Sequence[Sequence[str]]) -> str:
+    """Rows of cells, right-aligned in columns: the tables playgate prints."""
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    return "\n".join("  ".join(cell.rjust(width) for cell, width in zip(row, widths, strict=True)) for row in rows)
+
+
 def chunk_table(run: RunRecord) -> str:
     """The evidence: one row per chunk, times in ms ('-' where the browser gave none)."""
-    rows = [COLUMNS, *(_row(c) for c in run.chunks)]
-    widths = [max(len(row[i]) for row in rows) for i in range(len(COLUMNS))]
-    lines = ["  ".join(cell.rjust(width) for cell, width in zip(row, widths, strict=True)) for row in rows]
-    return "\n".join(lines)
+    return aligned([COLUMNS, *(_row(c) for c in run.chunks)])
 
 
 def run_heading(run: RunRecord) -> str:
@@ -83,8 +87,13 @@ def result_document(runs: Sequence[JudgedRun]) -> dict[str, Any]:
     return {"playgate": JSON_FORMAT_VERSION, "runs": [run_to_json(r) for r in runs]}
 
 
-def write_json(path: Path, runs: Sequence[JudgedRun]) -> None:
+def write_document(path: Path, document: dict[str, Any]) -> None:
+    """Write a JSON result whole or not at all: a reader never sees half a file."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(result_document(runs), indent=2) + "\n")
+    tmp.write_text(json.dumps(document, indent=2) + "\n")
     tmp.replace(path)
+
+
+def write_json(path: Path, runs: Sequence[JudgedRun]) -> None:
+    write_document(path, result_document(runs))

@@ -150,3 +150,10 @@ def test_events_for_unknown_requests_are_ignored():
     log.handle("Network.loadingFinished", {"requestId": "404", "timestamp": 1.0})
     log.handle("Network.dataReceived", {})
     assert log.records() == []
+
+
+def test_inconsistent_byte_count_is_null_not_clamped():
+    events = events_for_queued_h1_chunk()
+    events[-1] = ("Network.loadingFinished", {"requestId": "7", "timestamp": 101.011, "encodedDataLength": 100})
+    (record,) = CdpNetworkLog().feed(events).records()
+    assert record.bytes is None

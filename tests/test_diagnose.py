@@ -168,11 +168,9 @@ def test_json_output_field_by_field(h2_server, cafile, tmp_path, capsys):
     reused = document["requests"][3]
     assert (reused["connect_ms"], reused["tls_ms"], reused["setup_ms"]) == (None, None, 0)
     assert set(document["summary"]) == {"h2"}
-    assert document["finding"] == finding_from(document)
-
-
-def finding_from(document):
-    return document["finding"]  # computed by the tool; its wording is tested below
+    assert document["summary"]["h2"]["pooled_total_ms"] == reused["total_ms"]  # the median of one
+    assert document["finding"].startswith("h2: connection setup is ")
+    assert document["finding"] in printed
 
 
 def stage(variant, total, setup=0.0, reused=False, frame=None):

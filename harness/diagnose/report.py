@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import statistics
 from collections.abc import Sequence
 from dataclasses import asdict
@@ -10,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.diagnose.stages import RequestStages
+from harness.report import aligned, write_document
 
 JSON_FORMAT_VERSION = 1
 COLUMNS = ("protocol", "variant", "#", "conn", "reused", "dns", "connect", "tls", "ttfb", "transfer", "frame", "total")
@@ -40,8 +40,7 @@ def table(stages: Sequence[RequestStages]) -> str:
                 _ms(s.total_ms),
             )
         )
-    widths = [max(len(row[i]) for row in rows) for i in range(len(COLUMNS))]
-    return "\n".join("  ".join(c.rjust(w) for c, w in zip(row, widths, strict=True)) for row in rows)
+    return aligned(rows)
 
 
 def _median(values: Sequence[float | None]) -> float | None:
@@ -116,5 +115,4 @@ def document(url: str, stages: Sequence[RequestStages], notes: Sequence[str]) ->
 
 
 def write_json(path: Path, url: str, stages: Sequence[RequestStages], notes: Sequence[str]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(document(url, stages, notes), indent=2) + "\n")
+    write_document(path, document(url, stages, notes))
