@@ -1,12 +1,13 @@
 """Firefox: network records from WebDriver BiDi, as Playwright exposes them.
 
 Playwright builds ``request.timing`` from BiDi's ``network.responseStarted`` timings:
-ms after the request's start, -1 when absent. Queueing shows there (the first network
-phase starts late) but is not separated from the stall before it, so ``queued_ms`` is
-the time to the first of DNS, connect or request start.
+ms after the request's start, -1 when absent. The wait before the network shows there
+(the first network phase starts late): ``blocked_ms`` is the time to the first of DNS,
+connect or request start. Firefox does not say how much of it was its request queue.
 
-What Firefox does not give stays None: the connection id, whether it was reused, and
-the send phase (``wait_ms`` runs from request start, so it includes sending).
+What Firefox does not give stays None: queued_ms (the queue's share of blocked_ms), the
+connection id, whether it was reused, and the send phase (``wait_ms`` runs from request
+start, so it includes sending).
 
 Protocol: BiDi's ``response.protocol``, read through ``Response.http_version()``.
 Playwright answers "HTTP/1.1" when the browser gave no protocol at all, so an HTTP/1.1
@@ -64,7 +65,8 @@ def record_from_bidi(snapshot: BidiSnapshot, page_entry: ResourceTiming | None) 
         connection_reused=None,
         status=snapshot.status,
         bytes=snapshot.body_size,
-        queued_ms=first_phase,
+        blocked_ms=first_phase,
+        queued_ms=None,
         dns_ms=_span(t.get("domainLookupStart", -1), t.get("domainLookupEnd", -1)),
         connect_ms=_span(t.get("connectStart", -1), tcp_end),
         tls_ms=_span(secure, t.get("connectEnd", -1)),

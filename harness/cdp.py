@@ -4,6 +4,8 @@ Queueing is ``response.timing.requestTime - requestWillBeSent.timestamp`` (both 
 seconds on one monotonic clock), what DevTools' HAR calls ``_blocked_queueing``.
 Playwright's own ``request.timing`` starts at requestTime in Chromium and so hides it.
 The phase offsets in ``response.timing`` are ms after requestTime, -1 when absent.
+Blocked runs on to the first of DNS, connect or send, as DevTools' "Stalled" does: a
+request waiting for a free h2 stream waits there, after requestTime, not in the queue.
 """
 
 from __future__ import annotations
@@ -41,10 +43,12 @@ def _span(start: float, end: float) -> float | None:
 def record_from_cdp(request: _Request) -> NetworkRecord:
     response = request.response or {}
     timing = response.get("timing")
-    queued = dns = connect = tls = send = wait = receive = None
+    blocked = queued = dns = connect = tls = send = wait = receive = None
     if timing:
         started_s = timing["requestTime"]
         queued = (started_s - request.issued_s) * 1000
+        first_phase = next((timing[k] for k in ("dnsStart", "connectStart", "sendStart") if timing[k] >= 0), None)
+        blocked = None if first_phase is None else queued + first_phase
         dns = _span(timing["dnsStart"], timing["dnsEnd"])
         tls = _span(timing["sslStart"], timing["sslEnd"])
         tcp_end = timing["sslStart"] if timing["sslStart"] >= 0 else timing["connectEnd"]
@@ -68,6 +72,7 @@ def record_from_cdp(request: _Request) -> NetworkRecord:
         connection_reused=response.get("connectionReused"),
         status=response.get("status"),
         bytes=body_bytes,
+        blocked_ms=blocked,
         queued_ms=queued,
         dns_ms=dns,
         connect_ms=connect,

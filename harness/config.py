@@ -8,9 +8,12 @@ from dataclasses import dataclass, field
 from harness.errors import UsageError
 from server.settings import Mode
 
+# What each pressure holds open, and so reproduces (documented in the README).
 PRESSURE_KINDS = {
-    "sse": "extra EventSources held open by the page",
-    "media": "video elements preloading a large file sent at a bounded rate",
+    "sse": "extra EventSources held open by the page (an app with several live feeds)",
+    "tabs": "other tabs of the app in the same browser, each holding its event stream",
+    "media": "video elements preloading a large file at 512 KiB/s (media still buffering)",
+    "streams": "long-lived fetch() streams: over h2, streams of the one shared connection",
 }
 _PRESSURE_PART = re.compile(r"^(?P<kind>[a-z]+):(?P<count>\d+)$")
 MAX_HOLDERS = 50
@@ -42,6 +45,9 @@ class Pressure:
     def __str__(self) -> str:
         return "+".join(f"{kind}:{count}" for kind, count in self.parts) or "none"
 
+    def count(self, kind: str) -> int:
+        return sum(n for k, n in self.parts if k == kind)
+
 
 @dataclass(frozen=True)
 class GateRules:
@@ -71,6 +77,7 @@ class Scenario:
     timeout_s: float = 30.0
     # Injected regressions of the reference server (ignored by other servers).
     chunk_delay_ms: int = 0  # the server waits this long before a chunk's headers
+    chunk_kib_per_s: int = 0  # chunk bodies are sent at this rate (0: link speed)
     missing_chunks: tuple[int, ...] = ()  # these chunks are announced at URLs that 404
 
     def __post_init__(self) -> None:
@@ -84,6 +91,8 @@ class Scenario:
             raise UsageError("--timeout must be positive")
         if not 0 <= self.chunk_delay_ms <= 60_000:
             raise UsageError("--chunk-delay-ms must be 0..60000")
+        if not 0 <= self.chunk_kib_per_s <= 1_000_000:
+            raise UsageError("--chunk-kib-per-s must be 0..1000000 (0: no limit)")
         if any(not 0 <= i < self.chunks for i in self.missing_chunks):
             raise UsageError(f"missing chunk indices must be 0..{self.chunks - 1}")
 
@@ -91,6 +100,8 @@ class Scenario:
         query = f"chunks={self.chunks}&pace_ms={self.pace_ms}&hold_ms={self.hold_ms}&pressure={self.pressure}"
         if self.chunk_delay_ms:
             query += f"&chunk_delay_ms={self.chunk_delay_ms}"
+        if self.chunk_kib_per_s:
+            query += f"&chunk_kib_per_s={self.chunk_kib_per_s}"
         if self.missing_chunks:
             query += "&missing=" + ",".join(map(str, self.missing_chunks))
         return query

@@ -31,16 +31,16 @@ def _first(run: JudgedRun, attribute: str) -> float | None:
     if not run.run.chunks:
         return None
     chunk = run.run.chunks[0]
-    if attribute == "queued_ms":
-        return chunk.net("queued_ms")  # type: ignore[no-any-return]
+    if attribute == "blocked_ms":
+        return chunk.net("blocked_ms")  # type: ignore[no-any-return]
     return getattr(chunk, attribute)  # type: ignore[no-any-return]
 
 
 def _explain(h1: JudgedRun, h2: JudgedRun) -> list[str]:
     lines = []
-    queued = _first(h1, "queued_ms")
-    if queued is not None:
-        lines.append(f"  on h1-tls the first chunk waited {queued:.0f} ms in the browser's connection queue")
+    blocked = _first(h1, "blocked_ms")
+    if blocked is not None:
+        lines.append(f"  on h1-tls the first chunk waited {blocked:.0f} ms in the browser for a connection")
     load, after = _first(h2, "load_ms"), _first(h2, "after_download_ms")
     if load and after is not None and after > max(load / 2, PLAYBACK_NOTE_MS):
         lines.append(
@@ -61,7 +61,7 @@ def comparison(browser: str, h1: JudgedRun, h2: JudgedRun) -> str:
         ("", "h1-tls", "h2"),
         ("first chunk load", _ms(first_h1), _ms(first_h2)),
         ("later chunks load", _load_range(h1), _load_range(h2)),
-        ("first chunk queued", _ms(_first(h1, "queued_ms")), _ms(_first(h2, "queued_ms"))),
+        ("first chunk blocked", _ms(_first(h1, "blocked_ms")), _ms(_first(h2, "blocked_ms"))),
         ("first chunk after dl", _ms(_first(h1, "after_download_ms")), _ms(_first(h2, "after_download_ms"))),
         ("gate", h1.verdict.label.upper(), h2.verdict.label.upper()),
     ]

@@ -3,7 +3,8 @@
 Rules, in order:
   loaded    every chunk asked for was announced and reached loadeddata, no media error
   protocol  every chunk came over the expected protocol, as the browser reported it
-  queueing  no chunk waited in the browser's queue longer than max_queued_ms
+  queueing  no chunk waited longer than max_queued_ms before reaching the network
+            (blocked: the browser's queue and, in Chromium, the stall after it)
   load time no chunk took longer than max_load_ms from its event to loadeddata
 
 A figure the browser did not report cannot prove a rule holds, so it breaks the rule,
@@ -62,18 +63,24 @@ def check_protocol(run: RunRecord, rules: GateRules) -> str | None:
     return _summarise("protocol", offenders)
 
 
+def _where_it_waited(chunk: ChunkRecord) -> str:
+    queued, stalled = chunk.net("queued_ms"), chunk.net("stalled_ms")
+    if queued is None or stalled is None:
+        return ""
+    return f" ({queued:.0f} ms in the browser's request queue, {stalled:.0f} ms stalled for a connection or stream)"
+
+
 def check_queueing(run: RunRecord, rules: GateRules) -> str | None:
     offenders = []
     for chunk in run.chunks:
-        queued = chunk.net("queued_ms")
-        if queued is None:
+        blocked = chunk.net("blocked_ms")
+        if blocked is None:
             offenders.append((chunk, f"has no queueing figure from {run.browser} (no network timing)"))
-        elif queued > rules.max_queued_ms:
-            offenders.append(
-                (chunk, f"waited {queued:.0f} ms in the browser's queue (limit {rules.max_queued_ms:g} ms)")
-            )
+        elif blocked > rules.max_queued_ms:
+            text = f"waited {blocked:.0f} ms before reaching the network{_where_it_waited(chunk)}"
+            offenders.append((chunk, f"{text} (limit {rules.max_queued_ms:g} ms)"))
     # The worst first: a missing figure, then the longest wait.
-    offenders.sort(key=lambda o: -(o[0].net("queued_ms") if o[0].net("queued_ms") is not None else float("inf")))
+    offenders.sort(key=lambda o: -(o[0].net("blocked_ms") if o[0].net("blocked_ms") is not None else float("inf")))
     return _summarise("queueing", offenders)
 
 

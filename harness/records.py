@@ -10,7 +10,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-PHASES = ("queued_ms", "dns_ms", "connect_ms", "tls_ms", "send_ms", "wait_ms", "receive_ms")
+PHASES = ("blocked_ms", "queued_ms", "dns_ms", "connect_ms", "tls_ms", "send_ms", "wait_ms", "receive_ms")
 # Sub-millisecond disagreement between two readings of one clock is rounding, not data.
 CLOCK_SLACK_MS = 1.0
 
@@ -26,9 +26,11 @@ def _check_duration(name: str, value: float | None) -> None:
 class NetworkRecord:
     """One request as the browser's own network instrumentation saw it.
 
-    ``queued_ms`` is the time from the page issuing the request to the browser starting
-    it on the network. Chromium (CDP) gives exactly that; Firefox (BiDi) gives the time
-    to the first network phase, which also holds the short stall before it.
+    ``blocked_ms`` runs from the page issuing the request to its first network phase
+    (DNS, connect, or sending it): the whole wait before the network, HAR's ``blocked``.
+    Both browsers give it. ``queued_ms`` is the part spent in the browser's own request
+    queue (HAR's ``_blocked_queueing``), which only Chromium separates; the rest is
+    ``stalled_ms``, where Chromium waits for a socket or, over h2, for a free stream.
     """
 
     url: str
@@ -38,6 +40,7 @@ class NetworkRecord:
     connection_reused: bool | None
     status: int | None
     bytes: int | None  # response body bytes received
+    blocked_ms: float | None
     queued_ms: float | None
     dns_ms: float | None
     connect_ms: float | None  # TCP only; TLS is tls_ms
@@ -57,6 +60,15 @@ class NetworkRecord:
             raise ValueError(f"status {self.status} is not an HTTP status")
         if self.bytes is not None and self.bytes < 0:
             raise ValueError(f"bytes must be >= 0, got {self.bytes}")
+        if None not in (self.blocked_ms, self.queued_ms) and self.queued_ms > self.blocked_ms + CLOCK_SLACK_MS:  # type: ignore[operator]
+            raise ValueError(f"queued_ms {self.queued_ms} is part of blocked_ms {self.blocked_ms}, not more")
+
+    @property
+    def stalled_ms(self) -> float | None:
+        """Blocked but no longer in the request queue (Chromium's "Stalled")."""
+        if self.blocked_ms is None or self.queued_ms is None:
+            return None
+        return max(0.0, self.blocked_ms - self.queued_ms)
 
 
 @dataclass(frozen=True)
@@ -163,6 +175,7 @@ class ChunkRecord:
             row[figure] = self.net(figure)
         for phase in PHASES:
             row[phase] = _round(self.net(phase))
+        row["stalled_ms"] = _round(self.net("stalled_ms"))
         row.update(
             load_ms=_round(self.load_ms),
             first_frame_ms=_round(self.first_frame_ms),

@@ -12,7 +12,22 @@ from harness.gate import Verdict
 from harness.records import ChunkRecord, RunRecord
 
 JSON_FORMAT_VERSION = 1
-COLUMNS = ("chunk", "protocol", "conn", "reused", "status", "queued", "wait", "receive", "load", "frame", "after dl")
+# blocked: issue -> first network phase; queued + stalled split it where the browser does.
+COLUMNS = (
+    "chunk",
+    "protocol",
+    "conn",
+    "reused",
+    "status",
+    "blocked",
+    "queued",
+    "stalled",
+    "wait",
+    "receive",
+    "load",
+    "frame",
+    "after dl",
+)
 
 
 @dataclass(frozen=True)
@@ -37,7 +52,7 @@ def _row(chunk: ChunkRecord) -> tuple[str, ...]:
     return (
         str(chunk.index),
         *(_text(chunk.net(f)) for f in ("protocol", "connection_id", "connection_reused", "status")),
-        *(_ms(chunk.net(f)) for f in ("queued_ms", "wait_ms", "receive_ms")),
+        *(_ms(chunk.net(f)) for f in ("blocked_ms", "queued_ms", "stalled_ms", "wait_ms", "receive_ms")),
         _ms(chunk.load_ms),
         _ms(chunk.first_frame_ms),
         _ms(chunk.after_download_ms),

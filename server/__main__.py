@@ -25,6 +25,7 @@ def _hypercorn_config(settings: ServerSettings, fd: int, certfile: str | None, k
     config.bind = [f"fd://{fd}"]
     config.accesslog = None
     config.graceful_timeout = 1.0
+    config.h2_max_concurrent_streams = settings.h2_max_streams
     if settings.mode.uses_tls:
         config.certfile, config.keyfile = certfile, keyfile
         config.alpn_protocols = settings.mode.alpn_protocols

@@ -5,7 +5,8 @@ Routes:
   GET /events            Server-Sent Events: one ``chunk`` event per chunk, then ``done``
   GET /chunks/{name}     media from the media folder, with Range (206/416)
   GET /pressure/media    the large preload file at a bounded rate (``media:N``)
-  GET /pressure/sse      an event stream of heartbeats only (``sse:N``)
+  GET /pressure/sse      an event stream of heartbeats only (``sse:N``, ``tabs:N``,
+                         and read with fetch() for ``streams:N``)
   GET /health            {"status": "ok", "http_version": ..., "open_streams": ...}
 
 ``/events`` also sends a ``release`` event ``hold_ms`` after the first chunk event: the
@@ -33,6 +34,7 @@ STATIC_DIR = Path(__file__).parent / "static"
 NO_STORE = {"Cache-Control": "no-store"}
 MAX_CHUNKS_PER_STREAM = 1000
 MAX_DELAY_MS = 60_000
+MAX_KIB_PER_S = 1_000_000
 
 
 class BadQuery(ValueError):
@@ -68,7 +70,13 @@ class StreamPlan:
     pace_s: float
     hold_s: float
     chunk_delay_ms: int = 0
+    chunk_kib_per_s: int = 0  # 0: as fast as the link goes
     missing: frozenset[int] = frozenset()
+
+    def chunk_faults(self) -> str:
+        """The fault-injection query a chunk URL carries, "" for a healthy chunk."""
+        faults = {"delay_ms": self.chunk_delay_ms, "kib_per_s": self.chunk_kib_per_s}
+        return "".join(f"&{name}={value}" for name, value in faults.items() if value)
 
 
 def chunk_schedule(count: int, pace_s: float, hold_s: float) -> list[tuple[float, str, int]]:
@@ -111,8 +119,8 @@ def create_app(settings: ServerSettings) -> Starlette:
             url = f"/chunks/{name}?i={index}"
             if index in stream.missing:
                 url = f"/chunks/missing-{index:03d}.mp4?i={index}"  # a regression: the chunk 404s
-            elif stream.chunk_delay_ms:
-                url += f"&delay_ms={stream.chunk_delay_ms}"
+            else:
+                url += stream.chunk_faults()
             announcement = {
                 "index": index,
                 "url": url,
@@ -132,6 +140,7 @@ def create_app(settings: ServerSettings) -> Starlette:
                 pace_s=_query_int(request, "pace_ms", settings.pace_ms, 0, 60_000) / 1000,
                 hold_s=_query_int(request, "hold_ms", settings.hold_ms, 0, 600_000) / 1000,
                 chunk_delay_ms=_query_int(request, "chunk_delay_ms", 0, 0, MAX_DELAY_MS),
+                chunk_kib_per_s=_query_int(request, "chunk_kib_per_s", 0, 0, MAX_KIB_PER_S),
                 missing=_query_indices(request, "missing"),
             )
         except BadQuery as exc:
@@ -161,11 +170,13 @@ def create_app(settings: ServerSettings) -> Starlette:
             return PlainTextResponse("no such chunk", status_code=404)
         try:
             delay_ms = _query_int(request, "delay_ms", 0, 0, MAX_DELAY_MS)
+            kib_per_s = _query_int(request, "kib_per_s", 0, 0, MAX_KIB_PER_S)
         except BadQuery as exc:
             return PlainTextResponse(str(exc), status_code=400)
         if delay_ms:  # fault injection: a slow origin, before any response byte
             await asyncio.sleep(delay_ms / 1000)
-        return MediaFileResponse(path, media_type=MP4, headers=NO_STORE)
+        rate = kib_per_s * 1024 or None  # fault injection: a slow link
+        return MediaFileResponse(path, media_type=MP4, headers=NO_STORE, bytes_per_second=rate)
 
     return Starlette(
         routes=[

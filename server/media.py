@@ -13,11 +13,40 @@ MP4 = "video/mp4"
 PACED_BLOCK = 16 * 1024
 
 
+def paced(send: Send, bytes_per_second: int) -> Send:
+    """``send`` with body bytes leaving at a bounded rate, as over a real link.
+
+    Headers go at once; the body block that ends at byte ``n`` leaves ``n / rate``
+    seconds after the response started, so the whole body takes ``size / rate``.
+    """
+    loop = asyncio.get_running_loop()
+    started, sent = loop.time(), 0
+
+    async def paced_send(message: Message) -> None:
+        nonlocal sent
+        if message["type"] == "http.response.body":
+            sent += len(message.get("body", b""))
+            delay = started + sent / bytes_per_second - loop.time()
+            if delay > 0:
+                await asyncio.sleep(delay)
+        await send(message)
+
+    return paced_send
+
+
 class MediaFileResponse(FileResponse):
     """FileResponse (206 for a byte range, 416 past the end) with RFC 9110's rule for
     foreign range units: a server MUST ignore a Range whose unit it does not know
     (RFC 9110 14.2), where Starlette would answer 400. Malformed byte ranges get 400.
+
+    ``bytes_per_second`` sends the body at that rate (fault injection: a slow link).
     """
+
+    chunk_size = PACED_BLOCK
+
+    def __init__(self, path: Path, *, bytes_per_second: int | None = None, **kwargs: Any) -> None:
+        super().__init__(path, **kwargs)
+        self.bytes_per_second = bytes_per_second
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         headers = [
@@ -25,6 +54,8 @@ class MediaFileResponse(FileResponse):
             for name, value in scope["headers"]
             if name != b"range" or value.strip().lower().startswith(b"bytes")
         ]
+        if self.bytes_per_second:
+            send = paced(send, self.bytes_per_second)
         await super().__call__({**scope, "headers": headers}, receive, send)
 
 
@@ -46,17 +77,5 @@ class PacedFileResponse(FileResponse):
         self.bytes_per_second = bytes_per_second
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        loop = asyncio.get_running_loop()
-        started, sent = loop.time(), 0
-
-        async def paced_send(message: Message) -> None:
-            nonlocal sent
-            if message["type"] == "http.response.body":
-                sent += len(message.get("body", b""))
-                delay = started + sent / self.bytes_per_second - loop.time()
-                if delay > 0:
-                    await asyncio.sleep(delay)
-            await send(message)
-
         whole_file = [(name, value) for name, value in scope["headers"] if name != b"range"]
-        await super().__call__({**scope, "headers": whole_file}, receive, paced_send)
+        await super().__call__({**scope, "headers": whole_file}, receive, paced(send, self.bytes_per_second))

@@ -46,12 +46,16 @@ class ServerSettings:
     heartbeat_s: float = 1.0
     preload_bytes_per_second: int = 512 * 1024
     hold_ms: int = 1000  # holders are released this long after a page's first chunk event
+    # SETTINGS_MAX_CONCURRENT_STREAMS announced over h2; below a page's need, h2 queues too.
+    h2_max_streams: int = 100
 
     def __post_init__(self) -> None:
         if not self.chunk_names:
             raise ValueError("the media folder holds no chunks")
         if self.preload_bytes_per_second <= 0:
             raise ValueError("preload_bytes_per_second must be positive")
+        if not 1 <= self.h2_max_streams <= 1000:
+            raise ValueError("h2_max_streams must be 1..1000")
 
     def to_json(self) -> str:
         data = asdict(self)

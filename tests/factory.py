@@ -3,7 +3,7 @@
 from harness.records import ChunkRecord, NetworkRecord, PageChunk, ResourceTiming, RunRecord
 
 
-def network(url, *, protocol="h2", queued_ms=1.0, source="cdp", **overrides):
+def network(url, *, protocol="h2", blocked_ms=1.0, source="cdp", **overrides):
     fields = dict(
         url=url,
         source=source,
@@ -12,7 +12,8 @@ def network(url, *, protocol="h2", queued_ms=1.0, source="cdp", **overrides):
         connection_reused=True if source == "cdp" else None,
         status=206,
         bytes=100_000,
-        queued_ms=queued_ms,
+        blocked_ms=blocked_ms,
+        queued_ms=(blocked_ms if source == "cdp" else None),
         dns_ms=None,
         connect_ms=None,
         tls_ms=None,

@@ -40,7 +40,8 @@ def test_queued_firefox_request():
     record = record_from_bidi(queued_snapshot(), page_entry("http/1.1"))
     assert record.source == "bidi"
     assert record.protocol == "http/1.1"
-    assert record.queued_ms == 1082.0
+    assert record.blocked_ms == 1082.0
+    assert record.queued_ms is None and record.stalled_ms is None  # Firefox does not split it
     assert record.wait_ms == 5.5
     assert record.receive_ms == 7.5
     assert (record.dns_ms, record.connect_ms, record.tls_ms, record.send_ms) == (None, None, None, None)
@@ -70,7 +71,7 @@ def test_new_tls_connection_phases():
     )
     record = record_from_bidi(snapshot, None)
     assert record.protocol == "h2"
-    assert record.queued_ms == 25.8
+    assert record.blocked_ms == 25.8
     assert record.dns_ms == pytest.approx(0.1)
     assert record.connect_ms == pytest.approx(1.5)
     assert record.tls_ms == pytest.approx(5.8)
@@ -99,5 +100,5 @@ def test_failed_request_has_no_figures():
     snapshot = BidiSnapshot(CHUNK, {}, None, None, None, "NS_BINDING_ABORTED")
     record = record_from_bidi(snapshot, None)
     assert record.failure == "NS_BINDING_ABORTED"
-    assert record.queued_ms is None
+    assert record.blocked_ms is None
     assert record.protocol is None

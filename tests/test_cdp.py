@@ -77,6 +77,8 @@ def test_queued_chunk_phases_are_read_exactly():
     assert record.status == 206
     assert record.bytes == 97682
     assert record.queued_ms == pytest.approx(984.0)
+    assert record.blocked_ms == pytest.approx(984.5)  # on to dnsStart
+    assert record.stalled_ms == pytest.approx(0.5)
     assert record.dns_ms == pytest.approx(1.0)
     assert record.connect_ms == pytest.approx(1.5)  # TCP only: connectStart -> sslStart
     assert record.tls_ms == pytest.approx(6.0)
@@ -109,10 +111,37 @@ def test_reused_h2_connection_has_no_setup_phases():
     assert record.protocol == "h2"
     assert record.connection_reused is True
     assert record.queued_ms == pytest.approx(0.5)
+    assert record.blocked_ms == pytest.approx(0.8)  # on to sendStart
     assert (record.dns_ms, record.connect_ms, record.tls_ms) == (None, None, None)
     assert record.wait_ms == pytest.approx(2.0)
     assert record.receive_ms is None  # no loadingFinished: not invented
     assert record.bytes is None
+
+
+def test_waiting_for_a_free_h2_stream_is_stalled_not_queued():
+    # Measured shape: with the server's max concurrent streams in use, Chromium starts
+    # the request at once (requestTime) and sends it 696 ms later, when a stream frees.
+    events = [
+        ("Network.requestWillBeSent", {"requestId": "3", "timestamp": 10.0, "request": {"url": CHUNK}}),
+        (
+            "Network.responseReceived",
+            {
+                "requestId": "3",
+                "response": {
+                    "status": 206,
+                    "protocol": "h2",
+                    "connectionId": 110,
+                    "connectionReused": True,
+                    "timing": timing(10.001, sendStart=696.0, sendEnd=696.2, receiveHeadersEnd=701.0),
+                },
+            },
+        ),
+    ]
+    (record,) = CdpNetworkLog().feed(events).records()
+    assert record.queued_ms == pytest.approx(1.0)
+    assert record.blocked_ms == pytest.approx(697.0)
+    assert record.stalled_ms == pytest.approx(696.0)
+    assert record.wait_ms == pytest.approx(4.8)
 
 
 def test_request_without_response_keeps_every_figure_null():
@@ -120,7 +149,7 @@ def test_request_without_response_keeps_every_figure_null():
     (record,) = CdpNetworkLog().feed(events).records()
     assert record.failure == "no response"
     assert record.protocol is None
-    assert record.queued_ms is None
+    assert record.queued_ms is None and record.blocked_ms is None and record.stalled_ms is None
 
 
 def test_failed_and_canceled_requests_say_so():

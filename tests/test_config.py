@@ -16,6 +16,8 @@ from server.settings import Mode
         ("media:5", (("media", 5),), "media:5"),
         ("sse:3", (("sse", 3),), "sse:3"),
         ("media:5+sse:1", (("media", 5), ("sse", 1)), "media:5+sse:1"),
+        ("media:5+tabs:2", (("media", 5), ("tabs", 2)), "media:5+tabs:2"),
+        ("streams:3", (("streams", 3),), "streams:3"),
     ],
 )
 def test_pressure_parses(text, parts, canonical):
@@ -24,10 +26,16 @@ def test_pressure_parses(text, parts, canonical):
     assert str(pressure) == canonical
 
 
-@pytest.mark.parametrize("text", ["media", "media:x", "tabs:2", "media:0", "media:51", "media:5+", "MEDIA:5"])
+@pytest.mark.parametrize("text", ["media", "media:x", "windows:2", "media:0", "media:51", "media:5+", "MEDIA:5"])
 def test_bad_pressure_is_one_clear_error(text):
     with pytest.raises(UsageError, match="pressure"):
         Pressure.parse(text)
+
+
+def test_pressure_counts_a_kind_across_parts():
+    pressure = Pressure.parse("tabs:2+media:5+tabs:1")
+    assert pressure.count("tabs") == 3
+    assert pressure.count("sse") == 0
 
 
 def test_modes_parse_lists_and_reject_unknown():

@@ -32,18 +32,32 @@ def test_unreported_protocol_breaks_the_rule_rather_than_passing():
 
 
 def test_queueing_rule_names_the_worst_chunk_and_figure():
-    verdict = evaluate(run(chunk(0, queued_ms=50.0), chunk(1, queued_ms=702.4), chunk(2, queued_ms=310.0)), RULES)
+    verdict = evaluate(run(chunk(0, blocked_ms=50.0), chunk(1, blocked_ms=702.4), chunk(2, blocked_ms=310.0)), RULES)
     assert verdict.reasons == (
-        "queueing: chunk 1 waited 702 ms in the browser's queue (limit 50 ms); 1 more chunk(s) too",
+        "queueing: chunk 1 waited 702 ms before reaching the network (702 ms in the browser's request queue, "
+        "0 ms stalled for a connection or stream) (limit 50 ms); 1 more chunk(s) too",
     )
 
 
+def test_a_stall_for_a_free_h2_stream_breaks_the_queueing_rule():
+    verdict = evaluate(run(chunk(0, blocked_ms=697.0, queued_ms=1.0)), RULES)
+    assert verdict.reasons == (
+        "queueing: chunk 0 waited 697 ms before reaching the network (1 ms in the browser's request queue, "
+        "696 ms stalled for a connection or stream) (limit 50 ms)",
+    )
+
+
+def test_firefox_queueing_reason_does_not_split_what_it_cannot():
+    verdict = evaluate(run(chunk(0, blocked_ms=680.0, source="bidi"), browser="firefox"), RULES)
+    assert verdict.reasons == ("queueing: chunk 0 waited 680 ms before reaching the network (limit 50 ms)",)
+
+
 def test_queueing_at_the_limit_passes():
-    assert evaluate(run(chunk(0, queued_ms=50.0)), RULES).passed
+    assert evaluate(run(chunk(0, blocked_ms=50.0)), RULES).passed
 
 
 def test_missing_queueing_figure_breaks_the_rule():
-    verdict = evaluate(run(chunk(0, queued_ms=None)), RULES)
+    verdict = evaluate(run(chunk(0, blocked_ms=None)), RULES)
     assert verdict.reasons == ("queueing: chunk 0 has no queueing figure from chromium (no network timing)",)
 
 
@@ -75,5 +89,5 @@ def test_loaded_rule_counts_chunks_never_announced():
 
 
 def test_several_broken_rules_give_one_reason_each_in_rule_order():
-    verdict = evaluate(run(chunk(0, protocol="http/1.1", queued_ms=700.0, load_ms=1500.0)), RULES)
+    verdict = evaluate(run(chunk(0, protocol="http/1.1", blocked_ms=700.0, load_ms=1500.0)), RULES)
     assert [r.split(":")[0] for r in verdict.reasons] == ["protocol", "queueing", "load time"]

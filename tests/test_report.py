@@ -15,7 +15,9 @@ JSON_CHUNK_KEYS = {
     "connection_reused",
     "status",
     "bytes",
+    "blocked_ms",
     "queued_ms",
+    "stalled_ms",
     "dns_ms",
     "connect_ms",
     "tls_ms",
@@ -33,7 +35,7 @@ def judged(*chunks, **kwargs):
 
 
 def test_table_shows_the_evidence_with_dashes_for_missing_figures():
-    table = chunk_table(run(chunk(0, protocol="http/1.1", queued_ms=702.4, source="bidi", send_ms=None)))
+    table = chunk_table(run(chunk(0, protocol="http/1.1", blocked_ms=702.4, source="bidi", send_ms=None)))
     header, row = table.splitlines()
     assert header.split() == [
         "chunk",
@@ -41,7 +43,9 @@ def test_table_shows_the_evidence_with_dashes_for_missing_figures():
         "conn",
         "reused",
         "status",
+        "blocked",
         "queued",
+        "stalled",
         "wait",
         "receive",
         "load",
@@ -49,20 +53,20 @@ def test_table_shows_the_evidence_with_dashes_for_missing_figures():
         "after",
         "dl",
     ]
-    assert row.split() == ["0", "http/1.1", "-", "-", "206", "702", "2", "5", "40", "45", "30"]
+    assert row.split() == ["0", "http/1.1", "-", "-", "206", "702", "-", "-", "2", "5", "40", "45", "30"]
 
 
 def test_description_names_every_broken_rule():
-    text = describe(judged(chunk(0, protocol="http/1.1", queued_ms=700.0)))
+    text = describe(judged(chunk(0, protocol="http/1.1", blocked_ms=700.0)))
     assert "verdict: FAIL" in text
     assert "  - protocol: chunk 0 was served over http/1.1, expected h2" in text
-    assert "  - queueing: chunk 0 waited 700 ms" in text
+    assert "  - queueing: chunk 0 waited 700 ms before reaching the network" in text
     assert "chromium 156.0 | mode h2 | pressure media:5" in text
 
 
 def test_json_document_has_the_stable_fields(tmp_path):
     path = tmp_path / "out" / "result.json"
-    write_json(path, [judged(chunk(0, queued_ms=1.24), chunk(1))])
+    write_json(path, [judged(chunk(0, blocked_ms=1.24), chunk(1))])
     document = json.loads(path.read_text())
     assert document["playgate"] == 1
     (run_json,) = document["runs"]
@@ -70,7 +74,9 @@ def test_json_document_has_the_stable_fields(tmp_path):
     assert run_json["verdict"] == "pass"
     first = run_json["chunks"][0]
     assert JSON_CHUNK_KEYS <= set(first)
+    assert first["blocked_ms"] == 1.2
     assert first["queued_ms"] == 1.2
+    assert first["stalled_ms"] == 0.0
     assert first["protocol"] == "h2"
     assert first["load_ms"] == 40.0
     assert first["dns_ms"] is None
@@ -79,5 +85,5 @@ def test_json_document_has_the_stable_fields(tmp_path):
 def test_null_figures_stay_null_in_json():
     document = result_document([judged(chunk(0, net=None, load_ms=None))])
     row = document["runs"][0]["chunks"][0]
-    assert row["protocol"] is None and row["queued_ms"] is None and row["load_ms"] is None
+    assert row["protocol"] is None and row["blocked_ms"] is None and row["load_ms"] is None
     assert document["runs"][0]["verdict"] == "fail"

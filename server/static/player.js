@@ -6,6 +6,8 @@
 const params = new URLSearchParams(location.search);
 const PRESSURE_SETTLE_MS = 3000; // stop waiting for holders that cannot get a connection
 const releases = []; // one function per held connection, to let go of it
+// Other tabs of the app (``tabs:N``, opened by the harness) let go when this one does.
+const releaseChannel = new BroadcastChannel("playgate-release");
 
 const state = {
   phase: "pressure",
@@ -36,7 +38,8 @@ function show(text) {
 }
 
 function parsePressure(spec) {
-  const holders = { sse: 0, media: 0 };
+  // tabs:N is known but not applied here: the harness opens those tabs itself.
+  const holders = { sse: 0, media: 0, streams: 0, tabs: 0 };
   if (!spec || spec === "none") return holders;
   for (const part of spec.split("+")) {
     const [kind, count] = part.split(":");
@@ -56,6 +59,20 @@ function holdWithEventSource() {
     const source = new EventSource("/pressure/sse");
     source.addEventListener("open", resolve, { once: true });
     releases.push(() => source.close());
+  });
+}
+
+// A long-lived fetch() whose body never ends: over h2, one stream of the shared connection.
+function holdWithFetchStream() {
+  return new Promise((resolve) => {
+    const abort = new AbortController();
+    fetch("/pressure/sse?via=fetch", { signal: abort.signal, cache: "no-store" })
+      .then((response) => {
+        resolve();
+        return response.body.pipeTo(new WritableStream());
+      })
+      .catch(resolve); // aborted on release, or refused: either way no longer waiting
+    releases.push(() => abort.abort());
   });
 }
 
@@ -82,6 +99,7 @@ function applyPressure() {
   const waits = [];
   for (let i = 0; i < wanted.sse; i++) waits.push(holdWithEventSource());
   for (let i = 0; i < wanted.media; i++) waits.push(holdWithVideo(i));
+  for (let i = 0; i < wanted.streams; i++) waits.push(holdWithFetchStream());
   state.pressure.holders = waits.length;
   state.pressure.started_ms = performance.now();
   if (!waits.length) return Promise.resolve();
@@ -148,13 +166,14 @@ function loadChunk(announcement) {
 function followStream() {
   state.phase = "streaming";
   const query = new URLSearchParams();
-  for (const name of ["chunks", "pace_ms", "hold_ms", "chunk_delay_ms", "missing"]) if (params.has(name)) query.set(name, params.get(name));
+  for (const name of ["chunks", "pace_ms", "hold_ms", "chunk_delay_ms", "chunk_kib_per_s", "missing"]) if (params.has(name)) query.set(name, params.get(name));
   const source = (stream = new EventSource(`/events?${query}`));
   source.addEventListener("open", () => (state.stream.opened_ms ??= performance.now()));
   source.addEventListener("error", () => state.stream.errors++);
   source.addEventListener("chunk", (event) => loadChunk(JSON.parse(event.data)));
   source.addEventListener("release", () => {
     state.pressure.released_ms = performance.now();
+    releaseChannel.postMessage("release");
     for (const release of releases.splice(0)) release();
   });
   source.addEventListener("done", (event) => {
@@ -164,8 +183,26 @@ function followStream() {
   });
 }
 
-show("applying pressure");
-applyPressure().then(() => {
-  state.pressure.settled_ms = performance.now();
-  followStream();
-});
+// Another tab of the app (tabs:N): it holds its own event stream, as an idle open tab
+// does, until the tab under test lets go of its holders.
+function idleTab() {
+  state.phase = "tab";
+  state.tab = { opened_ms: null, released_ms: null };
+  const source = new EventSource("/pressure/sse?via=tab");
+  source.addEventListener("open", () => (state.tab.opened_ms ??= performance.now()), { once: true });
+  releaseChannel.addEventListener("message", () => {
+    state.tab.released_ms = performance.now();
+    source.close();
+  });
+  show("idle tab holding its event stream");
+}
+
+if (params.get("role") === "tab") {
+  idleTab();
+} else {
+  show("applying pressure");
+  applyPressure().then(() => {
+    state.pressure.settled_ms = performance.now();
+    followStream();
+  });
+}

@@ -26,8 +26,8 @@ def test_plugin_fails_the_regressed_test_with_the_chunk_table(pytester):
     result.stdout.fnmatch_lines(
         [
             "*GateFailure: the playback gate failed*",
-            "*chunk  protocol  conn  reused  status  queued*",
-            "*- queueing: chunk 0 waited * ms in the browser's queue (limit 50 ms)*",
+            "*chunk  protocol  conn  reused  status  blocked  queued  stalled*",
+            "*- queueing: chunk 0 waited * ms before reaching the network*(limit 50 ms)*",
         ]
     )
     assert "test_regressed[chromium]" in result.stdout.str()
