@@ -34,7 +34,7 @@ $(VENV)/.installed: pyproject.toml
 	@touch $@
 
 demo: setup
-	$(BIN)/playgate demo
+	$(BIN)/playgate compare --browser all --pressure media:5
 
 test: setup
 	$(BIN)/python -m pytest

@@ -2,11 +2,13 @@
 
   playgate serve --mode h2 [--port N]          the reference server, in the foreground
   playgate run --browser all --mode h2,h1-tls  the gate: a table per run and a verdict
-  playgate demo                                the field report's comparison, both browsers
+  playgate compare --pressure media:5          h1-tls against h2, the field report's table
+  playgate demo                                compare, in both browsers, under media:5
   playgate diagnose URL                        a Python client's stages fetching one chunk
 
-Exit status: 0 every run passed (demo: h2 passed and h1-tls was caught), 1 the gate
-caught a regression, 2 a usage or environment error, 130 interrupted.
+Exit status: 0 every run passed (compare: the healthy setup passed and the regressed one
+was caught), 1 the gate caught a regression, 2 a usage or environment error, 130
+interrupted.
 """
 
 from __future__ import annotations
@@ -21,18 +23,29 @@ from pathlib import Path
 
 from fixtures.generate import ensure_media
 from harness.browsers import BROWSERS, browser_names
-from harness.config import GateRules, Pressure, RunConfig, Scenario, parse_modes
-from harness.demo import run_demo
+from harness.compare import COMPARED, run_compare
+from harness.config import PRESSURE_KINDS, GateRules, Pressure, RunConfig, Scenario, check_h2_max_streams, parse_modes
 from harness.diagnose import report as diagnose_report
 from harness.diagnose.client import PROTOCOLS, DiagnoseOptions, Diagnoser
 from harness.errors import PlaygateError, UsageError
 from harness.report import JudgedRun, describe, write_json
 from harness.runner import run_gate
-from server.launcher import LOOPBACK, ServerProcess
-from server.settings import Mode, settings_for
+from server.launcher import LOOPBACK
+from server.serving import serve, stop_all
+from server.settings import DEFAULT_H2_MAX_STREAMS, Mode, settings_for
 
 EXIT_PASS, EXIT_REGRESSION, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130
 MODE_CHOICES = ", ".join(m.value for m in Mode)
+PRESSURE_HELP = "none, " + ", ".join(f"{kind}:N" for kind in PRESSURE_KINDS) + ", or a sum like media:5+tabs:2"
+
+
+def _add_server_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--h2-max-streams",
+        type=int,
+        default=DEFAULT_H2_MAX_STREAMS,
+        help="the server's h2 SETTINGS_MAX_CONCURRENT_STREAMS (default: %(default)s)",
+    )
 
 
 def _add_scenario_options(parser: argparse.ArgumentParser) -> None:
@@ -46,6 +59,9 @@ def _add_scenario_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--timeout", type=float, default=scenario.timeout_s, help="seconds a run may take")
     parser.add_argument(
         "--chunk-delay-ms", type=int, default=0, help="fault injection: the server delays each chunk's headers"
+    )
+    parser.add_argument(
+        "--chunk-kib-per-s", type=int, default=0, help="fault injection: chunk bodies sent at this rate (0: no limit)"
     )
     parser.add_argument("--headed", action="store_true", help="show the browser")
     parser.add_argument("--slowmo", type=float, default=0, help="slow Playwright actions by this many ms")
@@ -65,15 +81,17 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="serve the reference avatar server in the foreground")
     serve.add_argument("--mode", default="h2", help=f"{MODE_CHOICES} (default: h2)")
     serve.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: a free one)")
+    _add_server_options(serve)
 
     run = commands.add_parser("run", help="run the gate in real browsers")
     run.add_argument("--mode", default="h2", help=f"{MODE_CHOICES}, or a comma list (default: h2)")
-    run.add_argument("--pressure", default="none", help="none, sse:N, media:N, or a sum like media:5+sse:1")
+    run.add_argument("--pressure", default="none", help=PRESSURE_HELP)
     rules = GateRules()
     run.add_argument("--expect-protocol", default=rules.expected_protocol, help="protocol every chunk must use")
     run.add_argument("--max-queued-ms", type=float, default=rules.max_queued_ms, help="longest allowed queueing")
     run.add_argument("--max-load-ms", type=float, default=rules.max_load_ms, help="longest allowed event->loadeddata")
     _add_scenario_options(run)
+    _add_server_options(run)
 
     diagnose = commands.add_parser("diagnose", help="where a Python client's time goes fetching one chunk URL")
     diagnose.add_argument("url", help="an http:// or https:// URL of a video chunk")
@@ -90,8 +108,16 @@ def build_parser() -> argparse.ArgumentParser:
     diagnose.add_argument("--timeout", type=float, default=30.0, help="seconds per request (default: 30)")
     diagnose.add_argument("--json", type=Path, help="write the JSON result here")
 
-    demo = commands.add_parser("demo", help="h2 vs h1-tls under media:5 pressure, side by side, in both browsers")
+    compared = ",".join(m.value for m in COMPARED)
+    compare = commands.add_parser("compare", help="two setups under one pressure, side by side, per browser")
+    compare.add_argument("--modes", default=compared, help=f"regressed,healthy (default: {compared})")
+    compare.add_argument("--pressure", default="media:5", help=f"{PRESSURE_HELP} (default: media:5)")
+    _add_scenario_options(compare)
+    _add_server_options(compare)
+
+    demo = commands.add_parser("demo", help="compare h1-tls and h2 under media:5 pressure, in both browsers")
     _add_scenario_options(demo)
+    _add_server_options(demo)
     return parser
 
 
@@ -103,6 +129,20 @@ def _scenario(args: argparse.Namespace, pressure: Pressure) -> Scenario:
         hold_ms=args.hold_ms,
         timeout_s=args.timeout,
         chunk_delay_ms=args.chunk_delay_ms,
+        chunk_kib_per_s=args.chunk_kib_per_s,
+    )
+
+
+def _run_config(args: argparse.Namespace, modes: str, pressure: str, rules: GateRules) -> RunConfig:
+    return RunConfig(
+        browsers=tuple(browser_names(args.browser)),
+        modes=tuple(parse_modes(modes)),
+        scenario=_scenario(args, Pressure.parse(pressure)),
+        rules=rules,
+        headed=args.headed,
+        slow_mo=args.slowmo,
+        executables=tuple(_executables(args).items()),
+        h2_max_streams=args.h2_max_streams,
     )
 
 
@@ -119,25 +159,20 @@ def _serve(args: argparse.Namespace) -> int:
         raise UsageError("serve takes one --mode")
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    with ServerProcess(settings_for(mode[0], ensure_media()), host=LOOPBACK, port=args.port) as server:
-        print(f"serving {server.base_url}/", flush=True)
+    check_h2_max_streams(args.h2_max_streams)
+    settings = settings_for(mode[0], ensure_media(), h2_max_streams=args.h2_max_streams)
+    with serve(settings, host=LOOPBACK, port=args.port) as server:
+        print(f"serving {server.base_url}/ ({server.label})", flush=True)
         print(f"  player under pressure: {server.base_url}/?pressure=media:5", flush=True)
         while not stop.wait(0.5):
-            if not server.running:
+            if not server.app.running:
                 raise PlaygateError("the server process stopped unexpectedly")
     return EXIT_PASS
 
 
 def _run(args: argparse.Namespace) -> int:
-    config = RunConfig(
-        browsers=tuple(browser_names(args.browser)),
-        modes=tuple(parse_modes(args.mode)),
-        scenario=_scenario(args, Pressure.parse(args.pressure)),
-        rules=GateRules(args.expect_protocol, args.max_queued_ms, args.max_load_ms),
-        headed=args.headed,
-        slow_mo=args.slowmo,
-        executables=tuple(_executables(args).items()),
-    )
+    rules = GateRules(args.expect_protocol, args.max_queued_ms, args.max_load_ms)
+    config = _run_config(args, args.mode, args.pressure, rules)
 
     def show(judged: JudgedRun) -> None:
         print(describe(judged) + "\n", flush=True)
@@ -150,16 +185,10 @@ def _run(args: argparse.Namespace) -> int:
     return EXIT_REGRESSION if failed else EXIT_PASS
 
 
-def _demo(args: argparse.Namespace) -> int:
-    scenario = _scenario(args, Pressure.parse("media:5"))
-    ok = run_demo(
-        browser_names(args.browser),
-        scenario,
-        headed=args.headed,
-        slow_mo=args.slowmo,
-        json_path=args.json,
-        executables=_executables(args),
-    )
+def _compare(args: argparse.Namespace) -> int:
+    compared = ",".join(m.value for m in COMPARED)
+    config = _run_config(args, getattr(args, "modes", compared), getattr(args, "pressure", "media:5"), GateRules())
+    ok = run_compare(config, ensure_media(), json_path=args.json)
     return EXIT_PASS if ok else EXIT_REGRESSION
 
 
@@ -168,7 +197,7 @@ def _interrupt(signum: int, frame: object) -> None:
     # teardown waiting forever; stop the servers ourselves and leave at once. The
     # Playwright driver sees our end of its pipe close and closes the browsers.
     print("playgate: interrupted", file=sys.stderr, flush=True)
-    ServerProcess.stop_all()
+    stop_all()
     os._exit(EXIT_INTERRUPTED)
 
 
@@ -203,7 +232,7 @@ def _diagnose(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    handlers = {"serve": _serve, "run": _run, "demo": _demo, "diagnose": _diagnose}
+    handlers = {"serve": _serve, "run": _run, "compare": _compare, "demo": _compare, "diagnose": _diagnose}
     signal.signal(signal.SIGINT, _interrupt)
     try:
         return handlers[args.command](args)

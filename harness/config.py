@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 
 from harness.errors import UsageError
-from server.settings import Mode
+from server.settings import DEFAULT_H2_MAX_STREAMS, Mode
 
 # What each pressure holds open, and so reproduces (documented in the README).
 PRESSURE_KINDS = {
@@ -107,6 +107,12 @@ class Scenario:
         return query
 
 
+def check_h2_max_streams(value: int) -> int:
+    if not 1 <= value <= 1000:
+        raise UsageError(f"--h2-max-streams {value}: must be 1..1000 (browsers need at least 1 stream)")
+    return value
+
+
 def parse_modes(text: str | list[str]) -> list[Mode]:
     items = text.split(",") if isinstance(text, str) else [p for t in text for p in t.split(",")]
     modes: list[Mode] = []
@@ -129,3 +135,7 @@ class RunConfig:
     headed: bool = False
     slow_mo: float = 0.0
     executables: tuple[tuple[str, str], ...] = ()  # (browser, path) overrides
+    h2_max_streams: int = DEFAULT_H2_MAX_STREAMS  # the reference server's, over h2
+
+    def __post_init__(self) -> None:
+        check_h2_max_streams(self.h2_max_streams)

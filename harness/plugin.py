@@ -17,6 +17,7 @@ executable and channel of Debian's browsers (Firefox over WebDriver BiDi).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from typing import Any
 
 import pytest
@@ -24,12 +25,12 @@ from playwright.sync_api import Browser, Playwright
 
 from fixtures.generate import MediaSet, ensure_media
 from harness.browsers import BROWSERS, find_executable, launch, launch_options
-from harness.config import GateRules, Pressure, Scenario, parse_modes
+from harness.config import GateRules, Pressure, Scenario, check_h2_max_streams, parse_modes
 from harness.errors import PlaygateError
 from harness.report import JudgedRun
 from harness.runner import judge
-from server.launcher import ServerProcess
-from server.settings import Mode, settings_for
+from server.serving import Served, serve
+from server.settings import DEFAULT_H2_MAX_STREAMS, Mode, settings_for
 
 MARKER_KEYS = {
     "mode",
@@ -39,7 +40,9 @@ MARKER_KEYS = {
     "hold_ms",
     "timeout_s",
     "chunk_delay_ms",
+    "chunk_kib_per_s",
     "missing_chunks",
+    "h2_max_streams",
     "expected_protocol",
 }
 
@@ -48,7 +51,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("playgate", "playgate: protocol regression gate for video playback")
     scenario, rules = Scenario(), GateRules()
     group.addoption("--playgate-mode", choices=[m.value for m in Mode], default="h2", help="server mode")
-    group.addoption("--playgate-pressure", default="none", help="none, sse:N, media:N or a sum")
+    group.addoption(
+        "--playgate-h2-max-streams",
+        type=int,
+        default=DEFAULT_H2_MAX_STREAMS,
+        help="the server's h2 max concurrent streams",
+    )
+    group.addoption("--playgate-pressure", default="none", help="none, sse:N, tabs:N, media:N, streams:N or a sum")
     group.addoption("--playgate-chunks", type=int, default=scenario.chunks, help="chunks per run")
     group.addoption("--playgate-hold-ms", type=int, default=scenario.hold_ms, help="holder lifetime after chunk 0")
     group.addoption("--playgate-timeout", type=float, default=scenario.timeout_s, help="seconds per run")
@@ -74,23 +83,20 @@ def playgate_media() -> MediaSet:
 
 
 @pytest.fixture(scope="session")
-def playgate_server(playgate_media: MediaSet) -> Iterator[Callable[[str], ServerProcess]]:
-    """``playgate_server(mode)``: the reference server in that mode, one per session."""
-    servers: dict[Mode, ServerProcess] = {}
+def playgate_server(playgate_media: MediaSet) -> Iterator[Callable[..., Served]]:
+    """``playgate_server(mode, h2_max_streams=100)``: the reference server in that setup
+    (nginx in front for ``nginx-h1``), started once per session."""
+    servers: dict[tuple[Mode, int], Served] = {}
+    with ExitStack() as stack:
 
-    def get(mode: str) -> ServerProcess:
-        key = Mode.parse(mode)
-        if key not in servers:
-            server = ServerProcess(settings_for(key, playgate_media))
-            server.start()
-            servers[key] = server
-        return servers[key]
+        def get(mode: str, h2_max_streams: int = DEFAULT_H2_MAX_STREAMS) -> Served:
+            key = (Mode.parse(mode), check_h2_max_streams(h2_max_streams))
+            if key not in servers:
+                settings = settings_for(key[0], playgate_media, h2_max_streams=h2_max_streams)
+                servers[key] = stack.enter_context(serve(settings))
+            return servers[key]
 
-    try:
         yield get
-    finally:
-        for server in servers.values():
-            server.stop()
 
 
 @pytest.fixture(scope="session")
@@ -115,6 +121,7 @@ def _scenario_settings(request: pytest.FixtureRequest) -> dict[str, Any]:
     option = request.config.getoption
     settings: dict[str, Any] = {
         "mode": option("--playgate-mode"),
+        "h2_max_streams": option("--playgate-h2-max-streams"),
         "pressure": option("--playgate-pressure"),
         "chunks": option("--playgate-chunks"),
         "hold_ms": option("--playgate-hold-ms"),
@@ -134,7 +141,7 @@ def playgate_run(
     request: pytest.FixtureRequest,
     playgate_browser: Browser,
     browser_name: str,
-    playgate_server: Callable[[str], ServerProcess],
+    playgate_server: Callable[..., Served],
 ) -> Callable[..., JudgedRun]:
     """``playgate_run(**overrides) -> JudgedRun``: one scenario, measured and judged.
 
@@ -149,12 +156,13 @@ def playgate_run(
             raise TypeError(f"unknown playgate_run settings {sorted(unknown)}")
         settings = {**defaults, **overrides}
         (mode,) = parse_modes(settings.pop("mode"))
+        server = playgate_server(mode.value, settings.pop("h2_max_streams"))
         rules = GateRules(
             expected_protocol=settings.pop("expected_protocol", "h2"),
             max_queued_ms=option("--playgate-max-queued-ms"),
             max_load_ms=option("--playgate-max-load-ms"),
         )
         scenario = Scenario(pressure=Pressure.parse(settings.pop("pressure")), **settings)
-        return judge(playgate_browser, browser_name, playgate_server(mode.value), scenario, rules)
+        return judge(playgate_browser, browser_name, server, scenario, rules)
 
     return run

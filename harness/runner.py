@@ -16,7 +16,7 @@ from harness.config import GateRules, RunConfig, Scenario
 from harness.gate import evaluate
 from harness.report import JudgedRun
 from harness.scenario import run_scenario
-from server.launcher import ServerProcess
+from server.serving import Served, serve
 from server.settings import Mode, settings_for
 
 
@@ -62,10 +62,8 @@ def browser_pool(
             pool.close()
 
 
-def judge(
-    browser: Browser, browser_name: str, server: ServerProcess, scenario: Scenario, rules: GateRules
-) -> JudgedRun:
-    run = run_scenario(browser, browser_name, server.base_url, scenario, server.settings.mode.value)
+def judge(browser: Browser, browser_name: str, server: Served, scenario: Scenario, rules: GateRules) -> JudgedRun:
+    run = run_scenario(browser, browser_name, server.base_url, scenario, server.label)
     return JudgedRun(run, evaluate(run, rules))
 
 
@@ -80,7 +78,7 @@ def run_gate(
         find_executable(name, executables.get(name))
     with browser_pool(headless=not config.headed, slow_mo=config.slow_mo, executables=executables) as pool:
         for mode in config.modes:
-            with ServerProcess(settings_for(Mode(mode), media)) as server:
+            with serve(settings_for(Mode(mode), media, h2_max_streams=config.h2_max_streams)) as server:
                 for name in config.browsers:
                     judged = judge(pool.get(name), name, server, config.scenario, config.rules)
                     results.append(judged)

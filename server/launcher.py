@@ -55,6 +55,48 @@ def bind_listener(host: str, port: int) -> socket.socket:
     return sock
 
 
+def write_certificates(workdir: Path) -> tuple[Path, Path, bytes]:
+    """A throwaway CA and a loopback leaf certificate: (certfile, keyfile, CA PEM)."""
+    ca = trustme.CA()
+    leaf = ca.issue_cert("localhost", "127.0.0.1", "::1")
+    certfile, keyfile = workdir / "cert.pem", workdir / "key.pem"
+    leaf.cert_chain_pems[0].write_to_path(str(certfile))
+    leaf.private_key_pem.write_to_path(str(keyfile))
+    return certfile, keyfile, ca.cert_pem.bytes()
+
+
+def client_ssl_context(ca_pem: bytes | None) -> ssl.SSLContext | None:
+    """An SSL context that trusts ``ca_pem`` (None for plain HTTP)."""
+    if ca_pem is None:
+        return None
+    context = ssl.create_default_context(cadata=ca_pem.decode())
+    context.set_alpn_protocols(["http/1.1"])
+    return context
+
+
+def get_json(
+    host: str, port: int, path: str, context: ssl.SSLContext | None, *, timeout: float = 5.0
+) -> dict[str, object]:
+    """GET a JSON object over HTTP/1.1, over TLS when given a context."""
+    connection: http.client.HTTPConnection
+    if context is not None:
+        connection = http.client.HTTPSConnection(host, port, timeout=timeout, context=context)
+    else:
+        connection = http.client.HTTPConnection(host, port, timeout=timeout)
+    try:
+        connection.request("GET", path)
+        response = connection.getresponse()
+        body = response.read()
+        if response.status != 200:
+            raise ValueError(f"{path} answered {response.status}")
+        data = json.loads(body)
+        if not isinstance(data, dict):
+            raise ValueError(f"{path} did not answer a JSON object")
+        return data
+    finally:
+        connection.close()
+
+
 class ServerProcess:
     """The reference server running in a child process; use as a context manager."""
 
@@ -125,21 +167,12 @@ class ServerProcess:
             raise
 
     def _write_certificates(self, workdir: Path) -> list[str]:
-        ca = trustme.CA()
-        leaf = ca.issue_cert("localhost", "127.0.0.1", "::1")
-        certfile, keyfile = workdir / "cert.pem", workdir / "key.pem"
-        leaf.cert_chain_pems[0].write_to_path(str(certfile))
-        leaf.private_key_pem.write_to_path(str(keyfile))
-        self.ca_pem = ca.cert_pem.bytes()
+        certfile, keyfile, self.ca_pem = write_certificates(workdir)
         return [str(certfile), str(keyfile)]
 
     def client_ssl_context(self) -> ssl.SSLContext | None:
         """An SSL context that trusts this run's CA (None in plain h1 mode)."""
-        if self.ca_pem is None:
-            return None
-        context = ssl.create_default_context(cadata=self.ca_pem.decode())
-        context.set_alpn_protocols(["http/1.1"])
-        return context
+        return client_ssl_context(self.ca_pem)
 
     def _wait_ready(self) -> None:
         # The listening socket exists already, so a connection is accepted by the kernel at
@@ -161,25 +194,7 @@ class ServerProcess:
     def get_json(self, path: str, *, timeout: float = 5.0) -> dict[str, object]:
         """GET a JSON document from the server over HTTP/1.1 (for health checks and tests)."""
         assert self.port is not None
-        connection: http.client.HTTPConnection
-        if self.settings.mode.uses_tls:
-            connection = http.client.HTTPSConnection(
-                self.host, self.port, timeout=timeout, context=self.client_ssl_context()
-            )
-        else:
-            connection = http.client.HTTPConnection(self.host, self.port, timeout=timeout)
-        try:
-            connection.request("GET", path)
-            response = connection.getresponse()
-            body = response.read()
-            if response.status != 200:
-                raise ValueError(f"{path} answered {response.status}")
-            data = json.loads(body)
-            if not isinstance(data, dict):
-                raise ValueError(f"{path} did not answer a JSON object")
-            return data
-        finally:
-            connection.close()
+        return get_json(self.host, self.port, path, self.client_ssl_context(), timeout=timeout)
 
     def _log_tail(self, lines: int = 15) -> str:
         if self._log is None or not self._log.exists():

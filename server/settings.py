@@ -16,10 +16,17 @@ class Mode(enum.StrEnum):
     H2 = "h2"  # TLS, ALPN h2 and http/1.1: the healthy production setup
     H1_TLS = "h1-tls"  # TLS, ALPN http/1.1 only: the regression
     H1 = "h1"  # plain http: browsers never speak h2c, so HTTP/1.1
+    # nginx in front: TLS without h2 to the browser, plain HTTP/1.1 to the app behind it
+    NGINX_H1 = "nginx-h1"
 
     @property
     def uses_tls(self) -> bool:
-        return self is not Mode.H1
+        """Whether the app process itself speaks TLS (behind nginx it does not)."""
+        return self in (Mode.H2, Mode.H1_TLS)
+
+    @property
+    def behind_nginx(self) -> bool:
+        return self is Mode.NGINX_H1
 
     @property
     def alpn_protocols(self) -> list[str]:
@@ -32,6 +39,9 @@ class Mode(enum.StrEnum):
         except ValueError:
             choices = ", ".join(m.value for m in cls)
             raise ValueError(f"unknown mode {text!r}: choose one of {choices}") from None
+
+
+DEFAULT_H2_MAX_STREAMS = 100  # Hypercorn's default, and common in production
 
 
 @dataclass(frozen=True)
@@ -47,7 +57,7 @@ class ServerSettings:
     preload_bytes_per_second: int = 512 * 1024
     hold_ms: int = 1000  # holders are released this long after a page's first chunk event
     # SETTINGS_MAX_CONCURRENT_STREAMS announced over h2; below a page's need, h2 queues too.
-    h2_max_streams: int = 100
+    h2_max_streams: int = DEFAULT_H2_MAX_STREAMS
 
     def __post_init__(self) -> None:
         if not self.chunk_names:
@@ -56,6 +66,13 @@ class ServerSettings:
             raise ValueError("preload_bytes_per_second must be positive")
         if not 1 <= self.h2_max_streams <= 1000:
             raise ValueError("h2_max_streams must be 1..1000")
+
+    @property
+    def label(self) -> str:
+        """How runs name this setup: the mode, and a lowered h2 stream limit if any."""
+        if self.mode is Mode.H2 and self.h2_max_streams != DEFAULT_H2_MAX_STREAMS:
+            return f"h2 max-streams {self.h2_max_streams}"
+        return self.mode.value
 
     def to_json(self) -> str:
         data = asdict(self)

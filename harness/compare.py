@@ -1,0 +1,128 @@
+"""``playgate compare``: the field report, reproduced. Two setups (h1-tls and h2 by
+default) measured in one run under the same pressure, side by side, per browser.
+
+The field saw 9.2 s for the first chunk on HTTP/1.1 and 0.17 s after moving to HTTP/2.
+Here the holders are released after ``hold_ms``, so the figures are smaller, but the
+mechanism is the same: on HTTP/1.1 the chunk waits in the browser for a connection.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fixtures.generate import MediaSet
+from harness.config import RunConfig
+from harness.errors import UsageError
+from harness.records import ChunkRecord
+from harness.report import JudgedRun, describe, write_json
+from harness.runner import run_gate
+from server.settings import Mode
+
+COMPARED = (Mode.H1_TLS, Mode.H2)  # the regressed setup first, then the healthy one
+PLAYBACK_NOTE_MS = 100  # below this a playback-side share is not worth a sentence
+NETWORK_FIGURES = {"blocked_ms", "queued_ms", "stalled_ms"}
+
+
+def _load_range(run: JudgedRun) -> str:
+    later = [c.load_ms for c in run.run.chunks[1:] if c.load_ms is not None]
+    return f"{min(later):.0f}-{max(later):.0f} ms" if later else "-"
+
+
+def _first_chunk(run: JudgedRun) -> ChunkRecord | None:
+    return run.run.chunks[0] if run.run.chunks else None
+
+
+def _figure(run: JudgedRun, name: str) -> float | None:
+    """A figure of the first chunk: a network one (``blocked_ms``...) or a page one."""
+    chunk = _first_chunk(run)
+    if chunk is None:
+        return None
+    value = chunk.net(name) if name in NETWORK_FIGURES else getattr(chunk, name)
+    return value  # type: ignore[no-any-return]
+
+
+def _ms(value: float | None) -> str:
+    return "-" if value is None else f"{value:.0f} ms"
+
+
+def _explain(old: JudgedRun, new: JudgedRun) -> list[str]:
+    """The sentences under the table: where the old setup's time went."""
+    lines = []
+    old_load, new_load = _figure(old, "load_ms"), _figure(new, "load_ms")
+    blocked = _figure(old, "blocked_ms")
+    if blocked is not None:
+        split = ""
+        queued, stalled = _figure(old, "queued_ms"), _figure(old, "stalled_ms")
+        if queued is not None and stalled is not None:
+            split = f" ({queued:.0f} ms queued, {stalled:.0f} ms stalled)"
+        line = f"  on {old.run.mode} the first chunk waited {blocked:.0f} ms in the browser before the network{split}"
+        gained = None if old_load is None or new_load is None else old_load - new_load
+        if gained is not None and 0 < blocked <= gained:  # a share only where it is one
+            line += f": {blocked / gained:.0%} of the {gained:.0f} ms the first chunk gained"
+        lines.append(line)
+    after = _figure(new, "after_download_ms")
+    if new_load and after is not None and after > max(new_load / 2, PLAYBACK_NOTE_MS):
+        lines.append(
+            f"  on {new.run.mode} {after:.0f} ms of its {new_load:.0f} ms load came after the download ended: "
+            "a playback-side wait while the other videos preload, not the network"
+        )
+    return lines
+
+
+def comparison(browser: str, old: JudgedRun, new: JudgedRun) -> str:
+    """The field report's table for one browser: ``old`` (regressed) against ``new``."""
+    first_old, first_new = _figure(old, "load_ms"), _figure(new, "load_ms")
+    factor = f"{first_old / first_new:.1f}x" if first_old and first_new else "-"
+    rows = [
+        ("", old.run.mode, new.run.mode),
+        ("first chunk load", _ms(first_old), _ms(first_new)),
+        ("later chunks load", _load_range(old), _load_range(new)),
+        ("first chunk blocked", _ms(_figure(old, "blocked_ms")), _ms(_figure(new, "blocked_ms"))),
+        ("first chunk after dl", _ms(_figure(old, "after_download_ms")), _ms(_figure(new, "after_download_ms"))),
+        ("gate", old.verdict.label.upper(), new.verdict.label.upper()),
+    ]
+    lines = [f"{browser} {new.run.browser_version}: {new.run.pressure} pressure, {len(new.run.chunks)} chunks"]
+    lines += [f"  {a:<22}{b:>16}{c:>16}" for a, b, c in rows]
+    lines.append(f"  improvement: first chunk {factor} faster on {new.run.mode}")
+    lines += _explain(old, new)
+    return "\n".join(lines)
+
+
+def gate_holds(old: JudgedRun, new: JudgedRun) -> bool:
+    """The gate passed the healthy setup and caught the regressed one."""
+    return new.verdict.passed and not old.verdict.passed
+
+
+def run_compare(
+    config: RunConfig,
+    media: MediaSet,
+    *,
+    json_path: Path | None = None,
+    show_runs: bool = True,
+) -> bool:
+    """Measure both setups of ``config.modes`` (old, new) in every browser; print the
+    comparison per browser. True when the gate passed new and caught old everywhere."""
+    if len(config.modes) != 2:
+        raise UsageError("compare takes two modes, the regressed one first: --modes h1-tls,h2")
+
+    def show(judged: JudgedRun) -> None:
+        if show_runs:
+            print(describe(judged) + "\n", flush=True)
+
+    results = run_gate(config, media, on_run=show)
+    if json_path:
+        write_json(json_path, results)
+    all_hold = True
+    for name in config.browsers:
+        old, new = (j for j in results if j.run.browser == name)  # in the order of config.modes
+        holds = gate_holds(old, new)
+        all_hold &= holds
+        print(comparison(name, old, new))
+        verdict = (
+            f"passed {new.run.mode} and caught {old.run.mode}"
+            if holds
+            else (f"did NOT both pass {new.run.mode} and catch {old.run.mode}")
+        )
+        print(f"  the gate {verdict}\n", flush=True)
+    print("playgate compare: " + ("the gate holds in every browser" if all_hold else "the gate does not hold"))
+    return all_hold

@@ -1,0 +1,37 @@
+"""A serving setup, started and stopped as one: the app, and nginx in front where the
+mode asks for it. What the browser talks to is ``Served.base_url``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from server.launcher import LOOPBACK, ServerProcess
+from server.proxy import NginxProxy
+from server.settings import ServerSettings
+
+
+@dataclass(frozen=True)
+class Served:
+    base_url: str
+    label: str  # how runs name the setup: "h2", "h2 max-streams 4", "nginx-h1"
+    app: ServerProcess
+    proxy: NginxProxy | None = None
+
+
+def stop_all() -> None:
+    """Stop every app server and proxy this process started."""
+    NginxProxy.stop_all()
+    ServerProcess.stop_all()
+
+
+@contextmanager
+def serve(settings: ServerSettings, *, host: str = LOOPBACK, port: int = 0) -> Iterator[Served]:
+    """Start the setup (a busy ``port`` is a ServerStartError) and always stop it."""
+    if settings.mode.behind_nginx:
+        with ServerProcess(settings) as app, NginxProxy(app.port or 0, host=host, port=port) as proxy:
+            yield Served(proxy.base_url, settings.label, app, proxy)
+    else:
+        with ServerProcess(settings, host=host, port=port) as app:
+            yield Served(app.base_url, settings.label, app)
