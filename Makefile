@@ -5,17 +5,20 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-APT_INSTALL := DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q
+# RUNLEVEL=1: a package's service (nginx's) is installed but not started.
+APT_INSTALL := $(SUDO) env DEBIAN_FRONTEND=noninteractive RUNLEVEL=1 apt-get install -y -q
 
-.PHONY: setup browsers demo test lint clean
+.PHONY: setup debian-packages demo test test-fast lint clean
 
-setup: browsers $(VENV)/.installed
+setup: debian-packages $(VENV)/.installed
 
-# Debian's own browsers: the gate measures what users run (Playwright's downloads are not used).
-browsers:
+# Debian's own browsers: the gate measures what users run (Playwright's downloads are not
+# used). nginx: the reverse-proxy regression runs Debian's nginx in front of the app.
+debian-packages:
 	@missing=""; \
 	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
 	command -v firefox-esr >/dev/null 2>&1 || missing="$$missing firefox-esr"; \
+	[ -x /usr/sbin/nginx ] || command -v nginx >/dev/null 2>&1 || missing="$$missing nginx"; \
 	if [ -n "$$missing" ]; then \
 		echo "installing$$missing from Debian"; \
 		$(SUDO) apt-get update -q && $(APT_INSTALL) $$missing; \
@@ -36,8 +39,13 @@ $(VENV)/.installed: pyproject.toml
 demo: setup
 	$(BIN)/playgate compare --browser all --pressure media:5
 
+# Everything, the slow regression matrix included: what CI runs.
 test: setup
 	$(BIN)/python -m pytest
+
+# The quick loop: the same without the regression matrix.
+test-fast: setup
+	$(BIN)/python -m pytest -m "not slow"
 
 lint: setup
 	$(BIN)/ruff check .

@@ -84,6 +84,25 @@ def check_queueing(run: RunRecord, rules: GateRules) -> str | None:
     return _summarise("queueing", offenders)
 
 
+# Where most of a slow load went, in the words of the regression it points to.
+_LOAD_SHARES = (
+    ("blocked_ms", "waiting before the network"),
+    ("wait_ms", "waiting for the server's first byte: a slow origin"),
+    ("receive_ms", "downloading: a slow link"),
+)
+
+
+def _where_the_load_went(chunk: ChunkRecord, load: float) -> str:
+    for figure, words in _LOAD_SHARES:
+        share = chunk.net(figure)
+        if share is not None and share > load / 2:
+            return f", {share:.0f} ms of it {words}"
+    after = chunk.after_download_ms
+    if after is not None and after > load / 2:
+        return f", {after:.0f} ms of it after its download ended: a playback-side wait"
+    return ""
+
+
 def check_load_time(run: RunRecord, rules: GateRules) -> str | None:
     offenders = []
     for chunk in run.chunks:
@@ -91,10 +110,7 @@ def check_load_time(run: RunRecord, rules: GateRules) -> str | None:
         if load is None or load <= rules.max_load_ms:
             continue
         text = f"took {load:.0f} ms from its event to loadeddata (limit {rules.max_load_ms:g} ms)"
-        after = chunk.after_download_ms
-        if after is not None and after > load / 2:
-            text += f", {after:.0f} ms of it after its download ended: a playback-side wait"
-        offenders.append((chunk, text))
+        offenders.append((chunk, text + _where_the_load_went(chunk, load)))
     return _summarise("load time", offenders)
 
 

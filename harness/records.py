@@ -81,6 +81,9 @@ class ResourceTiming:
     request_start: float
     response_start: float
     response_end: float
+    connect_start: float = 0.0  # equal to fetchStart when the connection was reused
+    connect_end: float = 0.0
+    server_timing: dict[str, float] = field(default_factory=dict)  # Server-Timing: name -> ms
 
     @classmethod
     def from_page(cls, entry: dict[str, Any]) -> ResourceTiming:
@@ -91,12 +94,33 @@ class ResourceTiming:
             request_start=float(entry["request_start"]),
             response_start=float(entry["response_start"]),
             response_end=float(entry["response_end"]),
+            connect_start=float(entry.get("connect_start", 0.0)),
+            connect_end=float(entry.get("connect_end", 0.0)),
+            server_timing={str(k): float(v) for k, v in (entry.get("server_timing") or {}).items()},
         )
 
     @property
     def queued_ms(self) -> float | None:
         """requestStart - startTime: queueing plus any connection setup on this path."""
         return self.request_start - self.start_time if self.request_start > 0 else None
+
+    @property
+    def blocked_ms(self) -> float | None:
+        """startTime -> the first network phase: a new connection's start, else the request's."""
+        if self.request_start <= 0:
+            return None
+        new_connection = self.connect_end > self.connect_start > 0
+        first_phase = self.connect_start if new_connection else self.request_start
+        return first_phase - self.start_time
+
+    @property
+    def wait_ms(self) -> float | None:
+        """requestStart -> responseStart: sending and waiting for the first byte."""
+        return self.response_start - self.request_start if self.response_start > 0 < self.request_start else None
+
+    @property
+    def receive_ms(self) -> float | None:
+        return self.response_end - self.response_start if self.response_end > 0 < self.response_start else None
 
 
 @dataclass(frozen=True)
@@ -110,6 +134,7 @@ class PageChunk:
     loadeddata_ms: float | None
     first_frame_ms: float | None
     error: str | None
+    size: int | None = None  # bytes, as the chunk event announced it
 
     @classmethod
     def from_page(cls, data: dict[str, Any]) -> PageChunk:
@@ -121,6 +146,7 @@ class PageChunk:
             loadeddata_ms=data.get("loadeddata_ms"),
             first_frame_ms=data.get("first_frame_ms"),
             error=data.get("error"),
+            size=data.get("size"),
         )
 
 

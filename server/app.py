@@ -173,10 +173,16 @@ def create_app(settings: ServerSettings) -> Starlette:
             kib_per_s = _query_int(request, "kib_per_s", 0, 0, MAX_KIB_PER_S)
         except BadQuery as exc:
             return PlainTextResponse(str(exc), status_code=400)
+        headers = dict(NO_STORE)
         if delay_ms:  # fault injection: a slow origin, before any response byte
+            loop = asyncio.get_running_loop()
+            asked = loop.time()
             await asyncio.sleep(delay_ms / 1000)
+            # The delay as served, which a busy machine stretches: the page reads it
+            # (Resource Timing's serverTiming) as the ground truth for wait_ms.
+            headers["Server-Timing"] = f"delay;dur={(loop.time() - asked) * 1000:.1f}"
         rate = kib_per_s * 1024 or None  # fault injection: a slow link
-        return MediaFileResponse(path, media_type=MP4, headers=NO_STORE, bytes_per_second=rate)
+        return MediaFileResponse(path, media_type=MP4, headers=headers, bytes_per_second=rate)
 
     return Starlette(
         routes=[

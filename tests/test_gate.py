@@ -91,3 +91,16 @@ def test_loaded_rule_counts_chunks_never_announced():
 def test_several_broken_rules_give_one_reason_each_in_rule_order():
     verdict = evaluate(run(chunk(0, protocol="http/1.1", blocked_ms=700.0, load_ms=1500.0)), RULES)
     assert [r.split(":")[0] for r in verdict.reasons] == ["protocol", "queueing", "load time"]
+
+
+def test_slow_load_reason_names_a_slow_origin():
+    verdict = evaluate(run(chunk(0, load_ms=1300.0, wait_ms=1204.0)), RULES)
+    assert verdict.reasons == (
+        "load time: chunk 0 took 1300 ms from its event to loadeddata (limit 1000 ms), "
+        "1204 ms of it waiting for the server's first byte: a slow origin",
+    )
+
+
+def test_slow_load_reason_names_a_slow_link():
+    verdict = evaluate(run(chunk(0, load_ms=1300.0, receive_ms=1100.0)), RULES)
+    assert verdict.reasons[0].endswith("1100 ms of it downloading: a slow link")

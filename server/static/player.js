@@ -23,10 +23,13 @@ const state = {
       initiator_type: e.initiatorType,
       next_hop_protocol: e.nextHopProtocol,
       start_time: e.startTime,
+      connect_start: e.connectStart,
+      connect_end: e.connectEnd,
       request_start: e.requestStart,
       response_start: e.responseStart,
       response_end: e.responseEnd,
       transfer_size: e.transferSize,
+      server_timing: Object.fromEntries((e.serverTiming || []).map((t) => [t.name, t.duration])),
     }));
   },
 };

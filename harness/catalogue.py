@@ -1,0 +1,80 @@
+"""The catalogues: the pressures the gate is measured under, and the server
+misconfigurations it must catch. The regression matrix test runs every entry in both
+browsers; the README documents each with the command that reproduces it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from server.settings import DEFAULT_H2_MAX_STREAMS
+
+# Each healthy-h2 pressure must pass; the healthy setup shares the connection among all.
+HEALTHY_PRESSURES = ("sse:5", "tabs:5", "media:5", "streams:8", "media:5+tabs:2")
+
+
+@dataclass(frozen=True)
+class Regression:
+    """A realistic misconfiguration, the pressure that exposes it, and the rules that
+    must name it."""
+
+    name: str
+    what: str
+    mode: str
+    caught_by: tuple[str, ...]  # gate rules, each of which must break
+    pressure: str = "none"
+    h2_max_streams: int = DEFAULT_H2_MAX_STREAMS
+    scenario: dict[str, Any] = field(default_factory=dict)
+
+    def settings(self) -> dict[str, Any]:
+        """Keyword settings for ``playgate_run`` (and the marker)."""
+        return {"mode": self.mode, "pressure": self.pressure, "h2_max_streams": self.h2_max_streams, **self.scenario}
+
+    def command(self) -> str:
+        """The ``playgate run`` line that reproduces it."""
+        parts = [f"playgate run --mode {self.mode}", f"--pressure {self.pressure}"]
+        if self.h2_max_streams != DEFAULT_H2_MAX_STREAMS:
+            parts.append(f"--h2-max-streams {self.h2_max_streams}")
+        parts += [f"--{key.replace('_', '-')} {value}" for key, value in self.scenario.items()]
+        return " ".join(parts)
+
+
+REGRESSIONS = (
+    Regression(
+        "tls-removed",
+        "TLS taken off: browsers never speak h2 in the clear, so HTTP/1.1 and its six connections",
+        mode="h1",
+        pressure="media:5",
+        caught_by=("protocol", "queueing"),
+    ),
+    Regression(
+        "alpn-without-h2",
+        "TLS kept but h2 dropped from ALPN (a TLS terminator's default): HTTP/1.1",
+        mode="h1-tls",
+        pressure="media:5",
+        caught_by=("protocol", "queueing"),
+    ),
+    Regression(
+        "few-h2-streams",
+        "h2 with max concurrent streams lowered to 4 while the page holds 3 streams and its event stream",
+        mode="h2",
+        pressure="streams:3",
+        h2_max_streams=4,
+        caught_by=("queueing",),
+    ),
+    Regression(
+        "slow-chunks",
+        "chunk responses 1200 ms late (a slow origin or a cold cache)",
+        mode="h2",
+        scenario={"chunk_delay_ms": 1200},
+        caught_by=("load time",),
+    ),
+    Regression(
+        "nginx-h1",
+        "nginx in front of the app with `listen ... ssl` and no `http2`: HTTP/1.1 to the browser",
+        mode="nginx-h1",
+        pressure="media:5",
+        caught_by=("protocol", "queueing"),
+    ),
+)

@@ -1,0 +1,72 @@
+"""What the harness reported, against what the reference server was told to inject.
+
+Three faults with a known effect on one figure each:
+  chunk delay  the server waits N ms before a chunk's headers  -> wait_ms ~ N (as served,
+               which the server reports in a Server-Timing header)
+  hold         holders released N ms after the first chunk event -> blocked_ms of the
+               first chunk ~ N less the delay from its event to its request (both read
+               in page time from the page's own clock)
+  bandwidth    chunk bodies sent at R bytes/s                  -> receive_ms ~ size / R
+
+Tolerance: 15 ms or 5% of the expected figure, whichever is larger.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from harness.records import ChunkRecord
+
+TOLERANCE_MS = 15.0
+TOLERANCE_SHARE = 0.05
+
+
+@dataclass(frozen=True)
+class Check:
+    fault: str
+    figure: str
+    chunk: int
+    measured: float | None
+    expected: float
+
+    @property
+    def error_ms(self) -> float | None:
+        return None if self.measured is None else self.measured - self.expected
+
+    @property
+    def tolerance_ms(self) -> float:
+        return max(TOLERANCE_MS, TOLERANCE_SHARE * abs(self.expected))
+
+    @property
+    def within(self) -> bool:
+        return self.error_ms is not None and abs(self.error_ms) <= self.tolerance_ms
+
+    def __str__(self) -> str:
+        measured = "null" if self.measured is None else f"{self.measured:.1f}"
+        error = "-" if self.error_ms is None else f"{self.error_ms:+.1f}"
+        return (
+            f"{self.fault}: chunk {self.chunk} {self.figure} {measured} ms, expected {self.expected:.1f} ms "
+            f"(error {error}, tolerance {self.tolerance_ms:.0f})"
+        )
+
+
+def check_delay(chunk: ChunkRecord, delay_ms: int) -> Check:
+    """The delay as the server served it (its Server-Timing header), else as asked: on a
+    busy machine the server's sleep runs late, and that lateness is real wait."""
+    served = chunk.resource_timing.server_timing.get("delay") if chunk.resource_timing else None
+    return Check("chunk delay", "wait_ms", chunk.index, chunk.net("wait_ms"), served or float(delay_ms))
+
+
+def check_hold(chunk: ChunkRecord, hold_ms: int) -> Check:
+    """The first chunk under pressure waits for the release, less its own late start."""
+    timing = chunk.resource_timing
+    started_after_event = timing.start_time - chunk.page.event_ms if timing else 0.0
+    return Check("hold", "blocked_ms", chunk.index, chunk.net("blocked_ms"), hold_ms - started_after_event)
+
+
+def check_bandwidth(chunk: ChunkRecord, kib_per_s: int) -> Check:
+    """The announced size at the injected rate (the first byte is the headers, sent at once)."""
+    if chunk.page.size is None:
+        raise ValueError(f"chunk {chunk.index} was announced without a size")
+    expected = chunk.page.size / (kib_per_s * 1024) * 1000
+    return Check("bandwidth", "receive_ms", chunk.index, chunk.net("receive_ms"), expected)

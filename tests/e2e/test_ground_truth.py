@@ -1,0 +1,63 @@
+"""The harness's figures against faults injected with a known size, in both browsers.
+
+Each figure must land within 15 ms or 5% of what was injected (harness.groundtruth),
+and the browser's network record must agree with the page's own Resource Timing of
+the same load.
+"""
+
+import pytest
+
+from harness.crosscheck import largest_disagreement
+from harness.groundtruth import check_bandwidth, check_delay, check_hold
+
+pytestmark = pytest.mark.browser
+
+# Two readings of one load disagreeing by more than this means one of them is wrong.
+# Measured: Chromium within 3 ms; Firefox within 12 ms (1 ms page clock, and its network
+# timings and Resource Timing start from different instants). Both far under 50 ms.
+MAX_DISAGREEMENT_MS = {"chromium": 10.0, "firefox": 15.0}
+
+
+def assert_within(checks):
+    failures = [str(check) for check in checks if not check.within]
+    assert not failures, "\n".join(failures)
+
+
+def assert_readings_agree(judged):
+    worst = largest_disagreement(judged.run.chunks)
+    assert worst is not None, "nothing to compare: no Resource Timing entries"
+    gap, figure, index = worst
+    limit = MAX_DISAGREEMENT_MS[judged.run.browser]
+    chunk = judged.run.chunks[index]
+    assert gap <= limit, (
+        f"chunk {index} {figure}: network and page disagree by {gap:.1f} ms\n"
+        f"network: {chunk.network}\npage: {chunk.resource_timing}\npage chunk: {chunk.page}"
+    )
+
+
+@pytest.mark.parametrize("delay_ms", [300, 900])
+def test_wait_matches_the_injected_chunk_delay(playgate_run, delay_ms):
+    judged = playgate_run(mode="h2", chunks=3, chunk_delay_ms=delay_ms)
+    for chunk in judged.run.chunks:  # the server reports the delay it served
+        assert chunk.resource_timing.server_timing["delay"] == pytest.approx(delay_ms, abs=100)
+    assert_within(check_delay(chunk, delay_ms) for chunk in judged.run.chunks)
+    assert_readings_agree(judged)
+
+
+@pytest.mark.parametrize(("pressure", "hold_ms"), [("sse:5", 700), ("media:5", 1000), ("tabs:5", 700)])
+def test_first_chunk_blocked_matches_the_injected_hold(playgate_run, pressure, hold_ms):
+    judged = playgate_run(mode="h1-tls", chunks=2, pressure=pressure, hold_ms=hold_ms)
+    assert_within([check_hold(judged.run.chunks[0], hold_ms)])
+    assert_readings_agree(judged)
+
+
+def test_stall_for_a_free_h2_stream_matches_the_injected_hold(playgate_run):
+    judged = playgate_run(mode="h2", h2_max_streams=4, chunks=2, pressure="streams:3", hold_ms=700)
+    assert_within([check_hold(judged.run.chunks[0], 700)])
+    assert judged.run.chunks[0].net("protocol") == "h2"
+
+
+def test_receive_matches_the_injected_bandwidth(playgate_run):
+    judged = playgate_run(mode="h2", chunks=3, chunk_kib_per_s=256, pace_ms=800)
+    assert_within(check_bandwidth(chunk, 256) for chunk in judged.run.chunks)
+    assert_readings_agree(judged)

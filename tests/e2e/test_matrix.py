@@ -1,0 +1,22 @@
+"""The regression matrix: every catalogued misconfiguration caught in both browsers by
+the rules that name it, and the healthy h2 setup passing under every pressure."""
+
+import pytest
+
+from harness.assertions import assert_gate_passes
+from harness.catalogue import HEALTHY_PRESSURES, REGRESSIONS
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+
+@pytest.mark.parametrize("regression", REGRESSIONS, ids=lambda r: r.name)
+def test_regression_is_caught_by_the_rules_that_name_it(playgate_run, regression):
+    judged = playgate_run(chunks=3, **regression.settings())
+    broken = [reason.split(":")[0] for reason in judged.verdict.reasons]
+    missing = [rule for rule in regression.caught_by if rule not in broken]
+    assert not missing, f"{regression.name}: {missing} did not break; the verdict was {judged.verdict.reasons}"
+
+
+@pytest.mark.parametrize("pressure", HEALTHY_PRESSURES)
+def test_healthy_h2_passes_under_pressure(playgate_run, pressure):
+    assert_gate_passes(playgate_run(mode="h2", chunks=3, pressure=pressure))
