@@ -35,6 +35,10 @@ def run_cli(*args, env=None):
         (["run", "--browser", "webkit"], "unknown browser 'webkit'"),
         (["run", "--chunks", "0"], "--chunks must be 1..200"),
         (["serve", "--port", "70000"], "--port 70000 is not a port number"),
+        (["run", "--h2-max-streams", "0"], "--h2-max-streams 0: must be 1..1000"),
+        (["run", "--chunk-kib-per-s", "-5"], "--chunk-kib-per-s must be 0..1000000"),
+        (["compare", "--modes", "h2"], "compare takes two modes, the regressed one first"),
+        (["compare", "--pressure", "windows:2"], "unknown pressure 'windows:2'"),
     ],
 )
 def test_usage_errors_are_one_line_and_exit_2(args, message, capsys):
@@ -82,6 +86,22 @@ def test_run_writes_json_and_exits_1_on_a_regression(tmp_path):
         assert run["reasons"][0].startswith("protocol: chunk 0 was served over http/1.1")
         assert [c["protocol"] for c in run["chunks"]] == ["http/1.1", "http/1.1"]
         assert all(c["status"] == 206 for c in run["chunks"])
+
+
+@pytest.mark.browser
+def test_compare_prints_the_field_report_per_browser(tmp_path):
+    out = tmp_path / "compare.json"
+    result = run_cli("compare", "--browser", "all", "--pressure", "media:5", "--chunks", "3", "--json", str(out))
+    assert result.returncode == 0, result.stdout + result.stderr
+    for browser in ("chromium", "firefox"):
+        assert f"{browser} " in result.stdout
+    for row in ("first chunk load", "later chunks load", "first chunk blocked", "improvement: first chunk"):
+        assert result.stdout.count(row) == 2
+    assert "on h1-tls the first chunk waited" in result.stdout
+    assert result.stdout.count("the gate passed h2 and caught h1-tls") == 2
+    assert "playgate compare: the gate holds in every browser" in result.stdout
+    modes = [(r["browser"], r["mode"]) for r in json.loads(out.read_text())["runs"]]
+    assert sorted(modes) == [("chromium", "h1-tls"), ("chromium", "h2"), ("firefox", "h1-tls"), ("firefox", "h2")]
 
 
 @pytest.mark.browser

@@ -173,3 +173,31 @@ def test_media_holder_is_whole_and_not_seekable(server, media):
         assert response.read(1024)
     finally:
         connection.close()
+
+
+def test_chunk_delay_is_served_and_reported_in_server_timing(server, media):
+    started = time.monotonic()
+    status, headers, _ = get(server, f"/chunks/{media.chunk_names[0]}?delay_ms=150")
+    assert status == 200
+    assert time.monotonic() - started >= 0.15
+    name, duration = headers["server-timing"].split(";dur=")
+    assert name == "delay"
+    assert 150 <= float(duration) < 1000
+
+
+def test_chunk_bandwidth_paces_the_body_and_keeps_ranges(server, media):
+    size = (media.folder / media.chunk_names[0]).stat().st_size
+    started = time.monotonic()
+    status, _, body = get(server, f"/chunks/{media.chunk_names[0]}?kib_per_s=1024")
+    elapsed = time.monotonic() - started
+    assert status == 200 and len(body) == size
+    assert elapsed >= size / (1024 * 1024) * 0.9  # paced, not at loopback speed
+    status, headers, body = get(server, f"/chunks/{media.chunk_names[0]}?kib_per_s=1024", {"Range": "bytes=0-99"})
+    assert (status, len(body)) == (206, 100)
+
+
+@pytest.mark.parametrize("query", ["delay_ms=-1", "kib_per_s=x", "kib_per_s=2000000"])
+def test_bad_fault_query_is_400(server, media, query):
+    status, _, body = get(server, f"/chunks/{media.chunk_names[0]}?{query}")
+    assert status == 400
+    assert b"query parameter" in body
