@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from harness.crosscheck import largest_disagreement
 from harness.gate import Verdict
 from harness.records import ChunkRecord, RunRecord
 
@@ -78,9 +79,28 @@ def describe(judged: JudgedRun) -> str:
     run, verdict = judged.run, judged.verdict
     parts = [run_heading(run), chunk_table(run)]
     parts += [f"note: {note}" for note in run.notes]
+    if (line := crosscheck_line(run)) is not None:
+        parts.append(line)
     parts.append(f"verdict: {verdict.label.upper()}")
     parts += [f"  - {reason}" for reason in verdict.reasons]
     return "\n".join(parts)
+
+
+def crosscheck_line(run: RunRecord) -> str | None:
+    """How far the browser's network record and the page's Resource Timing disagree."""
+    worst = largest_disagreement(run.chunks)
+    if worst is None:
+        return None
+    gap, figure, index = worst
+    return f"cross-check: network record and page Resource Timing agree within {gap:.1f} ms (chunk {index} {figure})"
+
+
+def _crosscheck_json(run: RunRecord) -> dict[str, Any] | None:
+    worst = largest_disagreement(run.chunks)
+    if worst is None:
+        return None
+    gap, figure, index = worst
+    return {"largest_disagreement_ms": round(gap, 1), "figure": figure, "chunk": index}
 
 
 def run_to_json(judged: JudgedRun) -> dict[str, Any]:
@@ -94,6 +114,7 @@ def run_to_json(judged: JudgedRun) -> dict[str, Any]:
         "verdict": judged.verdict.label,
         "reasons": list(judged.verdict.reasons),
         "notes": list(run.notes),
+        "crosscheck": _crosscheck_json(run),
         "chunks": [chunk.to_json() for chunk in run.chunks],
     }
 

@@ -87,3 +87,13 @@ def test_null_figures_stay_null_in_json():
     row = document["runs"][0]["chunks"][0]
     assert row["protocol"] is None and row["blocked_ms"] is None and row["load_ms"] is None
     assert document["runs"][0]["verdict"] == "fail"
+
+
+def test_description_and_json_report_the_crosscheck(tmp_path):
+    # The factory's page timing: blocked 1 ms, wait 3 ms, receive 5 ms; network: 1, 2.3, 5.
+    judged_run = judged(chunk(0))
+    assert "cross-check: network record and page Resource Timing agree within 0.7 ms (chunk 0 wait_ms)" in describe(
+        judged_run
+    )
+    crosscheck = result_document([judged_run])["runs"][0]["crosscheck"]
+    assert crosscheck == {"largest_disagreement_ms": 0.7, "figure": "wait_ms", "chunk": 0}
