@@ -26,7 +26,7 @@ from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, R
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from server.media import MP4, MediaFileResponse, PacedFileResponse
+from server.media import MP4, MediaFileResponse, PacedFileResponse, ServerTimed
 from server.settings import ServerSettings
 from server.sse import HEARTBEAT, NO_RECONNECT_MS, StreamCounter, event_stream, sse_message
 
@@ -90,7 +90,7 @@ def chunk_schedule(count: int, pace_s: float, hold_s: float) -> list[tuple[float
     return sorted(schedule, key=lambda item: (item[0], item[1] == "release"))
 
 
-def create_app(settings: ServerSettings) -> Starlette:
+def create_app(settings: ServerSettings) -> ServerTimed:
     counter = StreamCounter()
     media = settings.media_folder.resolve()
 
@@ -173,18 +173,12 @@ def create_app(settings: ServerSettings) -> Starlette:
             kib_per_s = _query_int(request, "kib_per_s", 0, 0, MAX_KIB_PER_S)
         except BadQuery as exc:
             return PlainTextResponse(str(exc), status_code=400)
-        headers = dict(NO_STORE)
         if delay_ms:  # fault injection: a slow origin, before any response byte
-            loop = asyncio.get_running_loop()
-            asked = loop.time()
             await asyncio.sleep(delay_ms / 1000)
-            # The delay as served, which a busy machine stretches: the page reads it
-            # (Resource Timing's serverTiming) as the ground truth for wait_ms.
-            headers["Server-Timing"] = f"delay;dur={(loop.time() - asked) * 1000:.1f}"
         rate = kib_per_s * 1024 or None  # fault injection: a slow link
-        return MediaFileResponse(path, media_type=MP4, headers=headers, bytes_per_second=rate)
+        return MediaFileResponse(path, media_type=MP4, headers=NO_STORE, bytes_per_second=rate)
 
-    return Starlette(
+    app = Starlette(
         routes=[
             Route("/", player),
             Route("/health", health),
@@ -195,3 +189,4 @@ def create_app(settings: ServerSettings) -> Starlette:
             Mount("/static", StaticFiles(directory=STATIC_DIR)),
         ]
     )
+    return ServerTimed(app)

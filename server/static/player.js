@@ -158,6 +158,9 @@ function loadChunk(announcement) {
   if (video.requestVideoFrameCallback) {
     video.requestVideoFrameCallback((now, metadata) => {
       record.first_frame_ms = metadata.presentationTime || now;
+      // Shown: stop there. Every chunk playing at once would keep both cores decoding
+      // and disturb the timings of the chunks still loading.
+      video.pause();
     });
   }
   video.src = record.url;

@@ -13,9 +13,10 @@ from harness.groundtruth import check_bandwidth, check_delay, check_hold
 pytestmark = pytest.mark.browser
 
 # Two readings of one load disagreeing by more than this means one of them is wrong.
-# Measured: Chromium within 3 ms; Firefox within 12 ms (1 ms page clock, and its network
-# timings and Resource Timing start from different instants). Both far under 50 ms.
-MAX_DISAGREEMENT_MS = {"chromium": 10.0, "firefox": 15.0}
+# Measured: Chromium within 3 ms. Firefox mostly within 5 ms, but up to 21 ms on a new
+# connection under load: its BiDi request starts when the network channel opens, after
+# the page's fetch start (README, "Measurement you can trust"). Both far under 50 ms.
+MAX_DISAGREEMENT_MS = {"chromium": 10.0, "firefox": 25.0}
 
 
 def assert_within(checks):
@@ -37,14 +38,19 @@ def assert_readings_agree(judged):
 
 @pytest.mark.parametrize("delay_ms", [300, 900])
 def test_wait_matches_the_injected_chunk_delay(playgate_run, delay_ms):
-    judged = playgate_run(mode="h2", chunks=3, chunk_delay_ms=delay_ms)
+    # Paced so that each request goes out alone, not while the last chunk is decoding:
+    # the server's reply then leaves when its Server-Timing says.
+    judged = playgate_run(mode="h2", chunks=3, chunk_delay_ms=delay_ms, pace_ms=delay_ms + 400)
     for chunk in judged.run.chunks:  # the server reports the delay it served
-        assert chunk.resource_timing.server_timing["delay"] == pytest.approx(delay_ms, abs=100)
+        assert chunk.resource_timing.server_timing["app"] == pytest.approx(delay_ms, abs=100)
     assert_within(check_delay(chunk, delay_ms) for chunk in judged.run.chunks)
     assert_readings_agree(judged)
 
 
-@pytest.mark.parametrize(("pressure", "hold_ms"), [("sse:5", 700), ("media:5", 1000), ("tabs:5", 700)])
+# Holders whose release frees the connection at once. A preloading video (media:N) is
+# torn down by the browser in its own time (10-60 ms measured): real wait, but not one
+# the server injected, so media:N is checked by the matrix, not here.
+@pytest.mark.parametrize(("pressure", "hold_ms"), [("sse:5", 700), ("tabs:5", 700)])
 def test_first_chunk_blocked_matches_the_injected_hold(playgate_run, pressure, hold_ms):
     judged = playgate_run(mode="h1-tls", chunks=2, pressure=pressure, hold_ms=hold_ms)
     assert_within([check_hold(judged.run.chunks[0], hold_ms)])
@@ -58,6 +64,7 @@ def test_stall_for_a_free_h2_stream_matches_the_injected_hold(playgate_run):
 
 
 def test_receive_matches_the_injected_bandwidth(playgate_run):
-    judged = playgate_run(mode="h2", chunks=3, chunk_kib_per_s=256, pace_ms=800)
-    assert_within(check_bandwidth(chunk, 256) for chunk in judged.run.chunks)
+    # Each chunk downloads alone (pace longer than a download), as in the delay test.
+    judged = playgate_run(mode="h2", chunks=2, chunk_kib_per_s=128, pace_ms=1600)
+    assert_within(check_bandwidth(chunk, 128) for chunk in judged.run.chunks)
     assert_readings_agree(judged)
