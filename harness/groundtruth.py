@@ -15,10 +15,27 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from harness.config import Pressure, Scenario
 from harness.records import ChunkRecord
 
 TOLERANCE_MS = 15.0
 TOLERANCE_SHARE = 0.05
+
+# The scenarios the tests and the benchmark check, one per fault. Chunks are paced so
+# that each request goes out alone, not while the previous chunk is still loading.
+DELAY_MS, HOLD_MS, KIB_PER_S = 300, 700, 128
+
+
+def delay_scenario(delay_ms: int = DELAY_MS) -> Scenario:
+    return Scenario(chunks=3, chunk_delay_ms=delay_ms, pace_ms=delay_ms + 400)
+
+
+def hold_scenario(pressure: str = "sse:5", hold_ms: int = HOLD_MS) -> Scenario:
+    return Scenario(chunks=2, hold_ms=hold_ms, pressure=Pressure.parse(pressure))
+
+
+def bandwidth_scenario(kib_per_s: int = KIB_PER_S) -> Scenario:
+    return Scenario(chunks=2, chunk_kib_per_s=kib_per_s, pace_ms=1600)
 
 
 @dataclass(frozen=True)

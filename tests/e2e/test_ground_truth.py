@@ -8,7 +8,15 @@ the same load.
 import pytest
 
 from harness.crosscheck import largest_disagreement
-from harness.groundtruth import check_bandwidth, check_delay, check_hold
+from harness.groundtruth import (
+    KIB_PER_S,
+    bandwidth_scenario,
+    check_bandwidth,
+    check_delay,
+    check_hold,
+    delay_scenario,
+    hold_scenario,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -38,9 +46,8 @@ def assert_readings_agree(judged):
 
 @pytest.mark.parametrize("delay_ms", [300, 900])
 def test_wait_matches_the_injected_chunk_delay(playgate_run, delay_ms):
-    # Paced so that each request goes out alone, not while the last chunk is decoding:
-    # the server's reply then leaves when its Server-Timing says.
-    judged = playgate_run(mode="h2", chunks=3, chunk_delay_ms=delay_ms, pace_ms=delay_ms + 400)
+    scenario = delay_scenario(delay_ms)
+    judged = playgate_run(mode="h2", chunks=scenario.chunks, chunk_delay_ms=delay_ms, pace_ms=scenario.pace_ms)
     for chunk in judged.run.chunks:  # the server reports the delay it served
         assert chunk.resource_timing.server_timing["app"] == pytest.approx(delay_ms, abs=100)
     assert_within(check_delay(chunk, delay_ms) for chunk in judged.run.chunks)
@@ -52,7 +59,8 @@ def test_wait_matches_the_injected_chunk_delay(playgate_run, delay_ms):
 # the server injected, so media:N is checked by the matrix, not here.
 @pytest.mark.parametrize(("pressure", "hold_ms"), [("sse:5", 700), ("tabs:5", 700)])
 def test_first_chunk_blocked_matches_the_injected_hold(playgate_run, pressure, hold_ms):
-    judged = playgate_run(mode="h1-tls", chunks=2, pressure=pressure, hold_ms=hold_ms)
+    scenario = hold_scenario(pressure, hold_ms)
+    judged = playgate_run(mode="h1-tls", chunks=scenario.chunks, pressure=pressure, hold_ms=hold_ms)
     assert_within([check_hold(judged.run.chunks[0], hold_ms)])
     assert_readings_agree(judged)
 
@@ -64,7 +72,7 @@ def test_stall_for_a_free_h2_stream_matches_the_injected_hold(playgate_run):
 
 
 def test_receive_matches_the_injected_bandwidth(playgate_run):
-    # Each chunk downloads alone (pace longer than a download), as in the delay test.
-    judged = playgate_run(mode="h2", chunks=2, chunk_kib_per_s=128, pace_ms=1600)
-    assert_within(check_bandwidth(chunk, 128) for chunk in judged.run.chunks)
+    scenario = bandwidth_scenario()  # each chunk downloads alone
+    judged = playgate_run(mode="h2", chunks=scenario.chunks, chunk_kib_per_s=KIB_PER_S, pace_ms=scenario.pace_ms)
+    assert_within(check_bandwidth(chunk, KIB_PER_S) for chunk in judged.run.chunks)
     assert_readings_agree(judged)
