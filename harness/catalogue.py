@@ -33,9 +33,11 @@ class Regression:
 
     def command(self) -> str:
         """The ``playgate run`` line that reproduces it."""
-        parts = [f"playgate run --mode {self.mode}", f"--pressure {self.pressure}"]
+        parts = [f"playgate run --mode {self.mode}"]
         if self.h2_max_streams != DEFAULT_H2_MAX_STREAMS:
             parts.append(f"--h2-max-streams {self.h2_max_streams}")
+        if self.pressure != "none":
+            parts.append(f"--pressure {self.pressure}")
         parts += [f"--{key.replace('_', '-')} {value}" for key, value in self.scenario.items()]
         return " ".join(parts)
 

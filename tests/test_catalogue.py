@@ -1,0 +1,28 @@
+"""The catalogues: every entry is runnable as documented."""
+
+from pathlib import Path
+
+import pytest
+
+from harness.catalogue import HEALTHY_PRESSURES, REGRESSIONS
+from harness.config import Pressure, parse_modes
+
+README = (Path(__file__).parent.parent / "README.md").read_text()
+
+
+@pytest.mark.parametrize("regression", REGRESSIONS, ids=lambda r: r.name)
+def test_regression_is_documented_with_the_command_that_reproduces_it(regression):
+    assert f"`{regression.command()}`" in README
+    parse_modes(regression.mode)
+    Pressure.parse(regression.pressure)
+    assert set(regression.caught_by) <= {"loaded", "protocol", "queueing", "load time"}
+
+
+def test_few_streams_command_names_the_stream_limit():
+    (few,) = [r for r in REGRESSIONS if r.name == "few-h2-streams"]
+    assert few.command() == "playgate run --mode h2 --h2-max-streams 4 --pressure streams:3"
+
+
+def test_healthy_pressures_cover_every_kind():
+    kinds = {kind for text in HEALTHY_PRESSURES for kind, _ in Pressure.parse(text).parts}
+    assert kinds == {"sse", "tabs", "media", "streams"}
