@@ -40,11 +40,13 @@ def disagreements(chunk: ChunkRecord) -> dict[str, float]:
     return {name: abs(a - b) for name, (a, b) in pairs.items() if a is not None and b is not None}
 
 
-def largest_disagreement(chunks: Iterable[ChunkRecord]) -> tuple[float, str, int] | None:
+def largest_disagreement(
+    chunks: Iterable[ChunkRecord], figures: tuple[str, ...] = COMPARED
+) -> tuple[float, str, int] | None:
     """(ms, figure, chunk index) of the worst disagreement, None when nothing compared."""
     worst: tuple[float, str, int] | None = None
     for chunk in chunks:
         for name, gap in disagreements(chunk).items():
-            if worst is None or gap > worst[0]:
+            if name in figures and (worst is None or gap > worst[0]):
                 worst = (gap, name, chunk.index)
     return worst

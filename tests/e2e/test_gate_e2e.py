@@ -61,9 +61,13 @@ def test_sse_pressure_queues_on_h1_tls_and_not_on_h2(playgate_run):
     assert_gate_passes(healthy)
 
 
-def test_slow_chunk_responses_break_load_time_only(playgate_run):
+def test_slow_chunk_responses_break_load_time_naming_a_slow_origin(playgate_run):
     judged = playgate_run(mode="h2", chunks=2, chunk_delay_ms=1200)
-    assert rules_broken(judged) == ["load time"]
+    # Not "load time only": Firefox on a saturated machine has once started a request
+    # over 50 ms late here, a true figure that the queueing rule judges on its own.
+    assert not {"loaded", "protocol"} & set(rules_broken(judged)), judged.verdict.reasons
+    reason = assert_gate_fails(judged, "load time")
+    assert "a slow origin" in reason
     for chunk in judged.run.chunks:
         assert chunk.network.wait_ms == pytest.approx(1200, abs=60)
 

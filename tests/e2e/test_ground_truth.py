@@ -21,10 +21,12 @@ from harness.groundtruth import (
 pytestmark = pytest.mark.browser
 
 # Two readings of one load disagreeing by more than this means one of them is wrong.
-# Measured: Chromium within 3 ms. Firefox mostly within 5 ms, but up to 21 ms on a new
-# connection under load: its BiDi request starts when the network channel opens, after
-# the page's fetch start (README, "Measurement you can trust"). Both far under 50 ms.
-MAX_DISAGREEMENT_MS = {"chromium": 10.0, "firefox": 25.0}
+# Measured: Chromium within 3 ms; Firefox's wait and receive within 5 ms. Firefox's
+# blocked is not compared: its BiDi request starts when the network channel opens,
+# 0-30 ms after the page's fetch start depending on load (README, "Measurement you can
+# trust"); the hold test checks that figure against the injected truth instead.
+MAX_DISAGREEMENT_MS = {"chromium": 10.0, "firefox": 10.0}
+COMPARED = {"chromium": ("blocked_ms", "wait_ms", "receive_ms"), "firefox": ("wait_ms", "receive_ms")}
 
 
 def assert_within(checks):
@@ -33,7 +35,7 @@ def assert_within(checks):
 
 
 def assert_readings_agree(judged):
-    worst = largest_disagreement(judged.run.chunks)
+    worst = largest_disagreement(judged.run.chunks, COMPARED[judged.run.browser])
     assert worst is not None, "nothing to compare: no Resource Timing entries"
     gap, figure, index = worst
     limit = MAX_DISAGREEMENT_MS[judged.run.browser]
