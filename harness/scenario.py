@@ -135,7 +135,10 @@ def open_idle_tabs(context: BrowserContext, base_url: str, count: int, timeout_s
     many got their stream open before the settle time."""
     tabs = [context.new_page() for _ in range(count)]
     for tab in tabs:
-        tab.goto(f"{base_url}/?role=tab", wait_until="commit", timeout=timeout_s * 1000)
+        try:
+            tab.goto(f"{base_url}/?role=tab", wait_until="commit", timeout=timeout_s * 1000)
+        except PlaywrightError as exc:
+            raise MeasurementError(f"could not open a tab of {base_url}: {exc.message.splitlines()[0]}") from exc
     deadline = time.monotonic() + TABS_SETTLE_S
     opened = 0
     for tab in tabs:

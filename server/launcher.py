@@ -22,7 +22,7 @@ import tempfile
 import time
 from pathlib import Path
 from types import TracebackType
-from typing import ClassVar
+from typing import ClassVar, Self
 
 import trustme
 
@@ -97,36 +97,44 @@ def get_json(
         connection.close()
 
 
-class ServerProcess:
-    """The reference server running in a child process; use as a context manager."""
+class LoopbackProcess:
+    """What the app server and nginx share: a child process serving on a loopback port
+    that this process binds first and hands over, ready once it answers ``/health``,
+    always stopped (SIGTERM, then SIGKILL after a deadline), its private folder removed.
 
-    _running: ClassVar[set[ServerProcess]] = set()
+    Subclasses say how to start the child (``_spawn``) and where its log is.
+    """
+
+    _running: ClassVar[set[LoopbackProcess]] = set()
+    label: ClassVar[str] = "the process"  # how errors name it
+    workdir_prefix: ClassVar[str] = "playgate-"
 
     @classmethod
     def stop_all(cls) -> None:
-        """Stop every server this process started (for an interrupt that cannot unwind)."""
-        for server in list(cls._running):
-            server.stop()
+        """Stop every one this process started (for an interrupt that cannot unwind)."""
+        for running in list(LoopbackProcess._running):
+            running.stop()
 
-    def __init__(self, settings: ServerSettings, *, host: str = LOOPBACK, port: int = 0) -> None:
-        self.settings = settings
+    def __init__(self, *, host: str = LOOPBACK, port: int = 0) -> None:
         self.host = host
         self.requested_port = port
         self.port: int | None = None
         self.ca_pem: bytes | None = None
         self._process: subprocess.Popen[bytes] | None = None
         self._workdir: tempfile.TemporaryDirectory[str] | None = None
-        self._log: Path | None = None
+
+    @property
+    def scheme(self) -> str:
+        return "https"
 
     @property
     def base_url(self) -> str:
         if self.port is None:
-            raise RuntimeError("server not started")
-        scheme = "https" if self.settings.mode.uses_tls else "http"
+            raise RuntimeError(f"{self.label} is not started")
         host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"{scheme}://{host}:{self.port}"
+        return f"{self.scheme}://{host}:{self.port}"
 
-    def __enter__(self) -> ServerProcess:
+    def __enter__(self) -> Self:
         self.start()
         return self
 
@@ -135,79 +143,67 @@ class ServerProcess:
     ) -> None:
         self.stop()
 
+    def _spawn(self, listener: socket.socket, workdir: Path) -> subprocess.Popen[bytes]:
+        raise NotImplementedError
+
+    def _log_tail(self) -> str:
+        raise NotImplementedError
+
     def start(self) -> None:
         listener = bind_listener(self.host, self.requested_port)
         try:
             self.port = listener.getsockname()[1]
-            self._workdir = tempfile.TemporaryDirectory(prefix="playgate-server-")
-            workdir = Path(self._workdir.name)  # mkdtemp makes it 0700: the key stays private
-            args = [sys.executable, "-m", "server", self.settings.to_json(), str(listener.fileno())]
-            if self.settings.mode.uses_tls:
-                args += self._write_certificates(workdir)
-            self._log = workdir / "server.log"
-            with open(self._log, "wb") as log:
-                self._process = subprocess.Popen(
-                    args,
-                    stdin=subprocess.PIPE,
-                    stdout=log,
-                    stderr=subprocess.STDOUT,
-                    pass_fds=[listener.fileno()],
-                    cwd=Path(__file__).resolve().parent.parent,
-                )
+            # mkdtemp makes it 0700: the TLS key written there stays private
+            self._workdir = tempfile.TemporaryDirectory(prefix=self.workdir_prefix)
+            self._process = self._spawn(listener, Path(self._workdir.name))
         except BaseException:
             listener.close()
             self.stop()
             raise
         listener.close()  # the child holds its own copy
-        ServerProcess._running.add(self)
+        LoopbackProcess._running.add(self)
         try:
             self._wait_ready()
         except BaseException:
             self.stop()
             raise
 
-    def _write_certificates(self, workdir: Path) -> list[str]:
-        certfile, keyfile, self.ca_pem = write_certificates(workdir)
-        return [str(certfile), str(keyfile)]
-
     def client_ssl_context(self) -> ssl.SSLContext | None:
-        """An SSL context that trusts this run's CA (None in plain h1 mode)."""
+        """An SSL context that trusts this run's CA (None for plain HTTP)."""
         return client_ssl_context(self.ca_pem)
 
+    def get_json(self, path: str, *, timeout: float = 5.0) -> dict[str, object]:
+        """GET a JSON document over HTTP/1.1 (for health checks and tests)."""
+        assert self.port is not None
+        return get_json(self.host, self.port, path, self.client_ssl_context(), timeout=timeout)
+
     def _wait_ready(self) -> None:
-        # The listening socket exists already, so a connection is accepted by the kernel at
-        # once; readiness is the first /health answer from the app itself.
+        # The listening socket exists already, so the kernel accepts a connection at once;
+        # readiness is the first /health answer from the app behind it.
         deadline = time.monotonic() + READY_TIMEOUT_S
         last_error = "no answer"
         while time.monotonic() < deadline:
             if self._process is not None and self._process.poll() is not None:
-                raise ServerStartError(f"the server process exited with {self._process.returncode}: {self._log_tail()}")
+                raise ServerStartError(f"{self.label} exited with {self._process.returncode}: {self._log_tail()}")
             try:
                 self.get_json("/health", timeout=1.0)
                 return
             except (OSError, http.client.HTTPException, ValueError) as exc:
                 last_error = str(exc) or type(exc).__name__
         raise ServerStartError(
-            f"the server did not answer /health within {READY_TIMEOUT_S:.0f} s ({last_error}): {self._log_tail()}"
+            f"{self.label} did not answer /health within {READY_TIMEOUT_S:.0f} s ({last_error}): {self._log_tail()}"
         )
-
-    def get_json(self, path: str, *, timeout: float = 5.0) -> dict[str, object]:
-        """GET a JSON document from the server over HTTP/1.1 (for health checks and tests)."""
-        assert self.port is not None
-        return get_json(self.host, self.port, path, self.client_ssl_context(), timeout=timeout)
-
-    def _log_tail(self, lines: int = 15) -> str:
-        if self._log is None or not self._log.exists():
-            return "(no server log)"
-        text = self._log.read_text(errors="replace").strip().splitlines()
-        return " | ".join(text[-lines:]) or "(empty server log)"
 
     @property
     def running(self) -> bool:
         return self._process is not None and self._process.poll() is None
 
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid if self._process is not None else None
+
     def stop(self) -> None:
-        ServerProcess._running.discard(self)
+        LoopbackProcess._running.discard(self)
         process, self._process = self._process, None
         if process is not None:
             if process.stdin is not None:
@@ -223,6 +219,40 @@ class ServerProcess:
             self._workdir.cleanup()
             self._workdir = None
 
+
+class ServerProcess(LoopbackProcess):
+    """The reference server running in a child process; use as a context manager."""
+
+    label = "the server process"
+    workdir_prefix = "playgate-server-"
+
+    def __init__(self, settings: ServerSettings, *, host: str = LOOPBACK, port: int = 0) -> None:
+        super().__init__(host=host, port=port)
+        self.settings = settings
+        self._log: Path | None = None
+
     @property
-    def pid(self) -> int | None:
-        return self._process.pid if self._process is not None else None
+    def scheme(self) -> str:
+        return "https" if self.settings.mode.uses_tls else "http"
+
+    def _spawn(self, listener: socket.socket, workdir: Path) -> subprocess.Popen[bytes]:
+        args = [sys.executable, "-m", "server", self.settings.to_json(), str(listener.fileno())]
+        if self.settings.mode.uses_tls:
+            certfile, keyfile, self.ca_pem = write_certificates(workdir)
+            args += [str(certfile), str(keyfile)]
+        self._log = workdir / "server.log"
+        with open(self._log, "wb") as log:
+            return subprocess.Popen(
+                args,
+                stdin=subprocess.PIPE,  # closed by stop(); the server also stops at its EOF
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                pass_fds=[listener.fileno()],
+                cwd=Path(__file__).resolve().parent.parent,
+            )
+
+    def _log_tail(self, lines: int = 15) -> str:
+        if self._log is None or not self._log.exists():
+            return "(no server log)"
+        text = self._log.read_text(errors="replace").strip().splitlines()
+        return " | ".join(text[-lines:]) or "(empty server log)"

@@ -16,27 +16,15 @@ nginx, ``master_process off``, crashes on an inherited socket: measured with 1.2
 from __future__ import annotations
 
 import ctypes
-import http.client
 import os
 import shutil
 import signal
+import socket
 import subprocess
-import tempfile
-import time
 from pathlib import Path
-from types import TracebackType
-from typing import ClassVar
 
 from harness.errors import ServerStartError
-from server.launcher import (
-    LOOPBACK,
-    READY_TIMEOUT_S,
-    STOP_TIMEOUT_S,
-    bind_listener,
-    client_ssl_context,
-    get_json,
-    write_certificates,
-)
+from server.launcher import LOOPBACK, LoopbackProcess, write_certificates
 
 NGINX_ENV = "PLAYGATE_NGINX"
 DEBIAN_NGINX = "/usr/sbin/nginx"
@@ -93,98 +81,45 @@ def _die_with_parent() -> None:
     libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
-class NginxProxy:
+class NginxProxy(LoopbackProcess):
     """nginx on a loopback port, forwarding to ``upstream_port``; a context manager."""
 
-    _running: ClassVar[set[NginxProxy]] = set()
-
-    @classmethod
-    def stop_all(cls) -> None:
-        """Stop every proxy this process started (for an interrupt that cannot unwind)."""
-        for proxy in list(cls._running):
-            proxy.stop()
+    label = "nginx"
+    workdir_prefix = "playgate-nginx-"
 
     def __init__(self, upstream_port: int, *, host: str = LOOPBACK, port: int = 0) -> None:
+        super().__init__(host=host, port=port)
         self.upstream_port = upstream_port
-        self.host = host
-        self.requested_port = port
-        self.port: int | None = None
-        self.ca_pem: bytes | None = None
-        self._process: subprocess.Popen[bytes] | None = None
-        self._workdir: tempfile.TemporaryDirectory[str] | None = None
-
-    @property
-    def base_url(self) -> str:
-        if self.port is None:
-            raise RuntimeError("proxy not started")
-        host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"https://{host}:{self.port}"
-
-    def __enter__(self) -> NginxProxy:
-        self.start()
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stop()
 
     def start(self) -> None:
-        executable = find_nginx()
-        listener = bind_listener(self.host, self.requested_port)
-        try:
-            self.port = listener.getsockname()[1]
-            self._workdir = tempfile.TemporaryDirectory(prefix="playgate-nginx-")
-            work = Path(self._workdir.name)
-            certfile, keyfile, self.ca_pem = write_certificates(work)
-            config = work / "nginx.conf"
-            host = f"[{self.host}]" if ":" in self.host else self.host
-            config.write_text(
-                CONFIG.format(
-                    work=work,
-                    host=host,
-                    port=self.port,
-                    certfile=certfile,
-                    keyfile=keyfile,
-                    upstream=f"{LOOPBACK}:{self.upstream_port}",
-                )
-            )
-            fd = listener.fileno()
-            with open(work / "stderr.log", "wb") as log:
-                self._process = subprocess.Popen(
-                    [executable, "-p", str(work), "-c", str(config), "-e", str(work / "error.log")],
-                    stdin=subprocess.DEVNULL,
-                    stdout=subprocess.DEVNULL,
-                    stderr=log,
-                    pass_fds=[fd],
-                    env={**os.environ, "NGINX": f"{fd};"},
-                    preexec_fn=_die_with_parent,  # prctl only: safe between fork and exec
-                )
-        except BaseException:
-            listener.close()
-            self.stop()
-            raise
-        listener.close()
-        NginxProxy._running.add(self)
-        try:
-            self._wait_ready()
-        except BaseException:
-            self.stop()
-            raise
+        find_nginx()  # a missing nginx is reported before any port is bound
+        super().start()
 
-    def _wait_ready(self) -> None:
-        assert self.port is not None
-        deadline = time.monotonic() + READY_TIMEOUT_S
-        last_error = "no answer"
-        while time.monotonic() < deadline:
-            if self._process is not None and self._process.poll() is not None:
-                raise ServerStartError(f"nginx exited with {self._process.returncode}: {self._log_tail()}")
-            try:
-                get_json(self.host, self.port, "/health", client_ssl_context(self.ca_pem), timeout=1.0)
-                return
-            except (OSError, http.client.HTTPException, ValueError) as exc:
-                last_error = str(exc) or type(exc).__name__
-        raise ServerStartError(f"nginx did not answer /health within {READY_TIMEOUT_S:.0f} s ({last_error})")
+    def _spawn(self, listener: socket.socket, workdir: Path) -> subprocess.Popen[bytes]:
+        certfile, keyfile, self.ca_pem = write_certificates(workdir)
+        config = workdir / "nginx.conf"
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        config.write_text(
+            CONFIG.format(
+                work=workdir,
+                host=host,
+                port=self.port,
+                certfile=certfile,
+                keyfile=keyfile,
+                upstream=f"{LOOPBACK}:{self.upstream_port}",
+            )
+        )
+        fd = listener.fileno()
+        with open(workdir / "stderr.log", "wb") as log:
+            return subprocess.Popen(
+                [find_nginx(), "-p", str(workdir), "-c", str(config), "-e", str(workdir / "error.log")],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=log,
+                pass_fds=[fd],
+                env={**os.environ, "NGINX": f"{fd};"},  # nginx's inherited-socket list
+                preexec_fn=_die_with_parent,  # prctl only: safe between fork and exec
+            )
 
     def _log_tail(self, lines: int = 8) -> str:
         if self._workdir is None:
@@ -196,17 +131,3 @@ class NginxProxy:
             if path.exists():
                 text += path.read_text(errors="replace").strip().splitlines()
         return " | ".join(text[-lines:]) or "(empty log)"
-
-    def stop(self) -> None:
-        NginxProxy._running.discard(self)
-        process, self._process = self._process, None
-        if process is not None and process.poll() is None:
-            process.send_signal(signal.SIGTERM)  # nginx: fast shutdown
-            try:
-                process.wait(STOP_TIMEOUT_S)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-        if self._workdir is not None:
-            self._workdir.cleanup()
-            self._workdir = None

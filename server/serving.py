@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from server.launcher import LOOPBACK, ServerProcess
+from server.launcher import LOOPBACK, LoopbackProcess, ServerProcess
 from server.proxy import NginxProxy
 from server.settings import ServerSettings
 
@@ -22,8 +22,7 @@ class Served:
 
 def stop_all() -> None:
     """Stop every app server and proxy this process started."""
-    NginxProxy.stop_all()
-    ServerProcess.stop_all()
+    LoopbackProcess.stop_all()
 
 
 @contextmanager

@@ -89,7 +89,7 @@ def test_missing_nginx_names_the_fix(monkeypatch, media):
 
 def test_stop_leaves_no_nginx_running(media):
     with serve(settings_for(Mode.NGINX_H1, media)) as served:
-        pid = served.proxy._process.pid
+        pid = served.proxy.pid
     with pytest.raises(ProcessLookupError):
         os.kill(pid, 0)
 
