@@ -54,7 +54,10 @@ class GateRules:
     """What a run must meet. Defaults are the field's healthy setup."""
 
     expected_protocol: str = "h2"
-    max_queued_ms: float = 50.0
+    # Regressions measure 300-700 ms here; healthy runs mostly under 25 ms, but Firefox on
+    # a saturated 2-core machine has started healthy requests 50-107 ms late. 100 ms
+    # keeps every regression caught without failing a healthy run on scheduling noise.
+    max_queued_ms: float = 100.0
     max_load_ms: float = 1000.0
 
     def __post_init__(self) -> None:
@@ -72,7 +75,7 @@ class Scenario:
     # Holders are released this long after the first chunk event. Under media:5,
     # Firefox holds back new video elements' loadeddata until the holders end (a
     # playback-side stall measured at ~100 ms past the hold), so the default keeps
-    # that under the 1000 ms load limit while h1 queueing stays far above 50 ms.
+    # that under the 1000 ms load limit while h1 queueing stays far above 100 ms.
     hold_ms: int = 700
     timeout_s: float = 30.0
     # Injected regressions of the reference server (ignored by other servers).

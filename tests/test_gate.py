@@ -4,7 +4,7 @@ from harness.config import GateRules
 from harness.gate import evaluate
 from tests.factory import chunk, run
 
-RULES = GateRules()
+RULES = GateRules(max_queued_ms=50.0)  # the figures below were written for a 50 ms limit
 
 
 def test_healthy_run_passes_with_no_reasons():
@@ -104,3 +104,9 @@ def test_slow_load_reason_names_a_slow_origin():
 def test_slow_load_reason_names_a_slow_link():
     verdict = evaluate(run(chunk(0, load_ms=1300.0, receive_ms=1100.0)), RULES)
     assert verdict.reasons[0].endswith("1100 ms of it downloading: a slow link")
+
+
+def test_default_blocked_limit_leaves_headroom_for_scheduling_noise():
+    assert GateRules().max_queued_ms == 100.0
+    assert evaluate(run(chunk(0, blocked_ms=100.0)), GateRules()).passed
+    assert not evaluate(run(chunk(0, blocked_ms=310.0)), GateRules()).passed

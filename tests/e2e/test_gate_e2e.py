@@ -21,7 +21,7 @@ def test_h2_under_media_pressure_passes(playgate_run):
     assert_gate_passes(judged)
     for chunk in judged.run.chunks:
         assert chunk.network.protocol == "h2"
-        assert chunk.network.blocked_ms < 50
+        assert chunk.network.blocked_ms < 100
 
 
 def test_h1_tls_under_media_pressure_is_caught_with_the_evidence(playgate_run):
@@ -91,7 +91,7 @@ def test_firefox_playback_wait_is_reported_apart_from_the_network(playgate_run, 
     # Firefox holds back loadeddata of new videos while five others preload (measured,
     # see README); the network stays clean. Chromium shows no such wait.
     judged = playgate_run(mode="h2", pressure="media:5", hold_ms=2000, chunks=2)
-    assert all(chunk.network.blocked_ms < 50 for chunk in judged.run.chunks)
+    assert all(chunk.network.blocked_ms < 100 for chunk in judged.run.chunks)
     if browser_name == "firefox":
         assert rules_broken(judged) == ["load time"]
         assert judged.verdict.reasons[0].split("; ")[0].endswith("a playback-side wait")
