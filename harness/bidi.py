@@ -36,6 +36,8 @@ class BidiSnapshot:
     body_size: int | None
     failure: str | None
     resource_type: str | None = None
+    method: str | None = None
+    mime_type: str | None = None
 
 
 def _span(start: float, end: float) -> float | None:
@@ -75,6 +77,10 @@ def record_from_bidi(snapshot: BidiSnapshot, page_entry: ResourceTiming | None) 
         receive_ms=_span(t.get("responseStart", -1), response_end),
         failure=snapshot.failure,
         resource_type=snapshot.resource_type,
+        # startTime is epoch ms (Playwright's Request.timing), absent as 0 or -1.
+        started_at=t["startTime"] / 1000 if t.get("startTime", -1) > 0 else None,
+        method=snapshot.method,
+        mime_type=snapshot.mime_type,
     )
 
 
@@ -85,10 +91,12 @@ def snapshot_from_playwright(request: Any) -> BidiSnapshot:
     body_size = None
     http_version = None
     status = None
+    mime_type = None
     if response is not None:
         status = response.status
         http_version = response.http_version()
         body_size = request.sizes().get("responseBodySize")
+        mime_type = (response.headers.get("content-type") or "").split(";")[0].strip() or None
     return BidiSnapshot(
         url=request.url,
         timing=dict(request.timing),
@@ -97,4 +105,6 @@ def snapshot_from_playwright(request: Any) -> BidiSnapshot:
         body_size=body_size,
         failure=failure,
         resource_type=request.resource_type,
+        method=request.method,
+        mime_type=mime_type,
     )

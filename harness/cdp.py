@@ -34,6 +34,8 @@ class _Request:
     encoded_total: int | None = None
     failure: str | None = None
     order: int = 0
+    wall_time_s: float | None = None
+    method: str | None = None
 
 
 def _span(start: float, end: float) -> float | None:
@@ -82,6 +84,9 @@ def record_from_cdp(request: _Request) -> NetworkRecord:
         receive_ms=receive,
         failure=request.failure or (None if request.response else "no response"),
         resource_type=request.resource_type,
+        started_at=request.wall_time_s,
+        method=request.method,
+        mime_type=response.get("mimeType") or None,
     )
 
 
@@ -104,6 +109,8 @@ class CdpNetworkLog:
                 issued_s=params["timestamp"],
                 resource_type=params.get("type"),
                 order=self._count,
+                wall_time_s=params.get("wallTime"),
+                method=params["request"].get("method"),
             )
             return
         request = self._requests.get(request_id)

@@ -50,6 +50,9 @@ class NetworkRecord:
     receive_ms: float | None  # first -> last response byte
     failure: str | None = None
     resource_type: str | None = None
+    started_at: float | None = None  # epoch seconds when the page issued the request
+    method: str | None = None
+    mime_type: str | None = None
 
     def __post_init__(self) -> None:
         if self.source not in ("cdp", "bidi"):
@@ -232,3 +235,6 @@ class RunRecord:
     expected: int  # chunks the scenario asked for
     finished: bool  # the page saw every chunk settle before the deadline
     notes: tuple[str, ...] = field(default=())
+    # Every request of the page, chunks included, in the order the browser issued them.
+    requests: tuple[NetworkRecord, ...] = field(default=())
+    page_time_origin_ms: float | None = None  # performance.timeOrigin: epoch ms of page time 0

@@ -41,6 +41,7 @@ SNAPSHOT_JS = """() => ({
   pressure: window.playgate.pressure,
   errors: window.playgate.errors,
   resources: window.playgate.resources(),
+  time_origin: performance.timeOrigin,
 })"""
 
 
@@ -94,7 +95,7 @@ class BidiRecorder:
             if id(request) in self._settled:
                 snapshot = snapshot_from_playwright(request)
             else:
-                snapshot = BidiSnapshot(request.url, {}, None, None, None, "no response", request.resource_type)
+                snapshot = BidiSnapshot(request.url, {}, None, None, None, "no response", request.resource_type, request.method)
             records.append(record_from_bidi(snapshot, page_entries.get(request.url)))
         return records
 
@@ -190,6 +191,8 @@ def run_scenario(browser: Browser, browser_name: str, base_url: str, scenario: S
         expected=scenario.chunks,
         finished=finished,
         notes=tuple(notes),
+        requests=tuple(network),
+        page_time_origin_ms=state["time_origin"],
     )
 
 

@@ -20,6 +20,9 @@ def network(url, *, protocol="h2", blocked_ms=1.0, source="cdp", **overrides):
         send_ms=0.3,
         wait_ms=2.0,
         receive_ms=5.0,
+        started_at=1_790_000_000.0,
+        method="GET",
+        mime_type="video/mp4",
     )
     fields.update(overrides)
     return NetworkRecord(**fields)
@@ -43,7 +46,9 @@ def chunk(index, *, load_ms=40.0, download_end_ms=None, error=None, net=..., **n
     return ChunkRecord(index=index, url=url, network=record, page=page, resource_timing=timing)
 
 
-def run(*chunks, browser="chromium", expected=None, finished=True, mode="h2"):
+def run(*chunks, browser="chromium", expected=None, finished=True, mode="h2", requests=None):
+    if requests is None:
+        requests = tuple(c.network for c in chunks if c.network is not None)
     return RunRecord(
         browser=browser,
         browser_version="156.0",
@@ -54,4 +59,6 @@ def run(*chunks, browser="chromium", expected=None, finished=True, mode="h2"):
         announced=len(chunks),
         expected=len(chunks) if expected is None else expected,
         finished=finished,
+        requests=requests,
+        page_time_origin_ms=1_790_000_000_000.0 - 1000.0,
     )
