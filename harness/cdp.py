@@ -136,6 +136,11 @@ class CdpNetworkLog:
         done = {r.url for r in self._requests.values() if r.finished_s is not None or r.failure is not None}
         return urls <= done
 
+    def record(self, request_id: str) -> NetworkRecord | None:
+        """One request's record as far as it has arrived (for live output)."""
+        request = self._requests.get(request_id)
+        return record_from_cdp(request) if request is not None else None
+
     def records(self) -> list[NetworkRecord]:
         ordered = sorted(self._requests.values(), key=lambda r: r.order)
         return [record_from_cdp(request) for request in ordered]

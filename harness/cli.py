@@ -20,23 +20,33 @@ import sys
 import threading
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from fixtures.generate import ensure_media
-from harness.browsers import BROWSERS, browser_names
-from harness.compare import COMPARED, run_compare
-from harness.config import PRESSURE_KINDS, GateRules, Pressure, RunConfig, Scenario, check_h2_max_streams, parse_modes
+from harness.compare import run_compare
+from harness.config import check_h2_max_streams, parse_modes
 from harness.diagnose import report as diagnose_report
 from harness.diagnose.client import PROTOCOLS, DiagnoseOptions, Diagnoser
 from harness.errors import PlaygateError, UsageError
-from harness.report import JudgedRun, describe, write_json
+from harness.options import (
+    COMPARE,
+    OPTION_FIELDS,
+    RUN,
+    Options,
+    default,
+    file_values,
+    find_config_file,
+    option_type,
+)
+from harness.report import JudgedRun, describe
 from harness.runner import run_gate
 from server.launcher import LOOPBACK
 from server.serving import serve, stop_all
 from server.settings import DEFAULT_H2_MAX_STREAMS, Mode, settings_for
 
+COMPARE_PRESSURE = "media:5"  # compare's default: the field's pressure
 EXIT_PASS, EXIT_REGRESSION, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130
 MODE_CHOICES = ", ".join(m.value for m in Mode)
-PRESSURE_HELP = "none, " + ", ".join(f"{kind}:N" for kind in PRESSURE_KINDS) + ", or a sum like media:5+tabs:2"
 
 
 def _add_server_options(parser: argparse.ArgumentParser) -> None:
@@ -48,28 +58,24 @@ def _add_server_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _add_scenario_options(parser: argparse.ArgumentParser) -> None:
-    scenario = Scenario()
-    parser.add_argument("--browser", default="all", help="chromium, firefox, all, or a comma list (default: all)")
-    parser.add_argument("--chunks", type=int, default=scenario.chunks, help="chunks to stream (default: %(default)s)")
-    parser.add_argument("--pace-ms", type=int, default=scenario.pace_ms, help="ms between chunk events")
+def _add_options(parser: argparse.ArgumentParser, command: str) -> None:
+    """The flags of ``command``, one per field of Options. A flag not given stays out of
+    the namespace, so [tool.playgate] and the defaults fill in below it."""
+    for name, spec in OPTION_FIELDS.items():
+        if command not in spec.metadata["commands"]:
+            continue
+        kind, value = option_type(name), default(name)
+        shown = "" if value in (None, False) else f" (default: {value})"
+        arguments: dict[str, Any] = {"dest": name, "default": argparse.SUPPRESS, "help": spec.metadata["help"] + shown}
+        if kind is bool:
+            arguments["action"] = argparse.BooleanOptionalAction
+        else:
+            arguments["type"] = kind
+            arguments["metavar"] = spec.metadata["metavar"] or name.split("_")[-1].upper()
+        parser.add_argument("--" + name.replace("_", "-"), **arguments)
     parser.add_argument(
-        "--hold-ms", type=int, default=scenario.hold_ms, help="holders released this long after the first chunk event"
+        "--config", type=Path, help="a pyproject.toml with [tool.playgate] (default: the nearest one up from here)"
     )
-    parser.add_argument("--timeout", type=float, default=scenario.timeout_s, help="seconds a run may take")
-    parser.add_argument(
-        "--chunk-delay-ms", type=int, default=0, help="fault injection: the server delays each chunk's headers"
-    )
-    parser.add_argument(
-        "--chunk-kib-per-s", type=int, default=0, help="fault injection: chunk bodies sent at this rate (0: no limit)"
-    )
-    parser.add_argument("--headed", action="store_true", help="show the browser")
-    parser.add_argument("--slowmo", type=float, default=0, help="slow Playwright actions by this many ms")
-    parser.add_argument("--json", type=Path, help="write the JSON result here")
-    for name, spec in BROWSERS.items():
-        parser.add_argument(
-            f"--{name}-executable", metavar="PATH", help=f"{name} to drive (default: {spec.env_var} or found on PATH)"
-        )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -81,17 +87,11 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="serve the reference avatar server in the foreground")
     serve.add_argument("--mode", default="h2", help=f"{MODE_CHOICES} (default: h2)")
     serve.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: a free one)")
+    serve.add_argument("--app", metavar="MODULE:ATTRIBUTE", help="serve your ASGI app instead of the bundled one")
     _add_server_options(serve)
 
     run = commands.add_parser("run", help="run the gate in real browsers")
-    run.add_argument("--mode", default="h2", help=f"{MODE_CHOICES}, or a comma list (default: h2)")
-    run.add_argument("--pressure", default="none", help=PRESSURE_HELP)
-    rules = GateRules()
-    run.add_argument("--expect-protocol", default=rules.expected_protocol, help="protocol every chunk must use")
-    run.add_argument("--max-queued-ms", type=float, default=rules.max_queued_ms, help="longest allowed queueing")
-    run.add_argument("--max-load-ms", type=float, default=rules.max_load_ms, help="longest allowed event->loadeddata")
-    _add_scenario_options(run)
-    _add_server_options(run)
+    _add_options(run, RUN)
 
     diagnose = commands.add_parser("diagnose", help="where a Python client's time goes fetching one chunk URL")
     diagnose.add_argument("url", help="an http:// or https:// URL of a video chunk")
@@ -108,47 +108,23 @@ def build_parser() -> argparse.ArgumentParser:
     diagnose.add_argument("--timeout", type=float, default=30.0, help="seconds per request (default: 30)")
     diagnose.add_argument("--json", type=Path, help="write the JSON result here")
 
-    compared = ",".join(m.value for m in COMPARED)
     compare = commands.add_parser("compare", help="two setups under one pressure, side by side, per browser")
-    compare.add_argument("--modes", default=compared, help=f"regressed,healthy (default: {compared})")
-    compare.add_argument("--pressure", default="media:5", help=f"{PRESSURE_HELP} (default: media:5)")
-    _add_scenario_options(compare)
-    _add_server_options(compare)
+    _add_options(compare, COMPARE)
 
     demo = commands.add_parser("demo", help="compare h1-tls and h2 under media:5 pressure, in both browsers")
-    _add_scenario_options(demo)
-    _add_server_options(demo)
+    _add_options(demo, COMPARE)
     return parser
 
 
-def _scenario(args: argparse.Namespace, pressure: Pressure) -> Scenario:
-    return Scenario(
-        chunks=args.chunks,
-        pressure=pressure,
-        pace_ms=args.pace_ms,
-        hold_ms=args.hold_ms,
-        timeout_s=args.timeout,
-        chunk_delay_ms=args.chunk_delay_ms,
-        chunk_kib_per_s=args.chunk_kib_per_s,
-    )
-
-
-def _run_config(args: argparse.Namespace, modes: str, pressure: str, rules: GateRules) -> RunConfig:
-    return RunConfig(
-        browsers=tuple(browser_names(args.browser)),
-        modes=tuple(parse_modes(modes)),
-        scenario=_scenario(args, Pressure.parse(pressure)),
-        rules=rules,
-        headed=args.headed,
-        slow_mo=args.slowmo,
-        executables=tuple(_executables(args).items()),
-        h2_max_streams=args.h2_max_streams,
-    )
-
-
-def _executables(args: argparse.Namespace) -> dict[str, str]:
-    chosen = {name: getattr(args, f"{name}_executable") for name in BROWSERS}
-    return {name: path for name, path in chosen.items() if path}
+def _options(args: argparse.Namespace, command: str) -> Options:
+    """Defaults, then [tool.playgate], then the flags given."""
+    if args.config is not None and not args.config.is_file():
+        raise UsageError(f"--config {args.config} is not a file")
+    path = args.config or find_config_file(Path.cwd())
+    base = Options(pressure=COMPARE_PRESSURE) if command == COMPARE else Options()
+    in_file = {k: v for k, v in file_values(path).items() if command in OPTION_FIELDS[k].metadata["commands"]}
+    given = {k: v for k, v in vars(args).items() if k in OPTION_FIELDS}
+    return base.updated(in_file, str(path)).updated(given, "command line")
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -160,10 +136,17 @@ def _serve(args: argparse.Namespace) -> int:
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     check_h2_max_streams(args.h2_max_streams)
-    settings = settings_for(mode[0], ensure_media(), h2_max_streams=args.h2_max_streams)
+    settings = settings_for(
+        mode[0],
+        ensure_media(),
+        h2_max_streams=args.h2_max_streams,
+        app=args.app,
+        app_dir=str(Path.cwd()) if args.app else None,
+    )
     with serve(settings, host=LOOPBACK, port=args.port) as server:
         print(f"serving {server.base_url}/ ({server.label})", flush=True)
-        print(f"  player under pressure: {server.base_url}/?pressure=media:5", flush=True)
+        if not args.app:
+            print(f"  player under pressure: {server.base_url}/?pressure=media:5", flush=True)
         while not stop.wait(0.5):
             if not server.app.running:
                 raise PlaygateError("the server process stopped unexpectedly")
@@ -171,24 +154,24 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    rules = GateRules(args.expect_protocol, args.max_queued_ms, args.max_load_ms)
-    config = _run_config(args, args.mode, args.pressure, rules)
+    options = _options(args, RUN)
+    config = options.run_config(options.mode)
+    outputs = options.outputs()
 
     def show(judged: JudgedRun) -> None:
         print(describe(judged) + "\n", flush=True)
 
     results = run_gate(config, ensure_media(), on_run=show)
-    if args.json:
-        write_json(args.json, results)
+    for path in outputs.write(results):
+        print(f"wrote {path}")
     failed = [r for r in results if not r.verdict.passed]
     print(f"playgate: {len(results) - len(failed)} passed, {len(failed)} failed")
     return EXIT_REGRESSION if failed else EXIT_PASS
 
 
 def _compare(args: argparse.Namespace) -> int:
-    compared = ",".join(m.value for m in COMPARED)
-    config = _run_config(args, getattr(args, "modes", compared), getattr(args, "pressure", "media:5"), GateRules())
-    ok = run_compare(config, ensure_media(), json_path=args.json)
+    options = _options(args, COMPARE)
+    ok = run_compare(options.run_config(options.modes), ensure_media(), outputs=options.outputs())
     return EXIT_PASS if ok else EXIT_REGRESSION
 
 

@@ -8,13 +8,12 @@ mechanism is the same: on HTTP/1.1 the chunk waits in the browser for a connecti
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from fixtures.generate import MediaSet
 from harness.config import RunConfig
 from harness.errors import UsageError
+from harness.outputs import Outputs
 from harness.records import ChunkRecord
-from harness.report import JudgedRun, describe, write_json
+from harness.report import JudgedRun, describe
 from harness.runner import run_gate
 from server.settings import Mode
 
@@ -97,7 +96,7 @@ def run_compare(
     config: RunConfig,
     media: MediaSet,
     *,
-    json_path: Path | None = None,
+    outputs: Outputs | None = None,
     show_runs: bool = True,
 ) -> bool:
     """Measure both setups of ``config.modes`` (old, new) in every browser; print the
@@ -110,8 +109,8 @@ def run_compare(
             print(describe(judged) + "\n", flush=True)
 
     results = run_gate(config, media, on_run=show)
-    if json_path:
-        write_json(json_path, results)
+    for path in (outputs or Outputs()).write(results):
+        print(f"wrote {path}")
     all_hold = True
     for name in config.browsers:
         old, new = (j for j in results if j.run.browser == name)  # in the order of config.modes

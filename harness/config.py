@@ -110,6 +110,26 @@ class Scenario:
         return query
 
 
+@dataclass(frozen=True)
+class PageTarget:
+    """How to find the chunks and the event stream on the user's page."""
+
+    chunk_pattern: str = "/chunks/"
+    sse_pattern: str | None = None
+    verify_tls: bool = True
+
+    def __post_init__(self) -> None:
+        for flag, pattern in (("--chunk-pattern", self.chunk_pattern), ("--sse-pattern", self.sse_pattern)):
+            if pattern is None:
+                continue
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise UsageError(f"{flag} {pattern!r} is not a regular expression: {exc}") from None
+        if not self.chunk_pattern:
+            raise UsageError("--chunk-pattern must not be empty: it would match every request")
+
+
 def check_h2_max_streams(value: int) -> int:
     if not 1 <= value <= 1000:
         raise UsageError(f"--h2-max-streams {value}: must be 1..1000 (browsers need at least 1 stream)")
@@ -139,6 +159,19 @@ class RunConfig:
     slow_mo: float = 0.0
     executables: tuple[tuple[str, str], ...] = ()  # (browser, path) overrides
     h2_max_streams: int = DEFAULT_H2_MAX_STREAMS  # the reference server's, over h2
+    # The user's page instead of the bundled player: at a URL, or served from their app.
+    url: str | None = None
+    app: str | None = None
+    app_path: str = "/"
+    target: PageTarget = field(default_factory=PageTarget)
+    live: bool = False
+    keep_open: bool = False
 
     def __post_init__(self) -> None:
         check_h2_max_streams(self.h2_max_streams)
+        if self.url and self.app:
+            raise UsageError("--url and --app each name the page to gate: give one")
+        if self.keep_open and not self.headed:
+            raise UsageError("--keep-open leaves the browser window open: it needs --headed")
+        if self.app and not self.app_path.startswith("/"):
+            raise UsageError(f"--app-path {self.app_path!r} must start with /")

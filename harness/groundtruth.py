@@ -77,7 +77,7 @@ def check_delay(chunk: ChunkRecord, delay_ms: int) -> Check:
 def check_hold(chunk: ChunkRecord, hold_ms: int) -> Check:
     """The first chunk under pressure waits for the release, less its own late start."""
     timing = chunk.resource_timing
-    started_after_event = timing.start_time - chunk.page.event_ms if timing else 0.0
+    started_after_event = timing.start_time - chunk.page.event_ms if timing and chunk.page.event_ms is not None else 0.0
     return Check("hold", "blocked_ms", chunk.index, chunk.net("blocked_ms"), hold_ms - started_after_event)
 
 

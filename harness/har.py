@@ -65,7 +65,7 @@ def har_timings(record: NetworkRecord) -> dict[str, Any]:
 def entry_time(timings: dict[str, Any]) -> float:
     """HAR's ``time``: the sum of the phases that apply (ssl is inside connect)."""
     phases = ("blocked", "dns", "connect", "send", "wait", "receive")
-    return round(sum(timings[p] for p in phases if timings[p] >= 0), 3)
+    return round(float(sum(timings[p] for p in phases if timings[p] >= 0)), 3)
 
 
 def har_entry(record: NetworkRecord, page_id: str, chunk_index: int | None) -> dict[str, Any]:

@@ -132,7 +132,7 @@ class PageChunk:
 
     index: int
     url: str
-    event_ms: float
+    event_ms: float | None  # None: no event stream message named the chunk (--url/--app)
     loadstart_ms: float | None
     loadeddata_ms: float | None
     first_frame_ms: float | None
@@ -144,7 +144,7 @@ class PageChunk:
         return cls(
             index=int(data["index"]),
             url=data["url"],
-            event_ms=float(data["event_ms"]),
+            event_ms=None if data.get("event_ms") is None else float(data["event_ms"]),
             loadstart_ms=data.get("loadstart_ms"),
             loadeddata_ms=data.get("loadeddata_ms"),
             first_frame_ms=data.get("first_frame_ms"),
@@ -153,8 +153,8 @@ class PageChunk:
         )
 
 
-def _since(start: float, end: float | None) -> float | None:
-    return None if end is None else end - start
+def _since(start: float | None, end: float | None) -> float | None:
+    return None if end is None or start is None else end - start
 
 
 @dataclass(frozen=True)

@@ -123,12 +123,16 @@ def result_document(runs: Sequence[JudgedRun]) -> dict[str, Any]:
     return {"playgate": JSON_FORMAT_VERSION, "runs": [run_to_json(r) for r in runs]}
 
 
-def write_document(path: Path, document: dict[str, Any]) -> None:
-    """Write a JSON result whole or not at all: a reader never sees half a file."""
+def write_atomic(path: Path, text: str) -> None:
+    """Write a file whole or not at all: a reader never sees half a file."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(document, indent=2) + "\n")
+    tmp.write_text(text)
     tmp.replace(path)
+
+
+def write_document(path: Path, document: dict[str, Any]) -> None:
+    write_atomic(path, json.dumps(document, indent=2) + "\n")
 
 
 def write_json(path: Path, runs: Sequence[JudgedRun]) -> None:

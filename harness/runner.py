@@ -7,15 +7,18 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 from playwright.sync_api import Browser, Playwright, sync_playwright
 
 from fixtures.generate import MediaSet
+from harness.app_page import run_app_page
 from harness.browsers import find_executable, launch, launch_options
 from harness.config import GateRules, RunConfig, Scenario
 from harness.gate import evaluate
+from harness.live import LiveLog
 from harness.report import JudgedRun
-from harness.scenario import run_scenario
+from harness.scenario import PLAYER_CHUNKS, PLAYER_EVENTS, run_scenario
 from server.serving import Served, serve
 from server.settings import Mode, settings_for
 
@@ -62,25 +65,101 @@ def browser_pool(
             pool.close()
 
 
-def judge(browser: Browser, browser_name: str, server: Served, scenario: Scenario, rules: GateRules) -> JudgedRun:
-    run = run_scenario(browser, browser_name, server.base_url, scenario, server.label)
+def judge(
+    browser: Browser,
+    browser_name: str,
+    server: Served,
+    scenario: Scenario,
+    rules: GateRules,
+    live: LiveLog | None = None,
+    close: bool = True,
+) -> JudgedRun:
+    """The bundled player at a server of ours, measured and judged."""
+    run = run_scenario(browser, browser_name, server.base_url, scenario, server.label, live, close)
     return JudgedRun(run, evaluate(run, rules))
+
+
+def judge_page(
+    browser: Browser,
+    browser_name: str,
+    url: str,
+    config: RunConfig,
+    label: str,
+    live: LiveLog | None = None,
+    close: bool = True,
+) -> JudgedRun:
+    """The user's page (--url, --app), measured and judged."""
+    scenario = config.scenario
+    run = run_app_page(
+        browser,
+        browser_name,
+        url,
+        config.target,
+        chunks=scenario.chunks,
+        timeout_s=scenario.timeout_s,
+        label=label,
+        live=live,
+        close=close,
+    )
+    return JudgedRun(run, evaluate(run, config.rules))
+
+
+def _live(config: RunConfig, browser_name: str) -> LiveLog | None:
+    if not config.live:
+        return None
+    if config.url or config.app:
+        return LiveLog(browser_name, config.target.chunk_pattern, config.target.sse_pattern)
+    return LiveLog(browser_name, PLAYER_CHUNKS, PLAYER_EVENTS)
 
 
 def run_gate(
     config: RunConfig, media: MediaSet, on_run: Callable[[JudgedRun], None] = lambda _: None
 ) -> list[JudgedRun]:
-    """Every mode x browser of the config; a server per mode, started and always stopped."""
+    """Every mode x browser of the config (or every browser at ``config.url``); a server
+    per mode, started and always stopped."""
     results: list[JudgedRun] = []
     executables = dict(config.executables)
+    close = not config.keep_open
     # Browsers first: a missing one is reported before any server starts.
     for name in config.browsers:
         find_executable(name, executables.get(name))
+
+    def done(judged: JudgedRun) -> None:
+        results.append(judged)
+        on_run(judged)
+
     with browser_pool(headless=not config.headed, slow_mo=config.slow_mo, executables=executables) as pool:
-        for mode in config.modes:
-            with serve(settings_for(Mode(mode), media, h2_max_streams=config.h2_max_streams)) as server:
-                for name in config.browsers:
-                    judged = judge(pool.get(name), name, server, config.scenario, config.rules)
-                    results.append(judged)
-                    on_run(judged)
+        if config.url:
+            for name in config.browsers:
+                done(judge_page(pool.get(name), name, config.url, config, "url", _live(config, name), close))
+            if config.keep_open:
+                wait_for_enter("the browser stays open")
+        else:
+            for mode in config.modes:
+                settings = settings_for(
+                    Mode(mode),
+                    media,
+                    h2_max_streams=config.h2_max_streams,
+                    app=config.app,
+                    app_dir=str(Path.cwd()) if config.app else None,
+                )
+                with serve(settings) as server:
+                    for name in config.browsers:
+                        browser, live = pool.get(name), _live(config, name)
+                        if config.app:
+                            url = server.base_url + config.app_path
+                            done(judge_page(browser, name, url, config, server.label, live, close))
+                        else:
+                            done(judge(browser, name, server, config.scenario, config.rules, live, close))
+                    if config.keep_open:
+                        wait_for_enter(f"{server.label}: the browser stays open with the server")
     return results
+
+
+def wait_for_enter(what: str) -> None:
+    """--keep-open: hold here until the person looking says so."""
+    print(f"playgate: {what}; press Enter to go on", flush=True)
+    try:
+        input()
+    except EOFError:  # no terminal to answer: go on
+        pass

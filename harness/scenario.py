@@ -8,6 +8,8 @@ server: it applies the pressure, follows the chunk stream and loads every chunk.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from playwright.sync_api import Browser, BrowserContext, Page
@@ -18,6 +20,7 @@ from harness.bidi import BidiSnapshot, record_from_bidi, snapshot_from_playwrigh
 from harness.cdp import EVENTS, CdpNetworkLog
 from harness.config import Scenario
 from harness.errors import MeasurementError
+from harness.live import LiveLog, observer_script
 from harness.records import ChunkRecord, NetworkRecord, PageChunk, ResourceTiming, RunRecord
 
 # Tabs that cannot get a connection (more tabs than the browser's connections per host)
@@ -34,19 +37,30 @@ FIREFOX_NOTE = (
     "and does not split the wait before the network (blocked) into queued and stalled"
 )
 
+# The bundled player's URLs, for the observer script under --live.
+PLAYER_CHUNKS, PLAYER_EVENTS = r"/chunks/", r"/events\?"
+
 SNAPSHOT_JS = """() => ({
   chunks: window.playgate.chunks.filter(Boolean),
   expected: window.playgate.expected,
   finished: window.playgate.finished,
   pressure: window.playgate.pressure,
   errors: window.playgate.errors,
-  resources: window.playgate.resources(),
   time_origin: performance.timeOrigin,
 })"""
 
 
+# Told of each request as it is issued ("requested", no record yet) and as its figures
+# arrive ("response" in Chromium, "finished" in Firefox): what --live prints.
+NetworkListener = Callable[[str, str, NetworkRecord | None], None]
+
+
+def _ignore(kind: str, url: str, record: NetworkRecord | None) -> None:
+    pass
+
+
 class NetworkRecorder(Protocol):
-    def attach(self, context: BrowserContext, page: Page) -> None: ...
+    def attach(self, context: BrowserContext, page: Page, listener: NetworkListener = _ignore) -> None: ...
 
     def settled(self, urls: set[str]) -> bool: ...
 
@@ -59,10 +73,20 @@ class CdpRecorder:
     def __init__(self) -> None:
         self.log = CdpNetworkLog()
 
-    def attach(self, context: BrowserContext, page: Page) -> None:
+    def attach(self, context: BrowserContext, page: Page, listener: NetworkListener = _ignore) -> None:
         session = context.new_cdp_session(page)
+
+        def handle(method: str, params: dict[str, Any]) -> None:
+            self.log.handle(method, params)
+            if listener is _ignore:
+                return
+            if method == "Network.requestWillBeSent":
+                listener("requested", params["request"]["url"], None)
+            elif method == "Network.responseReceived" and (record := self.log.record(params["requestId"])):
+                listener("response", record.url, record)
+
         for method in EVENTS:
-            session.on(method, lambda params, method=method: self.log.handle(method, params))
+            session.on(method, lambda params, method=method: handle(method, params))
         session.send("Network.enable")
 
     def settled(self, urls: set[str]) -> bool:
@@ -79,10 +103,19 @@ class BidiRecorder:
         self._issued: list[Any] = []
         self._settled: dict[int, Any] = {}
 
-    def attach(self, context: BrowserContext, page: Page) -> None:
-        page.on("request", lambda request: self._issued.append(request))
-        page.on("requestfinished", lambda request: self._settled.setdefault(id(request), request))
-        page.on("requestfailed", lambda request: self._settled.setdefault(id(request), request))
+    def attach(self, context: BrowserContext, page: Page, listener: NetworkListener = _ignore) -> None:
+        def issued(request: Any) -> None:
+            self._issued.append(request)
+            listener("requested", request.url, None)
+
+        def settled(request: Any) -> None:
+            self._settled.setdefault(id(request), request)
+            if listener is not _ignore:
+                listener("finished", request.url, record_from_bidi(snapshot_from_playwright(request), None))
+
+        page.on("request", issued)
+        page.on("requestfinished", settled)
+        page.on("requestfailed", settled)
 
     def settled(self, urls: set[str]) -> bool:
         done = {r.url for r in self._settled.values()}
@@ -95,7 +128,9 @@ class BidiRecorder:
             if id(request) in self._settled:
                 snapshot = snapshot_from_playwright(request)
             else:
-                snapshot = BidiSnapshot(request.url, {}, None, None, None, "no response", request.resource_type, request.method)
+                snapshot = BidiSnapshot(
+                    request.url, {}, None, None, None, "no response", request.resource_type, request.method
+                )
             records.append(record_from_bidi(snapshot, page_entries.get(request.url)))
         return records
 
@@ -152,43 +187,77 @@ def open_idle_tabs(context: BrowserContext, base_url: str, count: int, timeout_s
     return opened
 
 
-def run_scenario(browser: Browser, browser_name: str, base_url: str, scenario: Scenario, mode: str) -> RunRecord:
-    context = browser.new_context(ignore_https_errors=True)
-    notes = [FIREFOX_NOTE] if browser_name == "firefox" else []
+@dataclass(frozen=True)
+class PageReading:
+    """How to read what a kind of page observed: when it is done, and its chunks."""
+
+    finished_js: str  # a page function, true once every chunk settled
+    snapshot_js: str  # a page function returning chunks, errors and time_origin
+    resources_js: str  # a page function returning the Resource Timing entries
+    chunks: Callable[[dict[str, Any]], list[PageChunk]]
+
+
+PLAYER = PageReading(
+    finished_js="() => window.playgate && window.playgate.finished",
+    snapshot_js=SNAPSHOT_JS,
+    resources_js="() => window.playgate.resources()",
+    chunks=lambda state: [PageChunk.from_page(c) for c in state["chunks"]],
+)
+
+
+def measure_page(
+    context: BrowserContext,
+    browser: Browser,
+    browser_name: str,
+    url: str,
+    reading: PageReading,
+    *,
+    mode: str,
+    pressure: str,
+    expected: int,
+    timeout_s: float,
+    notes: list[str],
+    live: LiveLog | None = None,
+    close: bool = True,
+) -> RunRecord:
+    """Open ``url`` in a new page of ``context`` with the browser's network record attached,
+    wait until the page has every chunk, and return the run. Closes ``context`` unless
+    asked to leave it open (--keep-open)."""
     try:
-        tabs = scenario.pressure.count("tabs")
-        if tabs:
-            opened = open_idle_tabs(context, base_url, tabs, scenario.timeout_s)
-            if opened < tabs:
-                notes.append(f"pressure: {tabs - opened} of {tabs} tabs got no connection within {TABS_SETTLE_S:g} s")
         page = context.new_page()
         recorder = recorder_for(browser_name)
-        recorder.attach(context, page)
-        url = f"{base_url}/?{scenario.page_query()}"
+        if live is not None:
+            live.attach(context, page)
+        recorder.attach(context, page, live.network_event if live is not None else _ignore)
         try:
-            page.goto(url, wait_until="commit", timeout=scenario.timeout_s * 1000)
+            page.goto(url, wait_until="commit", timeout=timeout_s * 1000)
         except PlaywrightError as exc:
-            raise MeasurementError(f"{browser_name} could not open {url}: {exc.message.splitlines()[0]}") from exc
-        finished = _wait_finished(page, scenario.timeout_s)
-        state = page.evaluate(SNAPSHOT_JS)
-        page_chunks = [PageChunk.from_page(c) for c in state["chunks"]]
+            raise MeasurementError(navigation_problem(browser_name, url, exc)) from exc
+        finished = _wait_finished(page, reading.finished_js, timeout_s)
+        state = page.evaluate(reading.snapshot_js)
+        page_chunks = reading.chunks(state)
         _wait_network_settled(page, recorder, {c.url for c in page_chunks})
-        page_entries = _first_entries(page.evaluate("() => window.playgate.resources()"))
+        page_entries = _first_entries(page.evaluate(reading.resources_js))
         network = recorder.records(page_entries)
-    finally:
+        if live is not None:
+            live.finish(page)
+    except BaseException:
+        context.close()
+        raise
+    if close:
         context.close()
     if not finished:
-        notes.append(f"the page did not finish within {scenario.timeout_s:g} s")
+        notes.append(f"the page did not finish within {timeout_s:g} s")
     notes.extend(f"page: {error}" for error in state["errors"])
     return RunRecord(
         browser=browser_name,
         browser_version=browser.version,
         mode=mode,
-        pressure=str(scenario.pressure),
+        pressure=pressure,
         url=url,
         chunks=join_chunks(page_chunks, network, page_entries),
         announced=len(page_chunks),
-        expected=scenario.chunks,
+        expected=expected,
         finished=finished,
         notes=tuple(notes),
         requests=tuple(network),
@@ -196,9 +265,56 @@ def run_scenario(browser: Browser, browser_name: str, base_url: str, scenario: S
     )
 
 
-def _wait_finished(page: Page, timeout_s: float) -> bool:
+def navigation_problem(browser_name: str, url: str, exc: PlaywrightError) -> str:
+    first = exc.message.splitlines()[0]
+    if "CERT" in first.upper() or "SEC_ERROR" in first.upper() or "SSL_ERROR" in first.upper():
+        return f"{browser_name} does not trust the certificate of {url} ({first}): use --insecure for a self-signed one"
+    return f"{browser_name} could not open {url}: {first}"
+
+
+def run_scenario(
+    browser: Browser,
+    browser_name: str,
+    base_url: str,
+    scenario: Scenario,
+    mode: str,
+    live: LiveLog | None = None,
+    close: bool = True,
+) -> RunRecord:
+    """The bundled player at the reference server (or the user's app behind it)."""
+    context = browser.new_context(ignore_https_errors=True)
+    if live is not None:
+        context.add_init_script(script=observer_script(PLAYER_CHUNKS, PLAYER_EVENTS, live=True))
+    notes = [FIREFOX_NOTE] if browser_name == "firefox" else []
     try:
-        page.wait_for_function("() => window.playgate && window.playgate.finished", timeout=timeout_s * 1000)
+        tabs = scenario.pressure.count("tabs")
+        if tabs:
+            opened = open_idle_tabs(context, base_url, tabs, scenario.timeout_s)
+            if opened < tabs:
+                notes.append(f"pressure: {tabs - opened} of {tabs} tabs got no connection within {TABS_SETTLE_S:g} s")
+    except BaseException:
+        context.close()
+        raise
+    url = f"{base_url}/?{scenario.page_query()}"
+    return measure_page(
+        context,
+        browser,
+        browser_name,
+        url,
+        PLAYER,
+        mode=mode,
+        pressure=str(scenario.pressure),
+        expected=scenario.chunks,
+        timeout_s=scenario.timeout_s,
+        notes=notes,
+        live=live,
+        close=close,
+    )
+
+
+def _wait_finished(page: Page, finished_js: str, timeout_s: float) -> bool:
+    try:
+        page.wait_for_function(finished_js, timeout=timeout_s * 1000)
     except PlaywrightTimeout:
         return False
     return True

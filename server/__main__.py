@@ -9,9 +9,11 @@ the server goes with it.
 from __future__ import annotations
 
 import asyncio
+import importlib
 import signal
 import sys
 import threading
+from typing import Any, NoReturn
 
 from hypercorn.asyncio import serve
 from hypercorn.config import Config
@@ -43,7 +45,34 @@ async def _serve(settings: ServerSettings, config: Config) -> None:
         loop.call_soon_threadsafe(stop.set)
 
     threading.Thread(target=watch_parent, daemon=True).start()
-    await serve(create_app(settings), config, shutdown_trigger=stop.wait)  # type: ignore[arg-type]
+    app = load_app(settings.app, settings.app_dir) if settings.app else create_app(settings)
+    await serve(app, config, shutdown_trigger=stop.wait)  # type: ignore[arg-type]
+
+
+def load_app(spec: str, folder: str | None) -> Any:
+    """The user's ASGI app. A failure is one line in the log and exit status 3."""
+    module_name, _, attribute = spec.partition(":")
+    if folder:
+        sys.path.insert(0, folder)
+    try:
+        target: Any = importlib.import_module(module_name)
+    except Exception as exc:  # whatever the user's module raises on import
+        _give_up(
+            f"--app {spec}: cannot import {module_name!r} ({type(exc).__name__}: {exc}); run from the folder "
+            "that holds it or set PYTHONPATH"
+        )
+    for name in attribute.split("."):
+        if not hasattr(target, name):
+            _give_up(f"--app {spec}: {module_name!r} has no attribute {attribute!r}")
+        target = getattr(target, name)
+    if not callable(target):
+        _give_up(f"--app {spec}: {attribute!r} is not an ASGI app (not callable)")
+    return target
+
+
+def _give_up(message: str) -> NoReturn:
+    print(message, flush=True)
+    sys.exit(3)
 
 
 def main(argv: list[str]) -> None:

@@ -74,10 +74,8 @@ def client_ssl_context(ca_pem: bytes | None) -> ssl.SSLContext | None:
     return context
 
 
-def get_json(
-    host: str, port: int, path: str, context: ssl.SSLContext | None, *, timeout: float = 5.0
-) -> dict[str, object]:
-    """GET a JSON object over HTTP/1.1, over TLS when given a context."""
+def get(host: str, port: int, path: str, context: ssl.SSLContext | None, *, timeout: float = 5.0) -> tuple[int, bytes]:
+    """GET over HTTP/1.1 (over TLS when given a context): (status, body)."""
     connection: http.client.HTTPConnection
     if context is not None:
         connection = http.client.HTTPSConnection(host, port, timeout=timeout, context=context)
@@ -86,15 +84,22 @@ def get_json(
     try:
         connection.request("GET", path)
         response = connection.getresponse()
-        body = response.read()
-        if response.status != 200:
-            raise ValueError(f"{path} answered {response.status}")
-        data = json.loads(body)
-        if not isinstance(data, dict):
-            raise ValueError(f"{path} did not answer a JSON object")
-        return data
+        return response.status, response.read()
     finally:
         connection.close()
+
+
+def get_json(
+    host: str, port: int, path: str, context: ssl.SSLContext | None, *, timeout: float = 5.0
+) -> dict[str, object]:
+    """GET a JSON object over HTTP/1.1, over TLS when given a context."""
+    status, body = get(host, port, path, context, timeout=timeout)
+    if status != 200:
+        raise ValueError(f"{path} answered {status}")
+    data = json.loads(body)
+    if not isinstance(data, dict):
+        raise ValueError(f"{path} did not answer a JSON object")
+    return data
 
 
 class LoopbackProcess:
@@ -106,6 +111,9 @@ class LoopbackProcess:
     """
 
     _running: ClassVar[set[LoopbackProcess]] = set()
+    # Ready once this path answers 200 with JSON; None: once "/" answers at all (the
+    # user's own app, which has no /health).
+    ready_path: str | None = "/health"
     label: ClassVar[str] = "the process"  # how errors name it
     workdir_prefix: ClassVar[str] = "playgate-"
 
@@ -186,13 +194,21 @@ class LoopbackProcess:
             if self._process is not None and self._process.poll() is not None:
                 raise ServerStartError(f"{self.label} exited with {self._process.returncode}: {self._log_tail()}")
             try:
-                self.get_json("/health", timeout=1.0)
+                self._probe()
                 return
             except (OSError, http.client.HTTPException, ValueError) as exc:
                 last_error = str(exc) or type(exc).__name__
         raise ServerStartError(
-            f"{self.label} did not answer /health within {READY_TIMEOUT_S:.0f} s ({last_error}): {self._log_tail()}"
+            f"{self.label} did not answer {self.ready_path or '/'} within {READY_TIMEOUT_S:.0f} s "
+            f"({last_error}): {self._log_tail()}"
         )
+
+    def _probe(self) -> None:
+        if self.ready_path is not None:
+            self.get_json(self.ready_path, timeout=1.0)
+        else:
+            assert self.port is not None
+            get(self.host, self.port, "/", self.client_ssl_context(), timeout=1.0)
 
     @property
     def running(self) -> bool:
@@ -230,6 +246,8 @@ class ServerProcess(LoopbackProcess):
         super().__init__(host=host, port=port)
         self.settings = settings
         self._log: Path | None = None
+        if settings.app is not None:
+            self.ready_path = None
 
     @property
     def scheme(self) -> str:

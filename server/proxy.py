@@ -87,9 +87,12 @@ class NginxProxy(LoopbackProcess):
     label = "nginx"
     workdir_prefix = "playgate-nginx-"
 
-    def __init__(self, upstream_port: int, *, host: str = LOOPBACK, port: int = 0) -> None:
+    def __init__(
+        self, upstream_port: int, *, host: str = LOOPBACK, port: int = 0, ready_path: str | None = "/health"
+    ) -> None:
         super().__init__(host=host, port=port)
         self.upstream_port = upstream_port
+        self.ready_path = ready_path
 
     def start(self) -> None:
         find_nginx()  # a missing nginx is reported before any port is bound

@@ -29,7 +29,10 @@ def stop_all() -> None:
 def serve(settings: ServerSettings, *, host: str = LOOPBACK, port: int = 0) -> Iterator[Served]:
     """Start the setup (a busy ``port`` is a ServerStartError) and always stop it."""
     if settings.mode.behind_nginx:
-        with ServerProcess(settings) as app, NginxProxy(app.port or 0, host=host, port=port) as proxy:
+        with (
+            ServerProcess(settings) as app,
+            NginxProxy(app.port or 0, host=host, port=port, ready_path=app.ready_path) as proxy,
+        ):
             yield Served(proxy.base_url, settings.label, app, proxy)
     else:
         with ServerProcess(settings, host=host, port=port) as app:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import json
+import re
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
@@ -41,7 +42,8 @@ class Mode(enum.StrEnum):
             raise ValueError(f"unknown mode {text!r}: choose one of {choices}") from None
 
 
-DEFAULT_H2_MAX_STREAMS = 100  # Hypercorn's default, and common in production
+DEFAULT_H2_MAX_STREAMS = 100
+APP_SPEC = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_][\w.]*$")  # Hypercorn's default, and common in production
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,9 @@ class ServerSettings:
     hold_ms: int = 1000  # holders are released this long after a page's first chunk event
     # SETTINGS_MAX_CONCURRENT_STREAMS announced over h2; below a page's need, h2 queues too.
     h2_max_streams: int = DEFAULT_H2_MAX_STREAMS
+    # The user's own ASGI app ("module:attribute", imported from app_dir) instead of ours.
+    app: str | None = None
+    app_dir: str | None = None
 
     def __post_init__(self) -> None:
         if not self.chunk_names:
@@ -66,13 +71,16 @@ class ServerSettings:
             raise ValueError("preload_bytes_per_second must be positive")
         if not 1 <= self.h2_max_streams <= 1000:
             raise ValueError("h2_max_streams must be 1..1000")
+        if self.app is not None and not APP_SPEC.match(self.app):
+            raise ValueError(f"--app {self.app!r}: give module:attribute, e.g. myapp.main:app")
 
     @property
     def label(self) -> str:
         """How runs name this setup: the mode, and a lowered h2 stream limit if any."""
+        label = self.mode.value
         if self.mode is Mode.H2 and self.h2_max_streams != DEFAULT_H2_MAX_STREAMS:
-            return f"h2 max-streams {self.h2_max_streams}"
-        return self.mode.value
+            label = f"h2 max-streams {self.h2_max_streams}"
+        return f"{label} app {self.app}" if self.app else label
 
     def to_json(self) -> str:
         data = asdict(self)

@@ -1,0 +1,97 @@
+"""``--live``: a line per event as it happens, so a person watching sees where time goes.
+
+Page events (an event stream message, a chunk's loadstart, loadeddata, first frame)
+come from the observer script through a binding; network events (a chunk requested,
+its response with the wait before the network) from the browser's own instrumentation,
+the same records the gate reads. Times are since the page was opened, as received here.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+import time
+from importlib import resources
+from typing import Any, TextIO
+
+from playwright.sync_api import BrowserContext, Page
+
+from harness.records import NetworkRecord
+
+BINDING = "__playgateLive"
+
+
+def observer_script(chunk_pattern: str, sse_pattern: str | None, *, live: bool = False) -> str:
+    """The observer (harness/observer.js) with its configuration in front."""
+    config = {"chunkPattern": chunk_pattern, "ssePattern": sse_pattern, "live": BINDING if live else None}
+    source = resources.files("harness").joinpath("observer.js").read_text()
+    return f"const PLAYGATE_CONFIG = {json.dumps(config)};\n{source}"
+
+
+def _blocked_text(record: NetworkRecord) -> str:
+    parts = []
+    if record.blocked_ms is not None:
+        text = f"blocked {record.blocked_ms:.0f} ms"
+        if record.queued_ms is not None and record.stalled_ms is not None:
+            text += f" (queued {record.queued_ms:.0f}, stalled {record.stalled_ms:.0f})"
+        parts.append(text)
+    if record.protocol:
+        parts.append(record.protocol)
+    if record.connection_id:
+        parts.append(f"connection {record.connection_id}")
+    if record.wait_ms is not None:
+        parts.append(f"first byte after {record.wait_ms:.0f} ms")
+    if record.receive_ms is not None:
+        parts.append(f"download {record.receive_ms:.0f} ms")
+    return ", ".join(parts)
+
+
+class LiveLog:
+    """Prints the events of one run, chunks numbered in the order they were requested."""
+
+    def __init__(self, browser: str, chunk_pattern: str, sse_pattern: str | None, out: TextIO = sys.stdout):
+        self.browser = browser
+        self.chunk_pattern = re.compile(chunk_pattern)
+        self.sse_pattern = sse_pattern
+        self.out = out
+        self._start = time.monotonic()
+        self._index: dict[str, int] = {}
+
+    def _line(self, text: str) -> None:
+        elapsed = (time.monotonic() - self._start) * 1000
+        print(f"  +{elapsed:7.0f} ms  {self.browser:8}  {text}", file=self.out, flush=True)
+
+    def _chunk(self, url: str) -> str | None:
+        if not self.chunk_pattern.search(url):
+            return None
+        index = self._index.setdefault(url, len(self._index))
+        return f"chunk {index}"
+
+    def attach(self, context: BrowserContext, page: Page) -> None:
+        """Expose the binding the observer script calls (added with ``live=True``)."""
+        page.expose_function(BINDING, self.page_event)
+        self._start = time.monotonic()
+
+    def page_event(self, kind: str, detail: dict[str, Any]) -> None:
+        if kind == "sse":
+            data = str(detail.get("data", ""))
+            self._line(f"event stream: {detail.get('type')} {data[:80]}")
+            return
+        name = self._chunk(str(detail.get("url", ""))) or "media"
+        words = {"loadstart": "loadstart", "loadeddata": "loaded (loadeddata)", "frame": "first frame"}
+        self._line(f"{name} {words.get(kind, kind)}" + (f": {detail['error']}" if detail.get("error") else ""))
+
+    def network_event(self, kind: str, url: str, record: NetworkRecord | None) -> None:
+        name = self._chunk(url)
+        if name is None:
+            return
+        if kind == "requested":
+            self._line(f"{name} requested {url}")
+        elif record is not None and record.failure:
+            self._line(f"{name} failed: {record.failure}")
+        elif record is not None:
+            self._line(f"{name} {'response' if kind == 'response' else 'downloaded'}: {_blocked_text(record)}")
+
+    def finish(self, page: Page) -> None:
+        self._line("every chunk settled; reading the records")

@@ -1,0 +1,133 @@
+// Injected before any script of a page that is not the bundled player (--url, --app).
+// It watches what the page's own code does, and changes none of it:
+//   - every event the page's listeners receive from an EventSource whose URL matches
+//     the SSE pattern (time, type, data), when the first listener sees it;
+//   - every media element whose source matches the chunk pattern: loadstart,
+//     loadeddata, the first presented frame (requestVideoFrameCallback), error.
+// Times are performance.now() ms, as the bundled player reports them.
+// PLAYGATE_CONFIG = {chunkPattern, ssePattern} is defined in front of this file.
+(() => {
+  if (window.__playgate) return;
+  const chunkPattern = new RegExp(PLAYGATE_CONFIG.chunkPattern);
+  const ssePattern = PLAYGATE_CONFIG.ssePattern ? new RegExp(PLAYGATE_CONFIG.ssePattern) : null;
+  const state = { events: [], chunks: [], byUrl: new Map(), errors: [] };
+  window.__playgate = state;
+  // --live: tell the harness as it happens (a binding it exposed; the reply is not awaited).
+  const live = (kind, detail) => {
+    const tell = PLAYGATE_CONFIG.live && window[PLAYGATE_CONFIG.live];
+    if (tell) tell(kind, detail).catch(() => {});
+  };
+
+  // --- the event stream -------------------------------------------------------------
+  const seen = new WeakSet();
+  const note = (source, event) => {
+    if (seen.has(event)) return;
+    seen.add(event);
+    if (ssePattern && !ssePattern.test(source.url)) return;
+    const data = typeof event.data === "string" ? event.data.slice(0, 8192) : "";
+    state.events.push({ ms: performance.now(), type: event.type, data });
+    live("sse", { type: event.type, data });
+  };
+  const Source = window.EventSource;
+  if (Source) {
+    const wrappers = new WeakMap();
+    const wrap = (source, listener) => {
+      if (!wrappers.has(listener)) {
+        wrappers.set(listener, function (event) {
+          if (event.type !== "open" && event.type !== "error") note(source, event);
+          return typeof listener === "function" ? listener.call(this, event) : listener.handleEvent(event);
+        });
+      }
+      return wrappers.get(listener);
+    };
+    const add = Source.prototype.addEventListener;
+    const remove = Source.prototype.removeEventListener;
+    Source.prototype.addEventListener = function (type, listener, options) {
+      return add.call(this, type, listener ? wrap(this, listener) : listener, options);
+    };
+    Source.prototype.removeEventListener = function (type, listener, options) {
+      return remove.call(this, type, (listener && wrappers.get(listener)) || listener, options);
+    };
+    const onmessage = Object.getOwnPropertyDescriptor(Source.prototype, "onmessage");
+    if (onmessage && onmessage.set) {
+      Object.defineProperty(Source.prototype, "onmessage", {
+        configurable: true,
+        get() { return this.__playgateOnmessage ?? null; },
+        set(listener) {
+          this.__playgateOnmessage = listener;
+          onmessage.set.call(this, typeof listener === "function" ? wrap(this, listener) : listener);
+        },
+      });
+    }
+  }
+
+  // --- the chunks -------------------------------------------------------------------
+  const chunkFor = (element) => {
+    const url = element.currentSrc || element.src;
+    if (!url || !chunkPattern.test(url)) return null;
+    let chunk = state.byUrl.get(url);
+    if (!chunk) {
+      chunk = { index: state.chunks.length, url, loadstart_ms: null, loadeddata_ms: null,
+                first_frame_ms: null, error: null };
+      state.byUrl.set(url, chunk);
+      state.chunks.push(chunk);
+    }
+    return chunk;
+  };
+  const watched = new WeakSet();
+  const onMedia = (event) => {
+    const element = event.target;
+    if (!(element instanceof HTMLMediaElement)) return;
+    const chunk = chunkFor(element);
+    if (!chunk) return;
+    const now = performance.now();
+    if (event.type === "loadstart" && chunk.loadstart_ms === null) {
+      chunk.loadstart_ms = now;
+      live("loadstart", { url: chunk.url });
+      if (element.requestVideoFrameCallback) {
+        element.requestVideoFrameCallback(() => {
+          if (chunk.first_frame_ms !== null) return;
+          chunk.first_frame_ms = performance.now();
+          live("frame", { url: chunk.url });
+        });
+      }
+    } else if (event.type === "loadeddata" && chunk.loadeddata_ms === null) {
+      chunk.loadeddata_ms = now;
+      live("loadeddata", { url: chunk.url });
+    } else if (event.type === "error" && chunk.error === null) {
+      const error = element.error;
+      chunk.error = error ? `media error ${error.code}${error.message ? ": " + error.message : ""}` : "media error";
+      live("error", { url: chunk.url, error: chunk.error });
+    }
+  };
+  const watch = (element) => {
+    if (watched.has(element)) return;
+    watched.add(element);
+    for (const type of ["loadstart", "loadeddata", "error"]) element.addEventListener(type, onMedia);
+  };
+  // Elements in the document: capture at the window. Detached ones (new Audio/Video()):
+  // from the moment a source is set or load() is called.
+  for (const type of ["loadstart", "loadeddata", "error"]) window.addEventListener(type, onMedia, true);
+  const media = HTMLMediaElement.prototype;
+  const src = Object.getOwnPropertyDescriptor(media, "src");
+  Object.defineProperty(media, "src", {
+    configurable: true,
+    get() { return src.get.call(this); },
+    set(value) { watch(this); src.set.call(this, value); },
+  });
+  const load = media.load;
+  media.load = function () { watch(this); return load.call(this); };
+  const setAttribute = Element.prototype.setAttribute;
+  Element.prototype.setAttribute = function (name, value) {
+    if (this instanceof HTMLMediaElement && String(name).toLowerCase() === "src") watch(this);
+    return setAttribute.call(this, name, value);
+  };
+
+  state.settled = () => state.chunks.filter((c) => c.loadeddata_ms !== null || c.error !== null).length;
+  state.resources = () => performance.getEntriesByType("resource").map((e) => ({
+    name: e.name, next_hop_protocol: e.nextHopProtocol, start_time: e.startTime,
+    request_start: e.requestStart, response_start: e.responseStart, response_end: e.responseEnd,
+    connect_start: e.connectStart, connect_end: e.connectEnd,
+    server_timing: Object.fromEntries((e.serverTiming || []).map((t) => [t.name, t.duration])),
+  }));
+})();

@@ -1,0 +1,228 @@
+"""Every setting of a gate run, in one object, from three places.
+
+``Options`` is the one definition: its fields are the CLI flags (``max_queued_ms`` is
+``--max-queued-ms``), the pytest options (``--playgate-max-queued-ms``) and the keys of
+``[tool.playgate]`` in pyproject.toml. Precedence, lowest first: the defaults here, the
+file, then the command line (and in pytest, the marker and ``playgate_run`` overrides).
+An unknown key or a value of the wrong type is a UsageError naming it.
+"""
+
+from __future__ import annotations
+
+import difflib
+import tomllib
+from dataclasses import MISSING, dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from harness.app_page import check_page_url
+from harness.browsers import browser_names
+from harness.config import GateRules, PageTarget, Pressure, RunConfig, Scenario, parse_modes
+from harness.errors import UsageError
+from harness.outputs import Outputs
+from server.settings import DEFAULT_H2_MAX_STREAMS
+
+FILE_NAME = "pyproject.toml"
+SECTION = "tool.playgate"
+
+RUN, COMPARE = "run", "compare"
+BOTH = (RUN, COMPARE)
+
+
+def _opt(default: Any, help: str, commands: tuple[str, ...] = BOTH, *, metavar: str | None = None) -> Any:
+    return field(default=default, metadata={"help": help, "commands": commands, "metavar": metavar})
+
+
+_scenario, _rules = Scenario(), GateRules()
+
+
+@dataclass(frozen=True)
+class Options:
+    # What to drive and against what.
+    browser: str = _opt("all", "chromium, firefox, all, or a comma list")
+    mode: str = _opt("h2", "h2, h1-tls, h1, nginx-h1, or a comma list", (RUN,))
+    modes: str = _opt("h1-tls,h2", "regressed,healthy: the two setups compared", (COMPARE,))
+    url: str | None = _opt(None, "gate a page that is already running at this URL (not the bundled app)", (RUN,))
+    app: str | None = _opt(
+        None, "serve your ASGI app (module:attribute) under the harness's server", (RUN,), metavar="MODULE:ATTRIBUTE"
+    )
+    app_path: str = _opt("/", "with --app: the page to open", (RUN,))
+    chunk_pattern: str = _opt(r"/chunks/", "with --url/--app: regex a chunk URL matches", (RUN,))
+    sse_pattern: str | None = _opt(None, "with --url/--app: regex the event stream URL matches (default: any)", (RUN,))
+    insecure: bool = _opt(False, "with --url: accept a certificate the browser does not trust (self-signed)", (RUN,))
+    # The scenario.
+    pressure: str = _opt("none", "none, sse:N, tabs:N, media:N, streams:N or a sum like media:5+tabs:2")
+    chunks: int = _opt(_scenario.chunks, "chunks to stream (with --url/--app: chunks to wait for)", metavar="N")
+    pace_ms: int = _opt(_scenario.pace_ms, "ms between chunk events")
+    hold_ms: int = _opt(_scenario.hold_ms, "holders released this long after the first chunk event")
+    timeout: float = _opt(_scenario.timeout_s, "seconds a run may take", metavar="SECONDS")
+    chunk_delay_ms: int = _opt(0, "fault injection: the server delays each chunk's headers")
+    chunk_kib_per_s: int = _opt(0, "fault injection: chunk bodies sent at this rate (0: no limit)", metavar="KIB_PER_S")
+    h2_max_streams: int = _opt(DEFAULT_H2_MAX_STREAMS, "the server's h2 SETTINGS_MAX_CONCURRENT_STREAMS", metavar="N")
+    # The rules.
+    expect_protocol: str = _opt(_rules.expected_protocol, "protocol every chunk must use", (RUN,))
+    max_queued_ms: float = _opt(_rules.max_queued_ms, "longest allowed wait before the network (blocked)", (RUN,))
+    max_load_ms: float = _opt(_rules.max_load_ms, "longest allowed chunk event -> loadeddata", (RUN,))
+    # What is written.
+    output: Path | None = _opt(None, "write result.json, har/ and report.html into this folder", metavar="DIR")
+    json: Path | None = _opt(None, "write the JSON result to this file", metavar="FILE")
+    har: Path | None = _opt(None, "write a HAR file per run into this folder", metavar="DIR")
+    report: Path | None = _opt(None, "write the HTML report to this file", metavar="FILE")
+    # Watching it happen.
+    headed: bool = _opt(False, "show the browser")
+    slowmo: float = _opt(0.0, "slow Playwright actions by this many ms", metavar="MS")
+    live: bool = _opt(False, "print a line per event as it happens (SSE event, chunk requested, loaded, first frame)")
+    keep_open: bool = _opt(False, "with --headed: leave the last page open until Enter is pressed", (RUN,))
+    chromium_executable: str | None = _opt(
+        None, "Chromium to drive (default: PLAYGATE_CHROMIUM or on PATH)", metavar="PATH"
+    )
+    firefox_executable: str | None = _opt(
+        None, "Firefox to drive (default: PLAYGATE_FIREFOX or on PATH)", metavar="PATH"
+    )
+
+    def updated(self, values: dict[str, Any], source: str) -> Options:
+        return replace(self, **check_values(values, source))
+
+    # What the rest of the harness is built from.
+    def scenario(self) -> Scenario:
+        return Scenario(
+            chunks=self.chunks,
+            pressure=Pressure.parse(self.pressure),
+            pace_ms=self.pace_ms,
+            hold_ms=self.hold_ms,
+            timeout_s=self.timeout,
+            chunk_delay_ms=self.chunk_delay_ms,
+            chunk_kib_per_s=self.chunk_kib_per_s,
+        )
+
+    def rules(self) -> GateRules:
+        return GateRules(self.expect_protocol, self.max_queued_ms, self.max_load_ms)
+
+    def run_config(self, modes: str) -> RunConfig:
+        if self.url or self.app:
+            self._check_page_options("--url" if self.url else "--app")
+        return RunConfig(
+            browsers=tuple(browser_names(self.browser)),
+            modes=tuple(parse_modes(modes)),
+            scenario=self.scenario(),
+            rules=self.rules(),
+            headed=self.headed,
+            slow_mo=self.slowmo,
+            executables=tuple(self.executables().items()),
+            h2_max_streams=self.h2_max_streams,
+            url=check_page_url(self.url) if self.url else None,
+            app=self.app,
+            app_path=self.app_path,
+            # --app is served with this run's throwaway certificate: nothing to verify.
+            target=PageTarget(self.chunk_pattern, self.sse_pattern, verify_tls=not (self.insecure or self.app)),
+            live=self.live,
+            keep_open=self.keep_open,
+        )
+
+    def _check_page_options(self, flag: str) -> None:
+        """Settings of the bundled player mean nothing for the user's page: say so."""
+        player_only = ["pressure", "pace_ms", "hold_ms", "chunk_delay_ms", "chunk_kib_per_s"]
+        if self.url:
+            player_only += ["mode", "h2_max_streams"]
+        changed = [k for k in player_only if getattr(self, k) != default(k)]
+        if changed:
+            names = ", ".join("--" + k.replace("_", "-") for k in changed)
+            raise UsageError(f"{names} set the bundled player or server; with {flag} the page is your own")
+        if self.insecure and not self.url:
+            raise UsageError("--insecure is for --url (an app served with --app uses this run's own certificate)")
+
+    def outputs(self) -> Outputs:
+        return Outputs.choose(self.output, self.json, self.har, self.report)
+
+    def executables(self) -> dict[str, str]:
+        chosen = {"chromium": self.chromium_executable, "firefox": self.firefox_executable}
+        return {name: path for name, path in chosen.items() if path}
+
+
+OPTION_FIELDS = {f.name: f for f in fields(Options)}
+
+
+def option_type(name: str) -> type:
+    """The value type of a field: int, float, str, bool or Path."""
+    annotation = str(OPTION_FIELDS[name].type)
+    for name_, kind in (("bool", bool), ("int", int), ("float", float), ("Path", Path), ("str", str)):
+        if annotation.startswith(name_):
+            return kind
+    raise AssertionError(f"option {name} has an unsupported type {annotation}")
+
+
+def default(name: str) -> Any:
+    value = OPTION_FIELDS[name].default
+    return None if value is MISSING else value
+
+
+def _unknown(key: str, source: str) -> UsageError:
+    close = difflib.get_close_matches(key, OPTION_FIELDS, n=1)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    return UsageError(f"{source}: unknown setting {key!r}{hint}; known: {', '.join(OPTION_FIELDS)}")
+
+
+WANTED = {bool: "true or false", int: "an integer", float: "a number", str: "a string", Path: "a path"}
+
+
+def _fits(value: Any, kind: type) -> bool:
+    if kind is bool:
+        return isinstance(value, bool)
+    if kind is Path:
+        return isinstance(value, str | Path)
+    if kind is str:
+        return isinstance(value, str)
+    if isinstance(value, bool):  # a bool is an int to Python, not to a user
+        return False
+    return isinstance(value, int) or (kind is float and isinstance(value, float))
+
+
+def check_values(values: dict[str, Any], source: str) -> dict[str, Any]:
+    """Values checked against the fields' types; keys may use - or _."""
+    checked: dict[str, Any] = {}
+    for raw_key, value in values.items():
+        key = raw_key.replace("-", "_")
+        if key not in OPTION_FIELDS:
+            raise _unknown(raw_key, source)
+        kind = option_type(key)
+        if value is None and default(key) is None:
+            checked[key] = None
+            continue
+        if not _fits(value, kind):
+            raise UsageError(f"{source}: {raw_key} = {value!r} must be {WANTED[kind]}")
+        checked[key] = Path(value) if kind is Path else float(value) if kind is float else value
+    return checked
+
+
+def find_config_file(start: Path) -> Path | None:
+    """The nearest pyproject.toml from ``start`` up that has a [tool.playgate] table."""
+    for folder in (start, *start.parents):
+        candidate = folder / FILE_NAME
+        if candidate.is_file():
+            return candidate if "playgate" in read_toml(candidate).get("tool", {}) else None
+    return None
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(path.read_text())
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"cannot read {path}: {exc}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise UsageError(f"{path} is not valid TOML: {exc}") from exc
+
+
+def file_values(path: Path | None) -> dict[str, Any]:
+    """``[tool.playgate]`` of a pyproject.toml, checked ({} without a file or table)."""
+    if path is None:
+        return {}
+    table = read_toml(path).get("tool", {}).get("playgate", {})
+    if not isinstance(table, dict):
+        raise UsageError(f"{path}: [{SECTION}] must be a table")
+    source = f"{path} [{SECTION}]"
+    for key, value in table.items():
+        if isinstance(value, dict):
+            raise UsageError(f"{source}: {key} is a table; settings are plain values")
+    # Relative paths in the file are relative to the file, not to where playgate runs.
+    checked = check_values(table, source)
+    return {k: (path.parent / v if isinstance(v, Path) else v) for k, v in checked.items()}

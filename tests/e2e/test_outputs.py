@@ -1,0 +1,73 @@
+"""The files a run leaves, from real runs: HAR valid against the schema, and the HTML
+report opened in the same real browser, a bar per request, no console error."""
+
+import json
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from harness.outputs import Outputs
+
+pytestmark = pytest.mark.browser
+
+SCHEMA = json.loads((Path(__file__).parents[1] / "schemas" / "har-1.2.schema.json").read_text())
+
+
+def test_a_run_writes_har_json_and_a_report_that_renders(playgate_run, playgate_browser, tmp_path):
+    runs = [playgate_run(mode="h2", pressure="sse:5"), playgate_run(mode="h1-tls", pressure="sse:5")]
+    outputs = Outputs.choose(tmp_path)
+    written = outputs.write(runs)
+    assert outputs.json in written and outputs.report in written
+    assert [r["verdict"] for r in json.loads(outputs.json.read_text())["runs"]] == ["pass", "fail"]
+    check_har(runs, outputs)
+    check_report_in_browser(runs, outputs, playgate_browser)
+
+
+def check_har(runs, outputs):
+    files = sorted(outputs.har_dir.glob("*.har"))
+    assert len(files) == len(runs)
+    for judged, path in zip(runs, files, strict=True):
+        document = json.loads(path.read_text())
+        jsonschema.validate(document, SCHEMA, cls=jsonschema.Draft202012Validator)
+        entries = document["log"]["entries"]
+        assert len(entries) == sum(r.started_at is not None for r in judged.run.requests) >= len(judged.run.chunks)
+        chunk_entries = [e for e in entries if "_playgate_chunk" in e]
+        assert [e["_playgate_chunk"] for e in chunk_entries] == [c.index for c in judged.run.chunks]
+        for entry, chunk in zip(chunk_entries, judged.run.chunks, strict=True):
+            assert entry["response"]["httpVersion"] == chunk.network.protocol
+            assert entry["timings"]["blocked"] == pytest.approx(chunk.network.blocked_ms, abs=0.001)
+            if judged.run.browser == "chromium":
+                assert entry["timings"]["_blocked_queueing"] == pytest.approx(chunk.network.queued_ms, abs=0.001)
+                assert entry["connection"] == chunk.network.connection_id
+            else:
+                assert "_blocked_queueing" not in entry["timings"]
+    h1 = json.loads(files[1].read_text())["log"]["entries"]
+    assert max(e["timings"]["blocked"] for e in h1 if "_playgate_chunk" in e) > 300  # the queueing is in the HAR
+
+
+def check_report_in_browser(runs, outputs, playgate_browser):
+    page = playgate_browser.new_page()
+    problems = []
+    page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    requested = []
+    page.on("request", lambda request: requested.append(request.url))
+    try:
+        page.goto(outputs.report.as_uri(), wait_until="load")
+        sections = page.locator("section.run")
+        assert sections.count() == len(runs)
+        for index, judged in enumerate(runs):
+            section = sections.nth(index)
+            timed = sum(r.started_at is not None for r in judged.run.requests)
+            assert section.locator(".bar").count() == timed
+            assert section.locator("tr.chunk").count() == len(judged.run.chunks)
+            assert section.locator("h2").inner_text().startswith(judged.verdict.label.upper())
+            widths = section.locator(".bar").evaluate_all("bars => bars.map(b => b.getBoundingClientRect().width)")
+            assert all(w >= 1 for w in widths)
+        assert page.locator("table.summary td").count() == 2  # h2 and h1-tls, side by side rows
+    finally:
+        page.close()
+    assert problems == []
+    # Self-contained: nothing fetched but the file itself (Firefox reports no file:// request).
+    assert set(requested) <= {outputs.report.as_uri()}

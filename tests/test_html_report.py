@@ -1,0 +1,48 @@
+"""The HTML report's content, from hand-built runs (the real-browser check is in e2e)."""
+
+import re
+
+from harness.gate import Verdict
+from harness.html_report import render, request_segments, time_span_ms
+from harness.report import JudgedRun
+from tests.factory import chunk, network, run
+
+PASSED, FAILED = Verdict(True, ()), Verdict(False, ("queueing: chunk 0 waited 700 ms",))
+
+
+def test_segments_follow_the_browser_phases_end_to_end():
+    record = network("https://x/c", blocked_ms=700.0, queued_ms=5.0, connect_ms=1.0, tls_ms=3.0)
+    origin = record.started_at * 1000 - 100
+    segments = request_segments(record, origin)
+    assert [s.css for s in segments] == ["queueing", "stalled", "connect", "tls", "send", "wait", "receive"]
+    assert segments[0].start_ms == 100 and segments[1].duration_ms == 695
+    assert segments[2].start_ms == 800  # after queueing and stalled
+
+
+def test_firefox_wait_before_the_network_is_one_blocked_phase():
+    record = network("https://x/c", source="bidi", blocked_ms=30.0, send_ms=None)
+    assert [s.css for s in request_segments(record, record.started_at * 1000)] == ["blocked", "wait", "receive"]
+
+
+def test_report_is_self_contained_with_a_bar_per_timed_request_and_the_reasons():
+    runs = [
+        JudgedRun(run(chunk(0), chunk(1), mode="h2"), PASSED),
+        JudgedRun(run(chunk(0, blocked_ms=700.0), browser="firefox", mode="h1-tls"), FAILED),
+    ]
+    page = render(runs)
+    assert page.count('class="bar"') == 3
+    assert page.count('<tr class="chunk">') == 3
+    assert "queueing: chunk 0 waited 700 ms" in page
+    assert "1 of 2 runs passed" in page
+    assert not re.search(r"""(src|href)=|url\(|@import""", page)  # nothing to fetch
+
+
+def test_one_time_scale_for_all_runs_covers_the_longest():
+    slow = run(chunk(0, blocked_ms=2000.0))
+    fast = run(chunk(0))
+    assert time_span_ms([slow, fast]) == time_span_ms([slow]) > 2000
+
+
+def test_text_is_escaped():
+    hostile = chunk(0, net=network("https://x/<script>alert(1)</script>"))
+    assert "<script>" not in render([JudgedRun(run(hostile), PASSED)])
