@@ -14,9 +14,9 @@ from playwright.sync_api import Browser
 
 from harness.config import PageTarget
 from harness.errors import UsageError
-from harness.live import LiveLog, observer_script
+from harness.live import Watching, observer_script
 from harness.records import PageChunk, RunRecord
-from harness.scenario import FIREFOX_NOTE, PageReading, measure_page
+from harness.scenario import FIREFOX_NOTE, NOT_WATCHED, PageReading, measure_page
 
 NO_EVENT_NOTE = (
     "no event stream message named chunk(s) {indices}: their load time (event -> loadeddata) is unknown, "
@@ -68,12 +68,13 @@ def run_app_page(
     chunks: int,
     timeout_s: float,
     label: str,
-    live: LiveLog | None = None,
-    close: bool = True,
+    watching: Watching = NOT_WATCHED,
 ) -> RunRecord:
     """Open the user's page, wait for ``chunks`` chunks to settle, return the run."""
     context = browser.new_context(ignore_https_errors=not target.verify_tls)
-    context.add_init_script(script=observer_script(target.chunk_pattern, target.sse_pattern, live=live is not None))
+    context.add_init_script(
+        script=observer_script(target.chunk_pattern, target.sse_pattern, live=watching.live is not None)
+    )
     notes = [FIREFOX_NOTE] if browser_name == "firefox" else []
     run = measure_page(
         context,
@@ -86,8 +87,7 @@ def run_app_page(
         expected=chunks,
         timeout_s=timeout_s,
         notes=notes,
-        live=live,
-        close=close,
+        watching=watching,
     )
     unnamed = [c.index for c in run.chunks if c.page.event_ms is None]
     if unnamed:

@@ -24,7 +24,7 @@ from typing import Any
 
 from fixtures.generate import ensure_media
 from harness.compare import run_compare
-from harness.config import check_h2_max_streams, parse_modes
+from harness.config import check_app_spec, check_h2_max_streams, parse_modes
 from harness.diagnose import report as diagnose_report
 from harness.diagnose.client import PROTOCOLS, DiagnoseOptions, Diagnoser
 from harness.errors import PlaygateError, UsageError
@@ -136,6 +136,8 @@ def _serve(args: argparse.Namespace) -> int:
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     check_h2_max_streams(args.h2_max_streams)
+    if args.app:
+        check_app_spec(args.app)
     settings = settings_for(
         mode[0],
         ensure_media(),

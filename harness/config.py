@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 
 from harness.errors import UsageError
-from server.settings import DEFAULT_H2_MAX_STREAMS, Mode
+from server.settings import APP_SPEC, DEFAULT_H2_MAX_STREAMS, Mode
 
 # What each pressure holds open, and so reproduces (documented in the README).
 PRESSURE_KINDS = {
@@ -130,6 +130,12 @@ class PageTarget:
             raise UsageError("--chunk-pattern must not be empty: it would match every request")
 
 
+def check_app_spec(spec: str) -> str:
+    if not APP_SPEC.match(spec):
+        raise UsageError(f"--app {spec!r}: give module:attribute, e.g. myapp.main:app")
+    return spec
+
+
 def check_h2_max_streams(value: int) -> int:
     if not 1 <= value <= 1000:
         raise UsageError(f"--h2-max-streams {value}: must be 1..1000 (browsers need at least 1 stream)")
@@ -173,5 +179,7 @@ class RunConfig:
             raise UsageError("--url and --app each name the page to gate: give one")
         if self.keep_open and not self.headed:
             raise UsageError("--keep-open leaves the browser window open: it needs --headed")
+        if self.app:
+            check_app_spec(self.app)
         if self.app and not self.app_path.startswith("/"):
             raise UsageError(f"--app-path {self.app_path!r} must start with /")

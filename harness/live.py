@@ -12,7 +12,9 @@ import json
 import re
 import sys
 import time
+from dataclasses import dataclass
 from importlib import resources
+from pathlib import Path
 from typing import Any, TextIO
 
 from playwright.sync_api import BrowserContext, Page
@@ -20,6 +22,16 @@ from playwright.sync_api import BrowserContext, Page
 from harness.records import NetworkRecord
 
 BINDING = "__playgateLive"
+
+
+@dataclass(frozen=True)
+class Watching:
+    """What a run gives besides its record: live lines, the page left open (--keep-open),
+    a Playwright trace written to ``trace`` (pytest, on failure)."""
+
+    live: LiveLog | None = None
+    keep_open: bool = False
+    trace: Path | None = None
 
 
 def observer_script(chunk_pattern: str, sse_pattern: str | None, *, live: bool = False) -> str:

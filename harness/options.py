@@ -81,7 +81,15 @@ class Options:
     )
 
     def updated(self, values: dict[str, Any], source: str) -> Options:
-        return replace(self, **check_values(values, source))
+        """These values over this object's; an error names where they came from."""
+        updated = replace(self, **check_values(values, source))
+        if values:
+            try:
+                updated.scenario()
+                updated.rules()
+            except UsageError as exc:
+                raise UsageError(f"{source}: {exc}") from None
+        return updated
 
     # What the rest of the harness is built from.
     def scenario(self) -> Scenario:
@@ -99,6 +107,8 @@ class Options:
         return GateRules(self.expect_protocol, self.max_queued_ms, self.max_load_ms)
 
     def run_config(self, modes: str) -> RunConfig:
+        if self.insecure and not self.url:
+            raise UsageError("--insecure is for --url (an app served with --app uses this run's own certificate)")
         if self.url or self.app:
             self._check_page_options("--url" if self.url else "--app")
         return RunConfig(
@@ -128,8 +138,6 @@ class Options:
         if changed:
             names = ", ".join("--" + k.replace("_", "-") for k in changed)
             raise UsageError(f"{names} set the bundled player or server; with {flag} the page is your own")
-        if self.insecure and not self.url:
-            raise UsageError("--insecure is for --url (an app served with --app uses this run's own certificate)")
 
     def outputs(self) -> Outputs:
         return Outputs.choose(self.output, self.json, self.har, self.report)

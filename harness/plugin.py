@@ -1,23 +1,36 @@
-"""The pytest plugin: options, fixtures, a marker. The logic lives in the library.
+"""The pytest plugin: options, fixtures, a marker, artifacts. The logic lives in the library.
 
 Builds on pytest-playwright: its ``--browser`` parametrizes the tests that use
-``playgate_browser`` (``pytest --browser chromium --browser firefox``), and its
-``--headed`` and ``--slowmo`` reach the browsers launched here. What it adds is the
-executable and channel of Debian's browsers (Firefox over WebDriver BiDi).
+``playgate_browser`` (``pytest --browser chromium --browser firefox``), its ``--headed``
+and ``--slowmo`` reach the browsers launched here, and its ``--output`` folder
+(``test-results``) receives the artifacts of a failed test.
+
+Settings are the fields of ``harness.options.Options``, from (lowest first) the defaults,
+``[tool.playgate]`` in the rootdir's pyproject.toml, ``--playgate-<setting>`` options,
+the ``playgate`` marker, then ``playgate_run(...)`` arguments:
 
     def test_h2_is_not_queued(playgate_run):
         judged = playgate_run(mode="h2", pressure="media:5")
         assert_gate_passes(judged)
 
-    @pytest.mark.playgate(mode="h1-tls")
-    def test_marked(playgate_run):
-        assert_gate_fails(playgate_run(), "protocol")
+    @pytest.mark.playgate(app="myapp.main:app", chunk_pattern="/media/", chunks=3)
+    def test_my_app(playgate_run):
+        assert_gate_passes(playgate_run())
+
+Every run's key figures become JUnit properties (``record_property``). When a test
+that ran the gate fails, its runs' result.json, HAR files, report.html and Playwright
+traces are kept under ``<output>/<test>/playgate/`` (``--playgate-artifacts``:
+retain-on-failure by default, like pytest-playwright's, or on, or off).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import re
+import shutil
+from collections.abc import Callable, Generator, Iterator
 from contextlib import ExitStack
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -25,55 +38,60 @@ from playwright.sync_api import Browser, Playwright
 
 from fixtures.generate import MediaSet, ensure_media
 from harness.browsers import BROWSERS, find_executable, launch, launch_options
-from harness.config import GateRules, Pressure, Scenario, check_h2_max_streams, parse_modes
+from harness.config import check_h2_max_streams, parse_modes
 from harness.errors import PlaygateError
+from harness.live import Watching
+from harness.options import OPTION_FIELDS, Options, file_values, option_type
+from harness.outputs import Outputs
 from harness.report import JudgedRun
-from harness.runner import judge
+from harness.runner import judge, judge_page
 from server.serving import Served, serve
 from server.settings import DEFAULT_H2_MAX_STREAMS, Mode, settings_for
 
-MARKER_KEYS = {
-    "mode",
-    "pressure",
-    "chunks",
-    "pace_ms",
-    "hold_ms",
-    "timeout_s",
-    "chunk_delay_ms",
-    "chunk_kib_per_s",
-    "missing_chunks",
-    "h2_max_streams",
-    "expected_protocol",
-}
+# pytest-playwright owns these (--browser, --headed, --slowmo, --output); the rest of
+# Options are pytest options too.
+NOT_PYTEST_OPTIONS = {"browser", "headed", "slowmo", "keep_open", "output", "json", "har", "report"}
+PYTEST_OPTIONS = [name for name in OPTION_FIELDS if name not in NOT_PYTEST_OPTIONS]
+# Marker and playgate_run() keys: every pytest option, and the reference server's
+# missing-chunk fault (a tuple, for tests only).
+EXTRA_KEYS = {"missing_chunks"}
+MARKER_KEYS = set(PYTEST_OPTIONS) | EXTRA_KEYS
+ARTIFACT_POLICIES = ("retain-on-failure", "on", "off")
+
+
+def _flag(name: str) -> str:
+    return "--playgate-" + name.replace("_", "-")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("playgate", "playgate: protocol regression gate for video playback")
-    scenario, rules = Scenario(), GateRules()
-    group.addoption("--playgate-mode", choices=[m.value for m in Mode], default="h2", help="server mode")
+    for name in PYTEST_OPTIONS:
+        spec, kind = OPTION_FIELDS[name], option_type(name)
+        if kind is bool:
+            group.addoption(_flag(name), action="store_true", default=None, help=spec.metadata["help"])
+        else:
+            group.addoption(_flag(name), type=kind, default=None, help=spec.metadata["help"])
     group.addoption(
-        "--playgate-h2-max-streams",
-        type=int,
-        default=DEFAULT_H2_MAX_STREAMS,
-        help="the server's h2 max concurrent streams",
+        "--playgate-artifacts",
+        choices=ARTIFACT_POLICIES,
+        default="retain-on-failure",
+        help="keep result.json, HAR, report.html and traces of a test's runs: retain-on-failure (default), on, off",
     )
-    group.addoption("--playgate-pressure", default="none", help="none, sse:N, tabs:N, media:N, streams:N or a sum")
-    group.addoption("--playgate-chunks", type=int, default=scenario.chunks, help="chunks per run")
-    group.addoption("--playgate-hold-ms", type=int, default=scenario.hold_ms, help="holder lifetime after chunk 0")
-    group.addoption("--playgate-timeout", type=float, default=scenario.timeout_s, help="seconds per run")
-    group.addoption("--playgate-max-queued-ms", type=float, default=rules.max_queued_ms, help="queueing limit")
-    group.addoption("--playgate-max-load-ms", type=float, default=rules.max_load_ms, help="load time limit")
-    for name, spec in BROWSERS.items():
-        group.addoption(
-            f"--playgate-{name}", metavar="PATH", help=f"{name} executable (default: {spec.env_var} or PATH)"
-        )
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
-        "playgate(**settings): scenario for playgate_run; keys: " + ", ".join(sorted(MARKER_KEYS)),
+        "playgate(**settings): settings for playgate_run; keys: " + ", ".join(sorted(MARKER_KEYS)),
     )
+
+
+def _base_options(config: pytest.Config) -> Options:
+    """Defaults, [tool.playgate] of the rootdir's pyproject.toml, then --playgate-* options."""
+    pyproject = config.rootpath / "pyproject.toml"
+    options = Options().updated(file_values(pyproject if pyproject.is_file() else None), str(pyproject))
+    given = {name: config.getoption(_flag(name)) for name in PYTEST_OPTIONS}
+    return options.updated({k: v for k, v in given.items() if v is not None}, "pytest options")
 
 
 @pytest.fixture(scope="session")
@@ -84,15 +102,22 @@ def playgate_media() -> MediaSet:
 
 @pytest.fixture(scope="session")
 def playgate_server(playgate_media: MediaSet) -> Iterator[Callable[..., Served]]:
-    """``playgate_server(mode, h2_max_streams=100)``: the reference server in that setup
-    (nginx in front for ``nginx-h1``), started once per session."""
-    servers: dict[tuple[Mode, int], Served] = {}
+    """``playgate_server(mode, h2_max_streams=100, app=None)``: the reference server (or
+    the user's ASGI app) in that setup, nginx in front for ``nginx-h1``; started once
+    per session."""
+    servers: dict[tuple[Mode, int, str | None], Served] = {}
     with ExitStack() as stack:
 
-        def get(mode: str, h2_max_streams: int = DEFAULT_H2_MAX_STREAMS) -> Served:
-            key = (Mode.parse(mode), check_h2_max_streams(h2_max_streams))
+        def get(mode: str, h2_max_streams: int = DEFAULT_H2_MAX_STREAMS, app: str | None = None) -> Served:
+            key = (Mode.parse(mode), check_h2_max_streams(h2_max_streams), app)
             if key not in servers:
-                settings = settings_for(key[0], playgate_media, h2_max_streams=h2_max_streams)
+                settings = settings_for(
+                    key[0],
+                    playgate_media,
+                    h2_max_streams=h2_max_streams,
+                    app=app,
+                    app_dir=str(Path.cwd()) if app else None,
+                )
                 servers[key] = stack.enter_context(serve(settings))
             return servers[key]
 
@@ -107,8 +132,8 @@ def playgate_browser(
     if browser_name not in BROWSERS:
         raise pytest.UsageError(f"playgate drives chromium and firefox, not {browser_name}")
     try:
-        executable = find_executable(browser_name, pytestconfig.getoption(f"--playgate-{browser_name}"))
-        options = launch_options(browser_name, executable)
+        override = pytestconfig.getoption(_flag(f"{browser_name}_executable"))
+        options = launch_options(browser_name, find_executable(browser_name, override))
         options.update({k: v for k, v in browser_type_launch_args.items() if k in ("headless", "slow_mo")})
         browser = launch(playwright, browser_name, options)
     except PlaygateError as exc:
@@ -117,23 +142,64 @@ def playgate_browser(
     browser.close()
 
 
-def _scenario_settings(request: pytest.FixtureRequest) -> dict[str, Any]:
-    option = request.config.getoption
-    settings: dict[str, Any] = {
-        "mode": option("--playgate-mode"),
-        "h2_max_streams": option("--playgate-h2-max-streams"),
-        "pressure": option("--playgate-pressure"),
-        "chunks": option("--playgate-chunks"),
-        "hold_ms": option("--playgate-hold-ms"),
-        "timeout_s": option("--playgate-timeout"),
-    }
+def _marker_settings(request: pytest.FixtureRequest) -> dict[str, Any]:
     marker = request.node.get_closest_marker("playgate")
-    if marker:
-        unknown = set(marker.kwargs) - MARKER_KEYS
-        if unknown:
-            raise pytest.UsageError(f"unknown playgate marker keys {sorted(unknown)}; known: {sorted(MARKER_KEYS)}")
-        settings.update(marker.kwargs)
-    return settings
+    if marker is None:
+        return {}
+    unknown = set(marker.kwargs) - MARKER_KEYS
+    if unknown:
+        raise pytest.UsageError(f"unknown playgate marker keys {sorted(unknown)}; known: {sorted(MARKER_KEYS)}")
+    return dict(marker.kwargs)
+
+
+@dataclass
+class TestRuns:
+    """The runs of one test, and where their artifacts go if they are kept."""
+
+    folder: Path
+    runs: list[JudgedRun] = field(default_factory=list)
+    traces: list[Path] = field(default_factory=list)
+
+    def next_trace(self, judged_label: str) -> Path:
+        return self.folder / "traces" / f"{len(self.traces) + 1:02d}-{judged_label}.zip"
+
+
+def _safe(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "-", text).strip("-")[:120]
+
+
+def key_figures(judged: JudgedRun) -> dict[str, Any]:
+    """What a CI dashboard shows per run: the verdict, the protocols, the worst waits."""
+    chunks = judged.run.chunks
+
+    def worst(values: list[float | None]) -> float | None:
+        known = [v for v in values if v is not None]
+        return round(max(known), 1) if known else None
+
+    return {
+        "verdict": judged.verdict.label,
+        "browser": f"{judged.run.browser} {judged.run.browser_version}",
+        "mode": judged.run.mode,
+        "pressure": judged.run.pressure,
+        "protocols": ",".join(sorted({str(c.net("protocol")) for c in chunks})),
+        "first_chunk_blocked_ms": worst([chunks[0].net("blocked_ms")]) if chunks else None,
+        "max_blocked_ms": worst([c.net("blocked_ms") for c in chunks]),
+        "max_load_ms": worst([c.load_ms for c in chunks]),
+        "reasons": "; ".join(judged.verdict.reasons),
+    }
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    report: pytest.TestReport = yield
+    if report.when == "call":
+        item.stash[_CALL_FAILED] = report.failed
+    return report
+
+
+_CALL_FAILED = pytest.StashKey[bool]()
 
 
 @pytest.fixture
@@ -142,27 +208,60 @@ def playgate_run(
     playgate_browser: Browser,
     browser_name: str,
     playgate_server: Callable[..., Served],
-) -> Callable[..., JudgedRun]:
-    """``playgate_run(**overrides) -> JudgedRun``: one scenario, measured and judged.
+    record_property: Callable[[str, object], None],
+    output_path: str,
+) -> Iterator[Callable[..., JudgedRun]]:
+    """``playgate_run(**settings) -> JudgedRun``: one run, measured and judged.
 
-    Settings come from the command line, then the ``playgate`` marker, then overrides.
+    Settings: the plugin's docstring. With ``url`` the page at that URL; with ``app``
+    the user's ASGI app served in ``mode``; else the bundled player.
     """
-    defaults = _scenario_settings(request)
-    option = request.config.getoption
+    base = _base_options(request.config).updated(_marker_settings(request), "playgate marker")
+    policy = request.config.getoption("--playgate-artifacts")
+    test_runs = TestRuns(Path(output_path) / "playgate")
+    if test_runs.folder.exists():
+        shutil.rmtree(test_runs.folder)
 
-    def run(**overrides: Any) -> JudgedRun:
-        unknown = set(overrides) - MARKER_KEYS
+    def run(**settings: Any) -> JudgedRun:
+        unknown = set(settings) - MARKER_KEYS
         if unknown:
-            raise TypeError(f"unknown playgate_run settings {sorted(unknown)}")
-        settings = {**defaults, **overrides}
-        (mode,) = parse_modes(settings.pop("mode"))
-        server = playgate_server(mode.value, settings.pop("h2_max_streams"))
-        rules = GateRules(
-            expected_protocol=settings.pop("expected_protocol", "h2"),
-            max_queued_ms=option("--playgate-max-queued-ms"),
-            max_load_ms=option("--playgate-max-load-ms"),
-        )
-        scenario = Scenario(pressure=Pressure.parse(settings.pop("pressure")), **settings)
-        return judge(playgate_browser, browser_name, server, scenario, rules)
+            raise TypeError(f"unknown playgate_run settings {sorted(unknown)}; known: {sorted(MARKER_KEYS)}")
+        missing_chunks = tuple(settings.pop("missing_chunks", ()))
+        options = base.updated(settings, "playgate_run")
+        config = options.run_config(options.mode)
+        if len(config.modes) != 1:
+            raise TypeError("playgate_run takes one mode; parametrize the test for several")
+        (mode,) = parse_modes(options.mode)
+        trace = test_runs.next_trace(f"{browser_name}-{_safe(mode.value)}") if policy != "off" else None
+        if trace is not None:
+            trace.parent.mkdir(parents=True, exist_ok=True)
+        watching = Watching(trace=trace)
+        if config.url:
+            judged = judge_page(playgate_browser, browser_name, config.url, config, "url", watching)
+        elif config.app:
+            server = playgate_server(mode.value, options.h2_max_streams, options.app)
+            judged = judge_page(
+                playgate_browser, browser_name, server.base_url + config.app_path, config, server.label, watching
+            )
+        else:
+            server = playgate_server(mode.value, options.h2_max_streams)
+            scenario = config.scenario
+            if missing_chunks:
+                scenario = replace(scenario, missing_chunks=missing_chunks)
+            judged = judge(playgate_browser, browser_name, server, scenario, config.rules, watching)
+        test_runs.runs.append(judged)
+        if trace is not None:
+            test_runs.traces.append(trace)
+        position = len(test_runs.runs)
+        for name, value in key_figures(judged).items():
+            record_property(f"playgate.{position}.{name}", value)
+        return judged
 
-    return run
+    yield run
+    failed = request.node.stash.get(_CALL_FAILED, False)
+    keep = policy == "on" or (policy == "retain-on-failure" and failed)
+    if keep and test_runs.runs:
+        Outputs.choose(test_runs.folder).write(test_runs.runs)
+        record_property("playgate.artifacts", str(test_runs.folder))
+    elif test_runs.folder.exists():
+        shutil.rmtree(test_runs.folder)

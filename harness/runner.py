@@ -16,9 +16,9 @@ from harness.app_page import run_app_page
 from harness.browsers import find_executable, launch, launch_options
 from harness.config import GateRules, RunConfig, Scenario
 from harness.gate import evaluate
-from harness.live import LiveLog
+from harness.live import LiveLog, Watching
 from harness.report import JudgedRun
-from harness.scenario import PLAYER_CHUNKS, PLAYER_EVENTS, run_scenario
+from harness.scenario import NOT_WATCHED, PLAYER_CHUNKS, PLAYER_EVENTS, run_scenario
 from server.serving import Served, serve
 from server.settings import Mode, settings_for
 
@@ -71,11 +71,10 @@ def judge(
     server: Served,
     scenario: Scenario,
     rules: GateRules,
-    live: LiveLog | None = None,
-    close: bool = True,
+    watching: Watching = NOT_WATCHED,
 ) -> JudgedRun:
     """The bundled player at a server of ours, measured and judged."""
-    run = run_scenario(browser, browser_name, server.base_url, scenario, server.label, live, close)
+    run = run_scenario(browser, browser_name, server.base_url, scenario, server.label, watching)
     return JudgedRun(run, evaluate(run, rules))
 
 
@@ -85,8 +84,7 @@ def judge_page(
     url: str,
     config: RunConfig,
     label: str,
-    live: LiveLog | None = None,
-    close: bool = True,
+    watching: Watching = NOT_WATCHED,
 ) -> JudgedRun:
     """The user's page (--url, --app), measured and judged."""
     scenario = config.scenario
@@ -98,18 +96,18 @@ def judge_page(
         chunks=scenario.chunks,
         timeout_s=scenario.timeout_s,
         label=label,
-        live=live,
-        close=close,
+        watching=watching,
     )
     return JudgedRun(run, evaluate(run, config.rules))
 
 
-def _live(config: RunConfig, browser_name: str) -> LiveLog | None:
-    if not config.live:
-        return None
-    if config.url or config.app:
-        return LiveLog(browser_name, config.target.chunk_pattern, config.target.sse_pattern)
-    return LiveLog(browser_name, PLAYER_CHUNKS, PLAYER_EVENTS)
+def _watching(config: RunConfig, browser_name: str) -> Watching:
+    live = None
+    if config.live and (config.url or config.app):
+        live = LiveLog(browser_name, config.target.chunk_pattern, config.target.sse_pattern)
+    elif config.live:
+        live = LiveLog(browser_name, PLAYER_CHUNKS, PLAYER_EVENTS)
+    return Watching(live=live, keep_open=config.keep_open)
 
 
 def run_gate(
@@ -119,7 +117,6 @@ def run_gate(
     per mode, started and always stopped."""
     results: list[JudgedRun] = []
     executables = dict(config.executables)
-    close = not config.keep_open
     # Browsers first: a missing one is reported before any server starts.
     for name in config.browsers:
         find_executable(name, executables.get(name))
@@ -131,7 +128,7 @@ def run_gate(
     with browser_pool(headless=not config.headed, slow_mo=config.slow_mo, executables=executables) as pool:
         if config.url:
             for name in config.browsers:
-                done(judge_page(pool.get(name), name, config.url, config, "url", _live(config, name), close))
+                done(judge_page(pool.get(name), name, config.url, config, "url", _watching(config, name)))
             if config.keep_open:
                 wait_for_enter("the browser stays open")
         else:
@@ -145,12 +142,12 @@ def run_gate(
                 )
                 with serve(settings) as server:
                     for name in config.browsers:
-                        browser, live = pool.get(name), _live(config, name)
+                        browser, watching = pool.get(name), _watching(config, name)
                         if config.app:
                             url = server.base_url + config.app_path
-                            done(judge_page(browser, name, url, config, server.label, live, close))
+                            done(judge_page(browser, name, url, config, server.label, watching))
                         else:
-                            done(judge(browser, name, server, config.scenario, config.rules, live, close))
+                            done(judge(browser, name, server, config.scenario, config.rules, watching))
                     if config.keep_open:
                         wait_for_enter(f"{server.label}: the browser stays open with the server")
     return results

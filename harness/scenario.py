@@ -7,9 +7,11 @@ server: it applies the pressure, follows the chunk stream and loads every chunk.
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Protocol
 
 from playwright.sync_api import Browser, BrowserContext, Page
@@ -20,12 +22,14 @@ from harness.bidi import BidiSnapshot, record_from_bidi, snapshot_from_playwrigh
 from harness.cdp import EVENTS, CdpNetworkLog
 from harness.config import Scenario
 from harness.errors import MeasurementError
-from harness.live import LiveLog, observer_script
+from harness.live import Watching, observer_script
 from harness.records import ChunkRecord, NetworkRecord, PageChunk, ResourceTiming, RunRecord
 
 # Tabs that cannot get a connection (more tabs than the browser's connections per host)
 # are a valid setup: stop waiting for them after this long, as the page does for holders.
 TABS_SETTLE_S = 3.0
+
+NOT_WATCHED = Watching()
 
 # After the page has every chunk, the browser's last network events may still be on
 # their way to us; wait this long at most for them.
@@ -217,13 +221,17 @@ def measure_page(
     expected: int,
     timeout_s: float,
     notes: list[str],
-    live: LiveLog | None = None,
-    close: bool = True,
+    watching: Watching = NOT_WATCHED,
 ) -> RunRecord:
     """Open ``url`` in a new page of ``context`` with the browser's network record attached,
     wait until the page has every chunk, and return the run. Closes ``context`` unless
     asked to leave it open (--keep-open)."""
+    live = watching.live
     try:
+        if watching.trace is not None:
+            # Actions, console and network only: DOM snapshots and screenshots would cost
+            # CPU in the middle of the measurement.
+            context.tracing.start(screenshots=False, snapshots=False)
         page = context.new_page()
         recorder = recorder_for(browser_name)
         if live is not None:
@@ -241,11 +249,11 @@ def measure_page(
         network = recorder.records(page_entries)
         if live is not None:
             live.finish(page)
-    except BaseException:
-        context.close()
-        raise
-    if close:
-        context.close()
+    finally:
+        if watching.trace is not None:
+            _save_trace(context, watching.trace)
+        if not watching.keep_open:
+            context.close()
     if not finished:
         notes.append(f"the page did not finish within {timeout_s:g} s")
     notes.extend(f"page: {error}" for error in state["errors"])
@@ -265,6 +273,13 @@ def measure_page(
     )
 
 
+def _save_trace(context: BrowserContext, path: Path) -> None:
+    try:
+        context.tracing.stop(path=path)
+    except PlaywrightError as exc:  # a trace is evidence, not the measurement: never fail for it
+        print(f"playgate: no Playwright trace at {path}: {exc.message.splitlines()[0]}", file=sys.stderr)
+
+
 def navigation_problem(browser_name: str, url: str, exc: PlaywrightError) -> str:
     first = exc.message.splitlines()[0]
     if "CERT" in first.upper() or "SEC_ERROR" in first.upper() or "SSL_ERROR" in first.upper():
@@ -278,12 +293,11 @@ def run_scenario(
     base_url: str,
     scenario: Scenario,
     mode: str,
-    live: LiveLog | None = None,
-    close: bool = True,
+    watching: Watching = NOT_WATCHED,
 ) -> RunRecord:
     """The bundled player at the reference server (or the user's app behind it)."""
     context = browser.new_context(ignore_https_errors=True)
-    if live is not None:
+    if watching.live is not None:
         context.add_init_script(script=observer_script(PLAYER_CHUNKS, PLAYER_EVENTS, live=True))
     notes = [FIREFOX_NOTE] if browser_name == "firefox" else []
     try:
@@ -307,8 +321,7 @@ def run_scenario(
         expected=scenario.chunks,
         timeout_s=scenario.timeout_s,
         notes=notes,
-        live=live,
-        close=close,
+        watching=watching,
     )
 
 

@@ -34,7 +34,7 @@ def _hypercorn_config(settings: ServerSettings, fd: int, certfile: str | None, k
     return config
 
 
-async def _serve(settings: ServerSettings, config: Config) -> None:
+async def _serve(app: Any, config: Config) -> None:
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
@@ -45,8 +45,7 @@ async def _serve(settings: ServerSettings, config: Config) -> None:
         loop.call_soon_threadsafe(stop.set)
 
     threading.Thread(target=watch_parent, daemon=True).start()
-    app = load_app(settings.app, settings.app_dir) if settings.app else create_app(settings)
-    await serve(app, config, shutdown_trigger=stop.wait)  # type: ignore[arg-type]
+    await serve(app, config, shutdown_trigger=stop.wait)
 
 
 def load_app(spec: str, folder: str | None) -> Any:
@@ -79,7 +78,9 @@ def main(argv: list[str]) -> None:
     settings = ServerSettings.from_json(argv[0])
     fd = int(argv[1])
     certfile, keyfile = (argv[2], argv[3]) if len(argv) >= 4 else (None, None)
-    asyncio.run(_serve(settings, _hypercorn_config(settings, fd, certfile, keyfile)))
+    # The user's app is imported before anything else runs, so a failure is one clean line.
+    app = load_app(settings.app, settings.app_dir) if settings.app else create_app(settings)
+    asyncio.run(_serve(app, _hypercorn_config(settings, fd, certfile, keyfile)))
 
 
 if __name__ == "__main__":

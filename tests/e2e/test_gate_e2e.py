@@ -48,7 +48,7 @@ def test_plain_h1_is_read_as_http11(playgate_run):
     # What is tested here is the protocol reading. Each chunk opens a new connection, and
     # on a saturated machine Firefox has once been seen to start one 107 ms late: a true
     # figure, judged by the queueing rule, which other tests check both ways.
-    judged = playgate_run(mode="h1", expected_protocol="http/1.1")
+    judged = playgate_run(mode="h1", expect_protocol="http/1.1")
     assert not {"loaded", "protocol"} & set(rules_broken(judged)), judged.verdict.reasons
     assert {c.network.protocol for c in judged.run.chunks} == {"http/1.1"}
 
