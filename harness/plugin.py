@@ -17,7 +17,7 @@ the ``playgate`` marker, then ``playgate_run(...)`` arguments:
     def test_my_app(playgate_run):
         assert_gate_passes(playgate_run())
 
-Every run's key figures become JUnit properties (``record_property``). When a test
+Every run's key figures become JUnit properties (as ``record_property`` records them). When a test
 that ran the gate fails, its runs' result.json, HAR files, report.html and Playwright
 traces are kept under ``<output>/<test>/playgate/`` (``--playgate-artifacts``:
 retain-on-failure by default, like pytest-playwright's, or on, or off).
@@ -202,13 +202,18 @@ def pytest_runtest_makereport(
 _CALL_FAILED = pytest.StashKey[bool]()
 
 
+def record_property(request: pytest.FixtureRequest, name: str, value: object) -> None:
+    """What pytest's ``record_property`` fixture records, without its warning under the
+    default junit_family (xunit2): the JUnit XML gets the property either way."""
+    request.node.user_properties.append((name, value))
+
+
 @pytest.fixture
 def playgate_run(
     request: pytest.FixtureRequest,
     playgate_browser: Browser,
     browser_name: str,
     playgate_server: Callable[..., Served],
-    record_property: Callable[[str, object], None],
     output_path: str,
 ) -> Iterator[Callable[..., JudgedRun]]:
     """``playgate_run(**settings) -> JudgedRun``: one run, measured and judged.
@@ -254,7 +259,7 @@ def playgate_run(
             test_runs.traces.append(trace)
         position = len(test_runs.runs)
         for name, value in key_figures(judged).items():
-            record_property(f"playgate.{position}.{name}", value)
+            record_property(request, f"playgate.{position}.{name}", value)
         return judged
 
     yield run
@@ -262,6 +267,6 @@ def playgate_run(
     keep = policy == "on" or (policy == "retain-on-failure" and failed)
     if keep and test_runs.runs:
         Outputs.choose(test_runs.folder).write(test_runs.runs)
-        record_property("playgate.artifacts", str(test_runs.folder))
+        record_property(request, "playgate.artifacts", str(test_runs.folder))
     elif test_runs.folder.exists():
         shutil.rmtree(test_runs.folder)
