@@ -14,7 +14,8 @@ from playwright.sync_api import Browser
 
 from harness.config import PageTarget
 from harness.errors import UsageError
-from harness.live import Watching, observer_script
+from harness.live import Watching
+from harness.observer import observer_script
 from harness.records import PageChunk, RunRecord
 from harness.scenario import FIREFOX_NOTE, NOT_WATCHED, PageReading, measure_page
 

@@ -13,6 +13,7 @@ comment says how many.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from importlib import metadata
@@ -146,8 +147,8 @@ def har_document(judged: JudgedRun) -> dict[str, Any]:
 def har_name(position: int, judged: JudgedRun) -> str:
     """A file name that tells the runs of one invocation apart: 01-chromium-h2-media-5.har."""
     run = judged.run
-    pressure = run.pressure.replace(":", "-").replace("+", "_")
-    return f"{position:02d}-{run.browser}-{run.mode}-{pressure}.har"
+    words = "-".join((f"{position:02d}", run.browser, run.mode, run.pressure))
+    return re.sub(r"[^A-Za-z0-9_.-]+", "-", words.replace("+", "_")) + ".har"
 
 
 def har_documents(runs: Sequence[JudgedRun]) -> dict[str, dict[str, Any]]:

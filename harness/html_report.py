@@ -20,7 +20,7 @@ from harness.records import ChunkRecord, NetworkRecord, RunRecord
 from harness.report import JudgedRun, chunk_table, crosscheck_line, run_heading, write_atomic
 
 # (css class, label, figure): the order of the phases along a bar.
-PHASES = (
+BAR_PHASES = (
     ("queueing", "Queueing", "queued_ms"),
     ("stalled", "Stalled", "stalled_ms"),
     ("dns", "DNS", "dns_ms"),
@@ -79,7 +79,7 @@ def request_segments(record: NetworkRecord, origin_ms: float) -> list[Segment]:
     """The phases of one request laid end to end from its start, as the browser gave them."""
     assert record.started_at is not None
     at = record.started_at * 1000 - origin_ms
-    phases = PHASES if record.queued_ms is not None else (BLOCKED, *PHASES[2:])
+    phases = BAR_PHASES if record.queued_ms is not None else (BLOCKED, *BAR_PHASES[2:])
     segments = []
     for css, label, figure in phases:
         value = getattr(record, figure)
@@ -248,7 +248,7 @@ def summary(runs: Sequence[JudgedRun]) -> str:
 
 
 def legend() -> str:
-    items = [(css, label) for css, label, _ in (*PHASES, BLOCKED)]
+    items = [(css, label) for css, label, _ in (*BAR_PHASES, BLOCKED)]
     items += [("mark event", "chunk event received"), ("mark frame", "first frame")]
     swatches = "".join(
         f'<span class="swatch {css}" style="position:static"></span>{html.escape(label)}' for css, label in items

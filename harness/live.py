@@ -1,27 +1,24 @@
 """``--live``: a line per event as it happens, so a person watching sees where time goes.
 
 Page events (an event stream message, a chunk's loadstart, loadeddata, first frame)
-come from the observer script through a binding; network events (a chunk requested,
+come from the observer script (harness/observer.py) through a binding; network events (a chunk requested,
 its response with the wait before the network) from the browser's own instrumentation,
 the same records the gate reads. Times are since the page was opened, as received here.
 """
 
 from __future__ import annotations
 
-import json
 import re
 import sys
 import time
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any, TextIO
 
 from playwright.sync_api import BrowserContext, Page
 
+from harness.observer import LIVE_BINDING
 from harness.records import NetworkRecord
-
-BINDING = "__playgateLive"
 
 
 @dataclass(frozen=True)
@@ -32,13 +29,6 @@ class Watching:
     live: LiveLog | None = None
     keep_open: bool = False
     trace: Path | None = None
-
-
-def observer_script(chunk_pattern: str, sse_pattern: str | None, *, live: bool = False) -> str:
-    """The observer (harness/observer.js) with its configuration in front."""
-    config = {"chunkPattern": chunk_pattern, "ssePattern": sse_pattern, "live": BINDING if live else None}
-    source = resources.files("harness").joinpath("observer.js").read_text()
-    return f"const PLAYGATE_CONFIG = {json.dumps(config)};\n{source}"
 
 
 def _blocked_text(record: NetworkRecord) -> str:
@@ -82,7 +72,7 @@ class LiveLog:
 
     def attach(self, context: BrowserContext, page: Page) -> None:
         """Expose the binding the observer script calls (added with ``live=True``)."""
-        page.expose_function(BINDING, self.page_event)
+        page.expose_function(LIVE_BINDING, self.page_event)
         self._start = time.monotonic()
 
     def page_event(self, kind: str, detail: dict[str, Any]) -> None:

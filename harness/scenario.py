@@ -22,7 +22,8 @@ from harness.bidi import BidiSnapshot, record_from_bidi, snapshot_from_playwrigh
 from harness.cdp import EVENTS, CdpNetworkLog
 from harness.config import Scenario
 from harness.errors import MeasurementError
-from harness.live import Watching, observer_script
+from harness.live import Watching
+from harness.observer import observer_script
 from harness.records import ChunkRecord, NetworkRecord, PageChunk, ResourceTiming, RunRecord
 
 # Tabs that cannot get a connection (more tabs than the browser's connections per host)

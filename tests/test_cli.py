@@ -105,10 +105,21 @@ def test_compare_prints_the_field_report_per_browser(tmp_path):
 
 
 @pytest.mark.browser
-def test_run_exits_0_when_every_run_passes():
-    result = run_cli("run", "--browser", "chromium", "--mode", "h2", "--chunks", "2")
+def test_run_exits_0_when_every_run_passes_and_live_shows_each_event():
+    result = run_cli("run", "--browser", "chromium", "--mode", "h2", "--chunks", "2", "--live")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "playgate: 1 passed, 0 failed" in result.stdout
+    live = [line.split("chromium", 1)[1].strip() for line in result.stdout.splitlines() if " ms  chromium" in line]
+    expected = [
+        "event stream: chunk",  # a named event, through addEventListener
+        "chunk 0 requested https://127.0.0.1:",
+        "chunk 0 response: blocked",
+        "chunk 0 loaded (loadeddata)",
+        "chunk 1 first frame",
+        "event stream: done",
+    ]
+    for text in expected:
+        assert any(line.startswith(text) for line in live), (text, live)
 
 
 def test_serve_prints_the_url_and_stops_on_sigterm():
