@@ -11,6 +11,8 @@ and the pytest plugin do):
   errors             |reported - injected| for chunk delay (wait_ms), hold (blocked_ms
                      of the first chunk, sse:5 on h1-tls) and bandwidth (receive_ms),
                      median and max over --runs runs of the ground-truth tests' scenarios
+With --trace, the overhead and the errors again with a Playwright trace recorded (as the
+pytest plugin records one per run, kept for a failed test), side by side in one run.
 Also the server's start (h2, and nginx-h1 with nginx in front) and, with --suite, the
 wall time of the whole test suite (`python -m pytest`, what `make test` runs).
 """
@@ -22,10 +24,12 @@ import platform
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterable
 from contextlib import ExitStack
 from datetime import date
+from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
@@ -44,9 +48,11 @@ from harness.groundtruth import (
     delay_scenario,
     hold_scenario,
 )
+from harness.live import Watching
 from harness.records import ChunkRecord
 from harness.report import aligned
 from harness.runner import BrowserPool, browser_pool, judge
+from harness.scenario import NOT_WATCHED
 from server.serving import Served, serve
 from server.settings import Mode, settings_for
 
@@ -84,9 +90,9 @@ def server_start_ms(mode: Mode, media: MediaSet, runs: int) -> list[float]:
     return times
 
 
-def overhead_ms(pool: BrowserPool, name: str, server: Served, scenario: Scenario) -> float:
+def overhead_ms(pool: BrowserPool, name: str, server: Served, scenario: Scenario, watching: Watching) -> float:
     started = time.perf_counter()
-    judged = judge(pool.get(name), name, server, scenario, GateRules())
+    judged = judge(pool.get(name), name, server, scenario, GateRules(), watching)
     wall = (time.perf_counter() - started) * 1000
     settled = [c.page.loadeddata_ms for c in judged.run.chunks if c.page.loadeddata_ms is not None]
     if not judged.run.finished or not settled:
@@ -94,13 +100,15 @@ def overhead_ms(pool: BrowserPool, name: str, server: Served, scenario: Scenario
     return wall - max(settled)
 
 
-def ground_truth(pool: BrowserPool, name: str, servers: dict[Mode, Served], runs: int) -> dict[str, list[Check]]:
+def ground_truth(
+    pool: BrowserPool, name: str, servers: dict[Mode, Served], runs: int, watching: Watching
+) -> dict[str, list[Check]]:
     """The ground-truth tests' scenarios, repeated; outliers are printed as they come."""
     checks: dict[str, list[Check]] = {"chunk delay": [], "hold": [], "bandwidth": []}
     browser = pool.get(name)
 
     def measure(mode: Mode, scenario: Scenario) -> tuple[ChunkRecord, ...]:
-        return judge(browser, name, servers[mode], scenario, GateRules()).run.chunks
+        return judge(browser, name, servers[mode], scenario, GateRules(), watching).run.chunks
 
     for _ in range(runs):
         checks["chunk delay"] += [check_delay(c, DELAY_MS) for c in measure(Mode.H2, delay_scenario())]
@@ -116,9 +124,11 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5, help="repetitions per figure (default: 5)")
     parser.add_argument("--browser", default="chromium,firefox")
     parser.add_argument("--suite", action="store_true", help="also time the whole test suite (minutes)")
+    parser.add_argument("--trace", action="store_true", help="also measure with a Playwright trace recorded")
     args = parser.parse_args()
     browsers = [b for b in args.browser.split(",") if b in BROWSERS]
     media = ensure_media()
+    traces = tempfile.TemporaryDirectory(prefix="playgate-bench-")
     print(f"playgate gate benchmark, {date.today()}, {platform.node()}, {platform.machine()}, runs={args.runs}\n")
 
     rows = [("server start (ms, median / max)", "")]
@@ -138,14 +148,18 @@ def main() -> None:
         ):
             servers = {Mode.H2: h2, Mode.H1_TLS: h1}
             pool.get(name)  # launched before timing: overhead is per scenario, browser reused
-            for label, (mode, scenario) in SCENARIOS.items():
-                column[f"overhead: {label}"] = _median_max(
-                    overhead_ms(pool, name, servers[mode], scenario) for _ in range(args.runs)
-                )
-            for fault, checks in ground_truth(pool, name, servers, args.runs).items():
-                errors = [abs(c.error_ms) for c in checks if c.error_ms is not None]
-                missing = sum(c.error_ms is None for c in checks)
-                column[f"error: {fault}"] = _median_max(errors) + (f" ({missing} null)" if missing else "")
+            variants = [("", NOT_WATCHED)]
+            if args.trace:
+                variants.append((" (traced)", Watching(trace=Path(traces.name) / "trace.zip")))
+            for suffix, watching in variants:
+                for label, (mode, scenario) in SCENARIOS.items():
+                    column[f"overhead: {label}{suffix}"] = _median_max(
+                        overhead_ms(pool, name, servers[mode], scenario, watching) for _ in range(args.runs)
+                    )
+                for fault, checks in ground_truth(pool, name, servers, args.runs, watching).items():
+                    errors = [abs(c.error_ms) for c in checks if c.error_ms is not None]
+                    missing = sum(c.error_ms is None for c in checks)
+                    column[f"error: {fault}{suffix}"] = _median_max(errors) + (f" ({missing} null)" if missing else "")
     figures = list(next(iter(table.values())))
     print(aligned([header, *((figure, *(table[b][figure] for b in browsers)) for figure in figures)]))
 

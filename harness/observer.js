@@ -31,10 +31,10 @@
   const Source = window.EventSource;
   if (Source) {
     const wrappers = new WeakMap();
-    const wrap = (source, listener) => {
+    const wrap = (listener) => {
       if (!wrappers.has(listener)) {
         wrappers.set(listener, function (event) {
-          if (event.type !== "open" && event.type !== "error") note(source, event);
+          if (event.type !== "open" && event.type !== "error") note(event.target, event);
           return typeof listener === "function" ? listener.call(this, event) : listener.handleEvent(event);
         });
       }
@@ -43,7 +43,7 @@
     const add = Source.prototype.addEventListener;
     const remove = Source.prototype.removeEventListener;
     Source.prototype.addEventListener = function (type, listener, options) {
-      return add.call(this, type, listener ? wrap(this, listener) : listener, options);
+      return add.call(this, type, listener ? wrap(listener) : listener, options);
     };
     Source.prototype.removeEventListener = function (type, listener, options) {
       return remove.call(this, type, (listener && wrappers.get(listener)) || listener, options);
@@ -55,7 +55,7 @@
         get() { return this.__playgateOnmessage ?? null; },
         set(listener) {
           this.__playgateOnmessage = listener;
-          onmessage.set.call(this, typeof listener === "function" ? wrap(this, listener) : listener);
+          onmessage.set.call(this, typeof listener === "function" ? wrap(listener) : listener);
         },
       });
     }

@@ -40,11 +40,10 @@ from fixtures.generate import MediaSet, ensure_media
 from harness.browsers import BROWSERS, find_executable, launch, launch_options
 from harness.config import check_h2_max_streams, parse_modes
 from harness.errors import PlaygateError
-from harness.live import Watching
 from harness.options import OPTION_FIELDS, Options, file_values, option_type
 from harness.outputs import Outputs
 from harness.report import JudgedRun
-from harness.runner import judge, judge_page
+from harness.runner import judge, judge_page, watching_for
 from server.serving import Served, serve
 from server.settings import DEFAULT_H2_MAX_STREAMS, Mode, settings_for
 
@@ -240,7 +239,7 @@ def playgate_run(
         trace = test_runs.next_trace(f"{browser_name}-{_safe(mode.value)}") if policy != "off" else None
         if trace is not None:
             trace.parent.mkdir(parents=True, exist_ok=True)
-        watching = Watching(trace=trace)
+        watching = watching_for(config, browser_name, trace)
         if config.url:
             judged = judge_page(playgate_browser, browser_name, config.url, config, "url", watching)
         elif config.app:

@@ -101,13 +101,14 @@ def judge_page(
     return JudgedRun(run, evaluate(run, config.rules))
 
 
-def _watching(config: RunConfig, browser_name: str) -> Watching:
+def watching_for(config: RunConfig, browser_name: str, trace: Path | None = None) -> Watching:
+    """Live lines if asked for, the page left open if asked for, a trace if given."""
     live = None
     if config.live and (config.url or config.app):
         live = LiveLog(browser_name, config.target.chunk_pattern, config.target.sse_pattern)
     elif config.live:
         live = LiveLog(browser_name, PLAYER_CHUNKS, PLAYER_EVENTS)
-    return Watching(live=live, keep_open=config.keep_open)
+    return Watching(live=live, keep_open=config.keep_open, trace=trace)
 
 
 def run_gate(
@@ -128,7 +129,7 @@ def run_gate(
     with browser_pool(headless=not config.headed, slow_mo=config.slow_mo, executables=executables) as pool:
         if config.url:
             for name in config.browsers:
-                done(judge_page(pool.get(name), name, config.url, config, "url", _watching(config, name)))
+                done(judge_page(pool.get(name), name, config.url, config, "url", watching_for(config, name)))
             if config.keep_open:
                 wait_for_enter("the browser stays open")
         else:
@@ -142,7 +143,7 @@ def run_gate(
                 )
                 with serve(settings) as server:
                     for name in config.browsers:
-                        browser, watching = pool.get(name), _watching(config, name)
+                        browser, watching = pool.get(name), watching_for(config, name)
                         if config.app:
                             url = server.base_url + config.app_path
                             done(judge_page(browser, name, url, config, server.label, watching))

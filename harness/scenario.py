@@ -296,7 +296,7 @@ def run_scenario(
     mode: str,
     watching: Watching = NOT_WATCHED,
 ) -> RunRecord:
-    """The bundled player at the reference server (or the user's app behind it)."""
+    """The bundled player at the reference server, under the scenario's pressure."""
     context = browser.new_context(ignore_https_errors=True)
     if watching.live is not None:
         context.add_init_script(script=observer_script(PLAYER_CHUNKS, PLAYER_EVENTS, live=True))

@@ -91,7 +91,10 @@ def test_run_writes_json_and_exits_1_on_a_regression(tmp_path):
 @pytest.mark.browser
 def test_compare_prints_the_field_report_per_browser(tmp_path):
     out = tmp_path / "compare.json"
-    result = run_cli("compare", "--browser", "all", "--pressure", "media:5", "--chunks", "3", "--json", str(out))
+    result = run_cli(
+        "compare", "--browser", "all", "--pressure", "media:5", "--chunks", "3",
+        "--output", str(tmp_path), "--json", str(out),
+    )  # fmt: skip
     assert result.returncode == 0, result.stdout + result.stderr
     for browser in ("chromium", "firefox"):
         assert f"{browser} " in result.stdout
@@ -102,6 +105,9 @@ def test_compare_prints_the_field_report_per_browser(tmp_path):
     assert "playgate compare: the gate holds in every browser" in result.stdout
     modes = [(r["browser"], r["mode"]) for r in json.loads(out.read_text())["runs"]]
     assert sorted(modes) == [("chromium", "h1-tls"), ("chromium", "h2"), ("firefox", "h1-tls"), ("firefox", "h2")]
+    assert not (tmp_path / "result.json").exists()  # --json named another file
+    assert len(list((tmp_path / "har").glob("*.har"))) == 4
+    assert (tmp_path / "report.html").read_text().count('<section class="run') == 4
 
 
 @pytest.mark.browser

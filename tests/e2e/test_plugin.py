@@ -20,8 +20,9 @@ def test_regressed(playgate_run):
 def test_plugin_fails_the_regressed_test_with_the_chunk_table(pytester):
     pytester.makepyfile(test_user=USER_TESTS)
     result = pytester.runpytest_subprocess(
-        "--browser", "chromium", "--browser", "firefox", "--playgate-chunks", "3", "-p", "no:cacheprovider"
-    )
+        "--browser", "chromium", "--browser", "firefox", "--playgate-chunks", "3", "-p", "no:cacheprovider",
+        "-s", "--playgate-live",
+    )  # fmt: skip
     result.assert_outcomes(passed=2, failed=2)
     result.stdout.fnmatch_lines(
         [
@@ -30,6 +31,8 @@ def test_plugin_fails_the_regressed_test_with_the_chunk_table(pytester):
             "*- queueing: chunk 0 waited * ms before reaching the network*(limit 100 ms)*",
         ]
     )
+    for browser in ("chromium", "firefox"):  # --playgate-live, shown with -s
+        result.stdout.fnmatch_lines([f"*ms  {browser}*chunk 0 first frame*"])
     assert "test_regressed[chromium]" in result.stdout.str()
     assert "test_regressed[firefox]" in result.stdout.str()
 
