@@ -72,7 +72,9 @@ class Options:
     headed: bool = _opt(False, "show the browser")
     slowmo: float = _opt(0.0, "slow Playwright actions by this many ms", metavar="MS")
     live: bool = _opt(False, "print a line per event as it happens (SSE event, chunk requested, loaded, first frame)")
-    keep_open: bool = _opt(False, "with --headed: leave the last page open until Enter is pressed", (RUN,))
+    keep_open: bool = _opt(
+        False, "with --headed: keep the browser and server up after each setup's runs until Enter", (RUN,)
+    )
     chromium_executable: str | None = _opt(
         None, "Chromium to drive (default: PLAYGATE_CHROMIUM or on PATH)", metavar="PATH"
     )

@@ -220,13 +220,22 @@ def playgate_run(
     Settings: the plugin's docstring. With ``url`` the page at that URL; with ``app``
     the user's ASGI app served in ``mode``; else the bundled player.
     """
-    base = _base_options(request.config).updated(_marker_settings(request), "playgate marker")
+    try:
+        base = _base_options(request.config).updated(_marker_settings(request), "playgate marker")
+    except PlaygateError as exc:  # a bad setting is one line, not a traceback
+        pytest.fail(str(exc), pytrace=False)
     policy = request.config.getoption("--playgate-artifacts")
     test_runs = TestRuns(Path(output_path) / "playgate")
     if test_runs.folder.exists():
         shutil.rmtree(test_runs.folder)
 
     def run(**settings: Any) -> JudgedRun:
+        try:
+            return measure(**settings)
+        except PlaygateError as exc:  # a usage or environment problem: one line, not a traceback
+            pytest.fail(f"playgate: {exc}", pytrace=False)
+
+    def measure(**settings: Any) -> JudgedRun:
         unknown = set(settings) - MARKER_KEYS
         if unknown:
             raise TypeError(f"unknown playgate_run settings {sorted(unknown)}; known: {sorted(MARKER_KEYS)}")

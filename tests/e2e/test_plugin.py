@@ -40,3 +40,24 @@ def test_plugin_fails_the_regressed_test_with_the_chunk_table(pytester):
 def test_plugin_options_are_grouped(pytester):
     result = pytester.runpytest_subprocess("--help")
     result.stdout.fnmatch_lines(["playgate: protocol regression gate for video playback:", "*--playgate-mode*"])
+
+
+def test_a_bad_setting_fails_the_test_with_one_line(pytester):
+    pytester.makepyfile(
+        test_user="""
+import pytest
+
+@pytest.mark.playgate(pressure="windows:2")
+def test_bad_marker(playgate_run):
+    playgate_run()
+
+def test_bad_argument(playgate_run):
+    playgate_run(url="ftp://127.0.0.1/")
+"""
+    )
+    result = pytester.runpytest_subprocess("--browser", "chromium", "-p", "no:cacheprovider")
+    result.assert_outcomes(failed=2)
+    result.stdout.fnmatch_lines(
+        ["*playgate marker: unknown pressure 'windows:2'*", "*playgate: --url 'ftp://127.0.0.1/' is not an http*"]
+    )
+    assert "Traceback" not in result.stdout.str()
