@@ -220,10 +220,13 @@ def playgate_run(
     Settings: the plugin's docstring. With ``url`` the page at that URL; with ``app``
     the user's ASGI app served in ``mode``; else the bundled player.
     """
+    problem = None
     try:
         base = _base_options(request.config).updated(_marker_settings(request), "playgate marker")
     except PlaygateError as exc:  # a bad setting is one line, not a traceback
-        pytest.fail(str(exc), pytrace=False)
+        problem = str(exc)
+    if problem is not None:
+        pytest.fail(problem, pytrace=False)
     policy = request.config.getoption("--playgate-artifacts")
     test_runs = TestRuns(Path(output_path) / "playgate")
     if test_runs.folder.exists():
@@ -233,7 +236,8 @@ def playgate_run(
         try:
             return measure(**settings)
         except PlaygateError as exc:  # a usage or environment problem: one line, not a traceback
-            pytest.fail(f"playgate: {exc}", pytrace=False)
+            problem = f"playgate: {exc}"
+        pytest.fail(problem, pytrace=False)
 
     def measure(**settings: Any) -> JudgedRun:
         unknown = set(settings) - MARKER_KEYS
