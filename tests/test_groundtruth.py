@@ -1,0 +1,14 @@
+"""The ground-truth verdict: systematic errors fail, one chunk's scheduling noise does not."""
+
+from harness.groundtruth import Check, truth_failures
+
+
+def test_ground_truth_holds_a_run_to_its_median_and_each_chunk_to_the_gross_bound():
+    def checks(*errors):
+        return [Check("chunk delay", "wait_ms", i, None if e is None else 300 + e, 300.0) for i, e in enumerate(errors)]
+
+    assert truth_failures(checks(2.0, 17.3, 3.0)) == []  # one chunk late from scheduling
+    assert "median error +20.0" in truth_failures(checks(20.0, 21.0, 19.0))[0]  # every chunk off: systematic
+    assert truth_failures(checks(2.0, 61.0, 3.0))[0].startswith("outside 50 ms")
+    assert truth_failures(checks(2.0, None))[0].startswith("no figure")
+    assert truth_failures(checks(-16.0)) != []  # a single check is held to the tolerance
