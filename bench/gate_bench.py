@@ -49,7 +49,7 @@ from harness.groundtruth import (
     hold_scenario,
 )
 from harness.live import Watching
-from harness.records import ChunkRecord
+from harness.records import RunRecord
 from harness.report import aligned
 from harness.runner import BrowserPool, browser_pool, judge
 from harness.scenario import NOT_WATCHED
@@ -107,13 +107,14 @@ def ground_truth(
     checks: dict[str, list[Check]] = {"chunk delay": [], "hold": [], "bandwidth": []}
     browser = pool.get(name)
 
-    def measure(mode: Mode, scenario: Scenario) -> tuple[ChunkRecord, ...]:
-        return judge(browser, name, servers[mode], scenario, GateRules(), watching).run.chunks
+    def measure(mode: Mode, scenario: Scenario) -> RunRecord:
+        return judge(browser, name, servers[mode], scenario, GateRules(), watching).run
 
     for _ in range(runs):
-        checks["chunk delay"] += [check_delay(c, DELAY_MS) for c in measure(Mode.H2, delay_scenario())]
-        checks["hold"].append(check_hold(measure(Mode.H1_TLS, hold_scenario())[0], HOLD_MS))
-        checks["bandwidth"] += [check_bandwidth(c, KIB_PER_S) for c in measure(Mode.H2, bandwidth_scenario())]
+        checks["chunk delay"] += [check_delay(c, DELAY_MS) for c in measure(Mode.H2, delay_scenario()).chunks]
+        held = measure(Mode.H1_TLS, hold_scenario())
+        checks["hold"].append(check_hold(held.chunks[0], HOLD_MS, held.holders_released_ms))
+        checks["bandwidth"] += [check_bandwidth(c, KIB_PER_S) for c in measure(Mode.H2, bandwidth_scenario()).chunks]
     for check in (c for group in checks.values() for c in group if not c.within):
         print(f"  {name}: outside tolerance: {check}", flush=True)
     return checks

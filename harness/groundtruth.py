@@ -4,8 +4,8 @@ Three faults with a known effect on one figure each:
   chunk delay  the server waits N ms before a chunk's headers  -> wait_ms ~ N (as served:
                the app's request -> headers time, from its Server-Timing header)
   hold         holders released N ms after the first chunk event -> blocked_ms of the
-               first chunk ~ N less the delay from its event to its request (both read
-               in page time from the page's own clock)
+               first chunk ~ from its fetch start to the moment the pages let go of the
+               holders (the page's own clock; an idle tab's through the epoch clock)
   bandwidth    chunk bodies sent at R bytes/s                  -> receive_ms ~ size / R
 
 Tolerance: 15 ms or 5% of the expected figure, whichever is larger, for the median error
@@ -86,9 +86,13 @@ def check_delay(chunk: ChunkRecord, delay_ms: int) -> Check:
     return Check("chunk delay", "wait_ms", chunk.index, chunk.net("wait_ms"), served or float(delay_ms))
 
 
-def check_hold(chunk: ChunkRecord, hold_ms: int) -> Check:
-    """The first chunk under pressure waits for the release, less its own late start."""
+def check_hold(chunk: ChunkRecord, hold_ms: int, released_ms: float | None = None) -> Check:
+    """The first chunk under pressure waits from its fetch start until the holders were let
+    go: as the pages saw it when they say (``RunRecord.holders_released_ms``), else the
+    injected hold less the chunk's own late start after its event."""
     timing = chunk.resource_timing
+    if timing is not None and released_ms is not None:
+        return Check("hold", "blocked_ms", chunk.index, chunk.net("blocked_ms"), released_ms - timing.start_time)
     started_after_event = timing.start_time - chunk.page.event_ms if timing and chunk.page.event_ms is not None else 0.0
     return Check("hold", "blocked_ms", chunk.index, chunk.net("blocked_ms"), hold_ms - started_after_event)
 

@@ -238,3 +238,6 @@ class RunRecord:
     # Every request of the page, chunks included, in the order the browser issued them.
     requests: tuple[NetworkRecord, ...] = field(default=())
     page_time_origin_ms: float | None = None  # performance.timeOrigin: epoch ms of page time 0
+    # Page time when the pressure's holders were let go (the bundled player only): the
+    # page's own release, or with tabs:N the first idle tab's, through the epoch clock.
+    holders_released_ms: float | None = None

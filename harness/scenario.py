@@ -200,6 +200,29 @@ class PageReading:
     snapshot_js: str  # a page function returning chunks, errors and time_origin
     resources_js: str  # a page function returning the Resource Timing entries
     chunks: Callable[[dict[str, Any]], list[PageChunk]]
+    # A page function run in every page of the context ({role, at}: epoch ms when that
+    # page let go of its holders), and how to pick the moment the holders were let go.
+    released_js: str | None = None
+    released: Callable[[list[dict[str, Any]]], float | None] = lambda reports: None
+
+
+RELEASED_JS = """() => {
+  const player = window.playgate;
+  const tab = player && player.tab;
+  const at = tab ? tab.released_ms : player && player.pressure.released_ms;
+  return { role: tab ? "tab" : "page", at: at == null ? null : performance.timeOrigin + at };
+}"""
+
+
+def holders_released(reports: list[dict[str, Any]]) -> float | None:
+    """With idle tabs the connections free when the first tab lets go; else when the
+    page does (epoch ms)."""
+    tabs = [r["at"] for r in reports if r["role"] == "tab"]
+    page = [r["at"] for r in reports if r["role"] == "page"]
+    chosen = tabs if tabs else page
+    if not chosen or None in chosen:
+        return None
+    return float(min(chosen))
 
 
 PLAYER = PageReading(
@@ -207,6 +230,8 @@ PLAYER = PageReading(
     snapshot_js=SNAPSHOT_JS,
     resources_js="() => window.playgate.resources()",
     chunks=lambda state: [PageChunk.from_page(c) for c in state["chunks"]],
+    released_js=RELEASED_JS,
+    released=holders_released,
 )
 
 
@@ -248,6 +273,9 @@ def measure_page(
         _wait_network_settled(page, recorder, {c.url for c in page_chunks})
         page_entries = _first_entries(page.evaluate(reading.resources_js))
         network = recorder.records(page_entries)
+        released_at = None
+        if reading.released_js is not None:
+            released_at = reading.released([p.evaluate(reading.released_js) for p in context.pages])
         if live is not None:
             live.finish(page)
     finally:
@@ -271,6 +299,7 @@ def measure_page(
         notes=tuple(notes),
         requests=tuple(network),
         page_time_origin_ms=state["time_origin"],
+        holders_released_ms=None if released_at is None else released_at - state["time_origin"],
     )
 
 

@@ -64,13 +64,16 @@ def test_wait_matches_the_injected_chunk_delay(playgate_run, delay_ms):
 def test_first_chunk_blocked_matches_the_injected_hold(playgate_run, pressure, hold_ms):
     scenario = hold_scenario(pressure, hold_ms)
     judged = playgate_run(mode="h1-tls", chunks=scenario.chunks, pressure=pressure, hold_ms=hold_ms)
-    assert_within([check_hold(judged.run.chunks[0], hold_ms)])
+    assert judged.run.holders_released_ms is not None
+    release_after_event = judged.run.holders_released_ms - judged.run.chunks[0].page.event_ms
+    assert release_after_event == pytest.approx(hold_ms, abs=150)  # the hold was injected
+    assert_within([check_hold(judged.run.chunks[0], hold_ms, judged.run.holders_released_ms)])
     assert_readings_agree(judged)
 
 
 def test_stall_for_a_free_h2_stream_matches_the_injected_hold(playgate_run):
     judged = playgate_run(mode="h2", h2_max_streams=4, chunks=2, pressure="streams:3", hold_ms=700)
-    assert_within([check_hold(judged.run.chunks[0], 700)])
+    assert_within([check_hold(judged.run.chunks[0], 700, judged.run.holders_released_ms)])
     assert judged.run.chunks[0].net("protocol") == "h2"
 
 
