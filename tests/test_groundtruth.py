@@ -1,6 +1,7 @@
 """The ground-truth verdict: systematic errors fail, one chunk's scheduling noise does not."""
 
 from harness.groundtruth import Check, truth_failures
+from harness.scenario import holders_released
 
 
 def test_ground_truth_holds_a_run_to_its_median_and_each_chunk_to_the_gross_bound():
@@ -12,3 +13,11 @@ def test_ground_truth_holds_a_run_to_its_median_and_each_chunk_to_the_gross_boun
     assert truth_failures(checks(2.0, 61.0, 3.0))[0].startswith("outside 50 ms")
     assert truth_failures(checks(2.0, None))[0].startswith("no figure")
     assert truth_failures(checks(-16.0)) != []  # a single check is held to the tolerance
+
+
+def test_holders_are_let_go_by_the_first_idle_tab_else_by_the_page():
+    page, tab = {"role": "page", "at": 1000.0}, {"role": "tab", "at": 1012.0}
+    assert holders_released([page]) == 1000.0
+    assert holders_released([page, tab, {"role": "tab", "at": 1008.0}]) == 1008.0
+    assert holders_released([page, {"role": "tab", "at": None}]) is None  # a tab never let go: no truth
+    assert holders_released([{"role": "page", "at": None}]) is None
