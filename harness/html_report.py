@@ -42,15 +42,15 @@ table { border-collapse: collapse; }
 th, td { padding: 2px 8px; text-align: left; white-space: nowrap; }
 .summary td, .summary th { border: 1px solid #dadce0; }
 .pass { color: #188038; font-weight: 600; } .fail { color: #c5221f; font-weight: 600; }
-.runs { display: grid; grid-template-columns: repeat(auto-fit, minmax(620px, 1fr)); gap: 16px; margin-top: 16px; }
+.runs { display: grid; grid-template-columns: repeat(auto-fit, minmax(680px, 1fr)); gap: 16px; margin-top: 16px; }
 .run { border: 1px solid #dadce0; border-radius: 6px; padding: 10px; overflow-x: auto; }
 .run.failed { border-color: #c5221f; }
 .reasons { margin: 4px 0 8px; padding-left: 18px; color: #c5221f; }
 .waterfall td { border-bottom: 1px solid #f1f3f4; font-variant-numeric: tabular-nums; }
 .waterfall td.num { text-align: right; }
 .waterfall tr.chunk td { background: #fef7e0; }
-.waterfall td.name { max-width: 190px; overflow: hidden; text-overflow: ellipsis; }
-td.lane { width: 100%; min-width: 360px; position: relative; padding: 0; }
+.waterfall td.name { max-width: 160px; overflow: hidden; text-overflow: ellipsis; }
+td.lane { width: 100%; min-width: 220px; position: relative; padding: 0; }
 .track { position: relative; height: 14px; margin: 2px 0; }
 .bar { position: absolute; top: 2px; height: 10px; display: flex; min-width: 1px; }
 .bar span { display: block; height: 100%; }

@@ -47,7 +47,7 @@ def check_har(runs, outputs):
 
 
 def check_report_in_browser(runs, outputs, playgate_browser):
-    page = playgate_browser.new_page()
+    page = playgate_browser.new_page(viewport={"width": 1600, "height": 900})  # two panels a row
     problems = []
     page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
     page.on("pageerror", lambda error: problems.append(str(error)))
@@ -66,6 +66,8 @@ def check_report_in_browser(runs, outputs, playgate_browser):
             widths = section.locator(".bar").evaluate_all("bars => bars.map(b => b.getBoundingClientRect().width)")
             assert all(w >= 1 for w in widths)
         assert page.locator("table.summary td").count() == 2  # h2 and h1-tls, side by side rows
+        overflow = page.locator("section.run").evaluate_all("panels => panels.map(p => p.scrollWidth - p.clientWidth)")
+        assert overflow == [0] * len(runs)  # every waterfall fits its panel
     finally:
         page.close()
     assert problems == []
