@@ -42,6 +42,7 @@ table { border-collapse: collapse; }
 th, td { padding: 2px 8px; text-align: left; white-space: nowrap; }
 .summary td, .summary th { border: 1px solid #dadce0; }
 .pass { color: #188038; font-weight: 600; } .fail { color: #c5221f; font-weight: 600; }
+span.failed { color: #c5221f; }
 .runs { display: grid; grid-template-columns: repeat(auto-fit, minmax(680px, 1fr)); gap: 16px; margin-top: 16px; }
 .run { border: 1px solid #dadce0; border-radius: 6px; padding: 10px; overflow-x: auto; }
 .run.failed { border-color: #c5221f; }
@@ -167,6 +168,15 @@ def bar(record: NetworkRecord, origin_ms: float, span_ms: float, chunk: ChunkRec
     )
 
 
+def _status(record: NetworkRecord) -> str:
+    """The status, and a failure after it (a holder cancelled at release: 200, failed)."""
+    status = str(record.status) if record.status else ""
+    if record.failure is None:
+        return status or "-"
+    failed = f'<span class="failed" title="{html.escape(record.failure)}">failed</span>'
+    return f"{status} {failed}".strip()
+
+
 def _request_name(url: str) -> str:
     parts = urlsplit(url)
     return parts.path + (f"?{parts.query}" if parts.query else "") or url
@@ -185,7 +195,7 @@ def waterfall(run: RunRecord, span_ms: float) -> str:
             f'<td class="name" title="{html.escape(record.url)}">{"chunk " + str(chunk.index) + " " if chunk else ""}'
             f"{html.escape(name)}</td>"
             f"<td>{html.escape(record.protocol or '-')}</td><td>{html.escape(record.connection_id or '-')}</td>"
-            f"<td>{record.status or html.escape(record.failure or '-')}</td>"
+            f"<td>{_status(record)}</td>"
             f'<td class="num">{_fmt(record.blocked_ms)}</td><td class="lane">{lane}</td></tr>'
         )
     head = (

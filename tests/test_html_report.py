@@ -46,3 +46,9 @@ def test_one_time_scale_for_all_runs_covers_the_longest():
 def test_text_is_escaped():
     hostile = chunk(0, net=network("https://x/<script>alert(1)</script>"))
     assert "<script>" not in render([JudgedRun(run(hostile), PASSED)])
+
+
+def test_a_failed_request_says_so_beside_its_status():
+    cancelled = network("https://x/pressure/media?holder=0", status=200, failure="canceled (net::ERR_ABORTED)")
+    page = render([JudgedRun(run(chunk(0), requests=(cancelled,)), PASSED)])
+    assert '200 <span class="failed" title="canceled (net::ERR_ABORTED)">failed</span>' in page
