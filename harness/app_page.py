@@ -13,7 +13,6 @@ from urllib.parse import urlsplit
 from playwright.sync_api import Browser
 
 from harness.config import PageTarget
-from harness.errors import UsageError
 from harness.live import Watching
 from harness.observer import observer_script
 from harness.records import PageChunk, RunRecord
@@ -23,13 +22,6 @@ NO_EVENT_NOTE = (
     "no event stream message named chunk(s) {indices}: their load time (event -> loadeddata) is unknown, "
     "and the load time rule cannot judge them"
 )
-
-
-def check_page_url(url: str) -> str:
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise UsageError(f"--url {url!r} is not an http:// or https:// URL")
-    return url
 
 
 def named_in(url: str, data: str) -> bool:
@@ -55,7 +47,6 @@ def observer_reading(expected: int) -> PageReading:
           chunks: window.__playgate.chunks, events: window.__playgate.events,
           errors: window.__playgate.errors, time_origin: performance.timeOrigin,
         })""",
-        resources_js="() => window.__playgate.resources()",
         chunks=chunks_from_observer,
     )
 

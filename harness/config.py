@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 from harness.errors import UsageError
 from server.settings import APP_SPEC, DEFAULT_H2_MAX_STREAMS, Mode
@@ -128,6 +129,14 @@ class PageTarget:
                 raise UsageError(f"{flag} {pattern!r} is not a regular expression: {exc}") from None
         if not self.chunk_pattern:
             raise UsageError("--chunk-pattern must not be empty: it would match every request")
+
+
+def check_http_url(url: str, name: str = "") -> str:
+    """An http:// or https:// URL with a host; ``name`` (a flag) leads the error."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise UsageError(f"{name + ' ' if name else ''}{url!r} is not an http:// or https:// URL")
+    return url
 
 
 def check_app_spec(spec: str) -> str:

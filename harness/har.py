@@ -13,7 +13,6 @@ comment says how many.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from importlib import metadata
@@ -21,7 +20,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from harness.records import NetworkRecord, RunRecord
-from harness.report import JudgedRun, run_heading
+from harness.report import JudgedRun, file_safe, run_heading
 
 HAR_VERSION = "1.2"
 UNKNOWN = -1
@@ -148,7 +147,7 @@ def har_name(position: int, judged: JudgedRun) -> str:
     """A file name that tells the runs of one invocation apart: 01-chromium-h2-media-5.har."""
     run = judged.run
     words = "-".join((f"{position:02d}", run.browser, run.mode, run.pressure))
-    return re.sub(r"[^A-Za-z0-9_.-]+", "-", words.replace("+", "_")) + ".har"
+    return file_safe(words.replace("+", "_")) + ".har"
 
 
 def har_documents(runs: Sequence[JudgedRun]) -> dict[str, dict[str, Any]]:

@@ -17,7 +17,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from harness.records import ChunkRecord, NetworkRecord, RunRecord
-from harness.report import JudgedRun, chunk_table, crosscheck_line, run_heading, write_atomic
+from harness.report import JudgedRun, chunk_table, crosscheck_line, format_ms, run_heading, write_atomic
 
 # (css class, label, figure): the order of the phases along a bar.
 BAR_PHASES = (
@@ -123,10 +123,6 @@ def _pct(ms: float, span_ms: float) -> str:
     return f"{max(0.0, ms) / span_ms * 100:.3f}%"
 
 
-def _fmt(value: float | None) -> str:
-    return "" if value is None else f"{value:.0f}"
-
-
 def _tick_step(span_ms: float) -> float:
     for step in (10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10_000, 20_000, 60_000):
         if span_ms / step <= 8:
@@ -196,7 +192,7 @@ def waterfall(run: RunRecord, span_ms: float) -> str:
             f"{html.escape(name)}</td>"
             f"<td>{html.escape(record.protocol or '-')}</td><td>{html.escape(record.connection_id or '-')}</td>"
             f"<td>{_status(record)}</td>"
-            f'<td class="num">{_fmt(record.blocked_ms)}</td><td class="lane">{lane}</td></tr>'
+            f'<td class="num">{format_ms(record.blocked_ms)}</td><td class="lane">{lane}</td></tr>'
         )
     head = (
         "<tr><th>request</th><th>protocol</th><th>conn</th><th>status</th><th>blocked ms</th>"
@@ -229,7 +225,7 @@ def _first_chunk(run: RunRecord) -> str:
     if not run.chunks:
         return "no chunk"
     first = run.chunks[0]
-    return f"first chunk: blocked {_fmt(first.net('blocked_ms')) or '-'} ms, load {_fmt(first.load_ms) or '-'} ms"
+    return f"first chunk: blocked {format_ms(first.net('blocked_ms'))} ms, load {format_ms(first.load_ms)} ms"
 
 
 def summary(runs: Sequence[JudgedRun]) -> str:

@@ -124,10 +124,4 @@
   };
 
   state.settled = () => state.chunks.filter((c) => c.loadeddata_ms !== null || c.error !== null).length;
-  state.resources = () => performance.getEntriesByType("resource").map((e) => ({
-    name: e.name, next_hop_protocol: e.nextHopProtocol, start_time: e.startTime,
-    request_start: e.requestStart, response_start: e.responseStart, response_end: e.responseEnd,
-    connect_start: e.connectStart, connect_end: e.connectEnd,
-    server_timing: Object.fromEntries((e.serverTiming || []).map((t) => [t.name, t.duration])),
-  }));
 })();

@@ -15,9 +15,8 @@ from dataclasses import MISSING, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-from harness.app_page import check_page_url
 from harness.browsers import browser_names
-from harness.config import GateRules, PageTarget, Pressure, RunConfig, Scenario, parse_modes
+from harness.config import GateRules, PageTarget, Pressure, RunConfig, Scenario, check_http_url, parse_modes
 from harness.errors import UsageError
 from harness.outputs import Outputs
 from server.settings import DEFAULT_H2_MAX_STREAMS
@@ -122,7 +121,7 @@ class Options:
             slow_mo=self.slowmo,
             executables=tuple(self.executables().items()),
             h2_max_streams=self.h2_max_streams,
-            url=check_page_url(self.url) if self.url else None,
+            url=check_http_url(self.url, "--url") if self.url else None,
             app=self.app,
             app_path=self.app_path,
             # --app is served with this run's throwaway certificate: nothing to verify.

@@ -25,7 +25,6 @@ retain-on-failure by default, like pytest-playwright's, or on, or off).
 
 from __future__ import annotations
 
-import re
 import shutil
 from collections.abc import Callable, Generator, Iterator
 from contextlib import ExitStack
@@ -42,7 +41,7 @@ from harness.config import check_h2_max_streams, parse_modes
 from harness.errors import PlaygateError
 from harness.options import OPTION_FIELDS, Options, file_values, option_type
 from harness.outputs import Outputs
-from harness.report import JudgedRun
+from harness.report import JudgedRun, file_safe
 from harness.runner import judge, judge_page, watching_for
 from server.serving import Served, serve
 from server.settings import DEFAULT_H2_MAX_STREAMS, Mode, settings_for
@@ -152,7 +151,7 @@ def _marker_settings(request: pytest.FixtureRequest) -> dict[str, Any]:
 
 
 @dataclass
-class TestRuns:
+class KeptRuns:
     """The runs of one test, and where their artifacts go if they are kept."""
 
     folder: Path
@@ -161,10 +160,6 @@ class TestRuns:
 
     def next_trace(self, judged_label: str) -> Path:
         return self.folder / "traces" / f"{len(self.traces) + 1:02d}-{judged_label}.zip"
-
-
-def _safe(text: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_.-]+", "-", text).strip("-")[:120]
 
 
 def key_figures(judged: JudgedRun) -> dict[str, Any]:
@@ -228,7 +223,7 @@ def playgate_run(
     if problem is not None:
         pytest.fail(problem, pytrace=False)
     policy = request.config.getoption("--playgate-artifacts")
-    test_runs = TestRuns(Path(output_path) / "playgate")
+    test_runs = KeptRuns(Path(output_path) / "playgate")
     if test_runs.folder.exists():
         shutil.rmtree(test_runs.folder)
 
@@ -249,7 +244,7 @@ def playgate_run(
         if len(config.modes) != 1:
             raise TypeError("playgate_run takes one mode; parametrize the test for several")
         (mode,) = parse_modes(options.mode)
-        trace = test_runs.next_trace(f"{browser_name}-{_safe(mode.value)}") if policy != "off" else None
+        trace = test_runs.next_trace(f"{browser_name}-{file_safe(mode.value)}") if policy != "off" else None
         if trace is not None:
             trace.parent.mkdir(parents=True, exist_ok=True)
         watching = watching_for(config, browser_name, trace)

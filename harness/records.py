@@ -74,6 +74,16 @@ class NetworkRecord:
         return max(0.0, self.blocked_ms - self.queued_ms)
 
 
+# A page function returning the page's Resource Timing entries, in ResourceTiming's terms:
+# the same on the bundled player and on the user's page.
+RESOURCES_JS = """() => performance.getEntriesByType("resource").map((e) => ({
+  name: e.name, next_hop_protocol: e.nextHopProtocol, start_time: e.startTime,
+  connect_start: e.connectStart, connect_end: e.connectEnd, request_start: e.requestStart,
+  response_start: e.responseStart, response_end: e.responseEnd,
+  server_timing: Object.fromEntries((e.serverTiming || []).map((t) => [t.name, t.duration])),
+}))"""
+
+
 @dataclass(frozen=True)
 class ResourceTiming:
     """The page's PerformanceResourceTiming entry for a URL: a cross-check, in page time."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,7 +38,7 @@ class JudgedRun:
     verdict: Verdict
 
 
-def _ms(value: float | None) -> str:
+def format_ms(value: float | None) -> str:
     return "-" if value is None else f"{value:.0f}"
 
 
@@ -53,10 +54,10 @@ def _row(chunk: ChunkRecord) -> tuple[str, ...]:
     return (
         str(chunk.index),
         *(_text(chunk.net(f)) for f in ("protocol", "connection_id", "connection_reused", "status")),
-        *(_ms(chunk.net(f)) for f in ("blocked_ms", "queued_ms", "stalled_ms", "wait_ms", "receive_ms")),
-        _ms(chunk.load_ms),
-        _ms(chunk.first_frame_ms),
-        _ms(chunk.after_download_ms),
+        *(format_ms(chunk.net(f)) for f in ("blocked_ms", "queued_ms", "stalled_ms", "wait_ms", "receive_ms")),
+        format_ms(chunk.load_ms),
+        format_ms(chunk.first_frame_ms),
+        format_ms(chunk.after_download_ms),
     )
 
 
@@ -121,6 +122,11 @@ def run_to_json(judged: JudgedRun) -> dict[str, Any]:
 
 def result_document(runs: Sequence[JudgedRun]) -> dict[str, Any]:
     return {"playgate": JSON_FORMAT_VERSION, "runs": [run_to_json(r) for r in runs]}
+
+
+def file_safe(text: str) -> str:
+    """``text`` as part of a file name: runs of anything but letters, digits, ``_.-`` become ``-``."""
+    return re.sub(r"[^A-Za-z0-9_.-]+", "-", text).strip("-")
 
 
 def write_atomic(path: Path, text: str) -> None:

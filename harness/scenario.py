@@ -24,7 +24,7 @@ from harness.config import Scenario
 from harness.errors import MeasurementError
 from harness.live import Watching
 from harness.observer import observer_script
-from harness.records import ChunkRecord, NetworkRecord, PageChunk, ResourceTiming, RunRecord
+from harness.records import RESOURCES_JS, ChunkRecord, NetworkRecord, PageChunk, ResourceTiming, RunRecord
 
 # Tabs that cannot get a connection (more tabs than the browser's connections per host)
 # are a valid setup: stop waiting for them after this long, as the page does for holders.
@@ -198,7 +198,6 @@ class PageReading:
 
     finished_js: str  # a page function, true once every chunk settled
     snapshot_js: str  # a page function returning chunks, errors and time_origin
-    resources_js: str  # a page function returning the Resource Timing entries
     chunks: Callable[[dict[str, Any]], list[PageChunk]]
     # A page function run in every page of the context ({role, at}: epoch ms when that
     # page let go of its holders), and how to pick the moment the holders were let go.
@@ -228,7 +227,6 @@ def holders_released(reports: list[dict[str, Any]]) -> float | None:
 PLAYER = PageReading(
     finished_js="() => window.playgate && window.playgate.finished",
     snapshot_js=SNAPSHOT_JS,
-    resources_js="() => window.playgate.resources()",
     chunks=lambda state: [PageChunk.from_page(c) for c in state["chunks"]],
     released_js=RELEASED_JS,
     released=holders_released,
@@ -271,7 +269,7 @@ def measure_page(
         state = page.evaluate(reading.snapshot_js)
         page_chunks = reading.chunks(state)
         _wait_network_settled(page, recorder, {c.url for c in page_chunks})
-        page_entries = _first_entries(page.evaluate(reading.resources_js))
+        page_entries = _first_entries(page.evaluate(RESOURCES_JS))
         network = recorder.records(page_entries)
         released_at = None
         if reading.released_js is not None:

@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from harness.config import check_http_url
 from harness.diagnose.decode import NotVideo, first_frame_from_bytes, first_frame_from_stream
 from harness.diagnose.stages import RequestStages, StageClock
 from harness.errors import MeasurementError, UsageError
@@ -43,9 +44,7 @@ class DiagnoseOptions:
     timeout_s: float = 30.0
 
     def __post_init__(self) -> None:
-        parts = urlsplit(self.url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise UsageError(f"{self.url!r} is not an http:// or https:// URL")
+        check_http_url(self.url)
         if not 1 <= self.requests <= 100:
             raise UsageError("--requests must be 1..100")
         if self.partial_mb <= 0 or self.stream_start_kb <= 0:

@@ -17,21 +17,6 @@ const state = {
   pressure: { spec: params.get("pressure") || "none", holders: 0, ready: 0, started_ms: null, settled_ms: null, released_ms: null },
   stream: { opened_ms: null, done_ms: null, errors: 0 },
   errors: [],
-  resources() {
-    return performance.getEntriesByType("resource").map((e) => ({
-      name: e.name,
-      initiator_type: e.initiatorType,
-      next_hop_protocol: e.nextHopProtocol,
-      start_time: e.startTime,
-      connect_start: e.connectStart,
-      connect_end: e.connectEnd,
-      request_start: e.requestStart,
-      response_start: e.responseStart,
-      response_end: e.responseEnd,
-      transfer_size: e.transferSize,
-      server_timing: Object.fromEntries((e.serverTiming || []).map((t) => [t.name, t.duration])),
-    }));
-  },
 };
 window.playgate = state;
 
