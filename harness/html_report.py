@@ -52,13 +52,14 @@ span.failed { color: #c5221f; }
 .waterfall tr.chunk td { background: #fef7e0; }
 .waterfall td.name { max-width: 160px; overflow: hidden; text-overflow: ellipsis; }
 td.lane { width: 100%; min-width: 220px; position: relative; padding: 0; }
-.track { position: relative; height: 14px; margin: 2px 0; }
+.track { position: relative; height: 14px; margin: 2px 0; overflow: hidden; }
 .bar { position: absolute; top: 2px; height: 10px; display: flex; min-width: 1px; }
 .bar span { display: block; height: 100%; }
 .mark { position: absolute; top: 0; width: 2px; height: 14px; }
 .mark.event { background: #1a73e8; } .mark.frame { background: #d93025; }
-.axis { position: relative; height: 14px; color: #5f6368; font-size: 11px; }
+.axis { position: relative; height: 14px; color: #5f6368; font-size: 11px; overflow: hidden; }
 .axis span { position: absolute; transform: translateX(-50%); }
+.axis span.end { transform: translateX(-100%); }
 .queueing { background: #fff; box-shadow: inset 0 0 0 1px #9aa0a6; }
 .stalled, .blocked { background: #bdc1c6; } .dns { background: #009688; }
 .connect { background: #f29900; } .tls { background: #a142f4; }
@@ -130,13 +131,18 @@ def _tick_step(span_ms: float) -> float:
     return 120_000.0
 
 
+# A label centred on a tick this close to the lane's end would stick out of the panel.
+RIGHT_ANCHORED_FROM = 0.85
+
+
 def axis(span_ms: float) -> str:
     step = _tick_step(span_ms)
     ticks = []
     at = step
     while at < span_ms:
         label = f"{at / 1000:g} s" if step >= 1000 else f"{at:g} ms"
-        ticks.append(f'<span style="left:{_pct(at, span_ms)}">{label}</span>')
+        anchor = ' class="end"' if at / span_ms >= RIGHT_ANCHORED_FROM else ""
+        ticks.append(f'<span{anchor} style="left:{_pct(at, span_ms)}">{label}</span>')
         at += step
     return f'<div class="axis">{"".join(ticks)}</div>'
 

@@ -7,7 +7,11 @@ from pathlib import Path
 import jsonschema
 import pytest
 
+from harness.gate import Verdict
+from harness.html_report import render, time_span_ms
 from harness.outputs import Outputs
+from harness.report import JudgedRun
+from tests.factory import chunk, run
 
 pytestmark = pytest.mark.browser
 
@@ -22,6 +26,34 @@ def test_a_run_writes_har_json_and_a_report_that_renders(playgate_run, playgate_
     assert [r["verdict"] for r in json.loads(outputs.json.read_text())["runs"]] == ["pass", "fail"]
     check_har(runs, outputs)
     check_report_in_browser(runs, outputs, playgate_browser)
+
+
+@pytest.mark.parametrize("blocked_ms", [100, 137, 359, 914, 951, 1395, 2394, 9000])
+def test_the_time_axis_stays_inside_every_panel_whatever_the_scale(playgate_browser, tmp_path, blocked_ms):
+    """The scale follows the data, so a tick can land near the lane's end (these blocked
+    times put the last tick where a centred label stuck out of the panel)."""
+    runs = [
+        JudgedRun(run(chunk(0, blocked_ms=float(blocked_ms))), Verdict(True, ())),
+        JudgedRun(run(chunk(0)), Verdict(True, ())),
+    ]
+    report = tmp_path / "report.html"
+    report.write_text(render(runs))
+    page = playgate_browser.new_page(viewport={"width": 1600, "height": 900})
+    try:
+        page.goto(report.as_uri())
+        overflow = page.locator("section.run").evaluate_all("panels => panels.map(p => p.scrollWidth - p.clientWidth)")
+        assert overflow == [0, 0], f"time span {time_span_ms([r.run for r in runs]):.0f} ms"
+        outside = page.locator(".axis").evaluate_all(
+            """axes => axes.flatMap(axis => {
+                const lane = axis.getBoundingClientRect();
+                return [...axis.children].map(label => label.getBoundingClientRect())
+                    .filter(box => box.left < lane.left - 0.5 || box.right > lane.right + 0.5)
+                    .map(box => [box.left, box.right, lane.left, lane.right]);
+            })"""
+        )
+        assert outside == []  # every label readable, none clipped
+    finally:
+        page.close()
 
 
 def check_har(runs, outputs):
