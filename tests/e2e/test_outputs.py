@@ -11,7 +11,7 @@ from harness.gate import Verdict
 from harness.html_report import render, time_span_ms
 from harness.outputs import Outputs
 from harness.report import JudgedRun
-from tests.factory import chunk, run
+from tests import factory
 
 pytestmark = pytest.mark.browser
 
@@ -32,10 +32,9 @@ def test_a_run_writes_har_json_and_a_report_that_renders(playgate_run, playgate_
 def test_the_time_axis_stays_inside_every_panel_whatever_the_scale(playgate_browser, tmp_path, blocked_ms):
     """The scale follows the data, so a tick can land near the lane's end (these blocked
     times put the last tick where a centred label stuck out of the panel)."""
-    runs = [
-        JudgedRun(run(chunk(0, blocked_ms=float(blocked_ms))), Verdict(True, ())),
-        JudgedRun(run(chunk(0)), Verdict(True, ())),
-    ]
+    passed = Verdict(True, ())
+    slow = factory.run(factory.chunk(0, blocked_ms=float(blocked_ms)))
+    runs = [JudgedRun(slow, passed), JudgedRun(factory.run(factory.chunk(0)), passed)]
     report = tmp_path / "report.html"
     report.write_text(render(runs))
     page = playgate_browser.new_page(viewport={"width": 1600, "height": 900})
