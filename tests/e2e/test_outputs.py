@@ -28,7 +28,7 @@ def test_a_run_writes_har_json_and_a_report_that_renders(playgate_run, playgate_
     check_report_in_browser(runs, outputs, playgate_browser)
 
 
-@pytest.mark.parametrize("blocked_ms", [100, 137, 359, 914, 951, 1395, 2394, 9000])
+@pytest.mark.parametrize("blocked_ms", [137, 359, 914, 1395, 9000])
 def test_the_time_axis_stays_inside_every_panel_whatever_the_scale(playgate_browser, tmp_path, blocked_ms):
     """The scale follows the data, so a tick can land near the lane's end (these blocked
     times put the last tick where a centred label stuck out of the panel)."""
