@@ -43,15 +43,20 @@ th, td { padding: 2px 8px; text-align: left; white-space: nowrap; }
 .summary td, .summary th { border: 1px solid #dadce0; }
 .pass { color: #188038; font-weight: 600; } .fail { color: #c5221f; font-weight: 600; }
 span.failed { color: #c5221f; }
-.runs { display: grid; grid-template-columns: repeat(auto-fit, minmax(680px, 1fr)); gap: 16px; margin-top: 16px; }
+.runs { display: grid; grid-template-columns: repeat(auto-fit, minmax(700px, 1fr)); gap: 16px; margin-top: 16px; }
 .run { border: 1px solid #dadce0; border-radius: 6px; padding: 10px; overflow-x: auto; }
 .run.failed { border-color: #c5221f; }
 .reasons { margin: 4px 0 8px; padding-left: 18px; color: #c5221f; }
+/* Fixed columns: whatever the fonts and figures, the table is exactly its panel's width
+   and the lane takes what is left (at least ~200 px in the narrowest panel). */
+.waterfall { width: 100%; table-layout: fixed; }
+.waterfall th, .waterfall td { overflow: hidden; text-overflow: ellipsis; }
+col.col-request { width: 160px; } col.col-protocol { width: 80px; } col.col-conn { width: 56px; }
+col.col-status { width: 90px; } col.col-blocked { width: 104px; }
 .waterfall td { border-bottom: 1px solid #f1f3f4; font-variant-numeric: tabular-nums; }
 .waterfall td.num { text-align: right; }
 .waterfall tr.chunk td { background: #fef7e0; }
-.waterfall td.name { max-width: 160px; overflow: hidden; text-overflow: ellipsis; }
-td.lane { width: 100%; min-width: 220px; position: relative; padding: 0; }
+.lane { position: relative; padding: 0; }
 .track { position: relative; height: 14px; margin: 2px 0; overflow: hidden; }
 .bar { position: absolute; top: 2px; height: 10px; display: flex; min-width: 1px; }
 .bar span { display: block; height: 100%; }
@@ -124,15 +129,18 @@ def _pct(ms: float, span_ms: float) -> str:
     return f"{max(0.0, ms) / span_ms * 100:.3f}%"
 
 
-def _tick_step(span_ms: float) -> float:
-    for step in (10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10_000, 20_000, 60_000):
-        if span_ms / step <= 8:
-            return step
-    return 120_000.0
-
-
+# The lane can be as narrow as its 220 px minimum: at most five ticks with short labels
+# ("1.5 s", not "1500 ms") keep neighbouring labels apart.
+MAX_TICKS = 5
 # A label centred on a tick this close to the lane's end would stick out of the panel.
 RIGHT_ANCHORED_FROM = 0.85
+
+
+def _tick_step(span_ms: float) -> float:
+    for step in (10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10_000, 20_000, 60_000):
+        if span_ms / step <= MAX_TICKS:
+            return step
+    return 120_000.0
 
 
 def axis(span_ms: float) -> str:
@@ -140,7 +148,7 @@ def axis(span_ms: float) -> str:
     ticks = []
     at = step
     while at < span_ms:
-        label = f"{at / 1000:g} s" if step >= 1000 else f"{at:g} ms"
+        label = f"{at / 1000:g} s" if step >= 100 else f"{at:g} ms"
         anchor = ' class="end"' if at / span_ms >= RIGHT_ANCHORED_FROM else ""
         ticks.append(f'<span{anchor} style="left:{_pct(at, span_ms)}">{label}</span>')
         at += step
@@ -184,6 +192,16 @@ def _request_name(url: str) -> str:
     return parts.path + (f"?{parts.query}" if parts.query else "") or url
 
 
+# The figure columns before the lane, each sized by its col-<css> rule in STYLE.
+WATERFALL_COLUMNS = (
+    ("request", "request"),
+    ("protocol", "protocol"),
+    ("conn", "conn"),
+    ("status", "status"),
+    ("blocked", "blocked ms"),
+)
+
+
 def waterfall(run: RunRecord, span_ms: float) -> str:
     origin = run_origin_ms(run)
     chunk_of = {id(c.network): c for c in run.chunks if c.network is not None}
@@ -200,10 +218,9 @@ def waterfall(run: RunRecord, span_ms: float) -> str:
             f"<td>{_status(record)}</td>"
             f'<td class="num">{format_ms(record.blocked_ms)}</td><td class="lane">{lane}</td></tr>'
         )
-    head = (
-        "<tr><th>request</th><th>protocol</th><th>conn</th><th>status</th><th>blocked ms</th>"
-        f'<th class="lane">{axis(span_ms)}</th></tr>'
-    )
+    colgroup = "".join(f'<col class="col-{css}">' for css, _ in WATERFALL_COLUMNS) + '<col class="col-lane">'
+    headings = "".join(f"<th>{heading}</th>" for _, heading in WATERFALL_COLUMNS)
+    head = f'<colgroup>{colgroup}</colgroup><tr>{headings}<th class="lane">{axis(span_ms)}</th></tr>'
     return f'<table class="waterfall">{head}{"".join(rows)}</table>'
 
 

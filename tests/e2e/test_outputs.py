@@ -28,29 +28,34 @@ def test_a_run_writes_har_json_and_a_report_that_renders(playgate_run, playgate_
     check_report_in_browser(runs, outputs, playgate_browser)
 
 
-@pytest.mark.parametrize("blocked_ms", [137, 359, 914, 1395, 9000])
-def test_the_time_axis_stays_inside_every_panel_whatever_the_scale(playgate_browser, tmp_path, blocked_ms):
+@pytest.mark.parametrize("width", [1600, 1464])  # 1464: the narrowest viewport with two panels a row
+@pytest.mark.parametrize("blocked_ms", [137, 359, 914, 1395, 1700, 9000])
+def test_the_time_axis_stays_inside_every_panel_whatever_the_scale(playgate_browser, tmp_path, blocked_ms, width):
     """The scale follows the data, so a tick can land near the lane's end (these blocked
-    times put the last tick where a centred label stuck out of the panel)."""
+    times put the last tick where a centred label stuck out of the panel, or where the
+    last two labels ran into each other)."""
     passed = Verdict(True, ())
     slow = factory.run(factory.chunk(0, blocked_ms=float(blocked_ms)))
     runs = [JudgedRun(slow, passed), JudgedRun(factory.run(factory.chunk(0)), passed)]
     report = tmp_path / "report.html"
     report.write_text(render(runs))
-    page = playgate_browser.new_page(viewport={"width": 1600, "height": 900})
+    page = playgate_browser.new_page(viewport={"width": width, "height": 900})
     try:
         page.goto(report.as_uri())
         overflow = page.locator("section.run").evaluate_all("panels => panels.map(p => p.scrollWidth - p.clientWidth)")
         assert overflow == [0, 0], f"time span {time_span_ms([r.run for r in runs]):.0f} ms"
-        outside = page.locator(".axis").evaluate_all(
-            """axes => axes.flatMap(axis => {
-                const lane = axis.getBoundingClientRect();
-                return [...axis.children].map(label => label.getBoundingClientRect())
-                    .filter(box => box.left < lane.left - 0.5 || box.right > lane.right + 0.5)
-                    .map(box => [box.left, box.right, lane.left, lane.right]);
-            })"""
+        labels = page.locator(".axis").evaluate_all(
+            """axes => axes.map(axis => ({
+                lane: axis.getBoundingClientRect().toJSON(),
+                boxes: [...axis.children].map(label => label.getBoundingClientRect().toJSON()),
+            }))"""
         )
-        assert outside == []  # every label readable, none clipped
+        for axis in labels:
+            lane, boxes = axis["lane"], axis["boxes"]
+            assert all(
+                lane["left"] - 0.5 <= b["left"] and b["right"] <= lane["right"] + 0.5 for b in boxes
+            )  # none clipped
+            assert all(a["right"] < b["left"] for a, b in zip(boxes, boxes[1:], strict=False))  # none overlapping
     finally:
         page.close()
 
@@ -99,6 +104,8 @@ def check_report_in_browser(runs, outputs, playgate_browser):
         assert page.locator("table.summary td").count() == 2  # h2 and h1-tls, side by side rows
         overflow = page.locator("section.run").evaluate_all("panels => panels.map(p => p.scrollWidth - p.clientWidth)")
         assert overflow == [0] * len(runs)  # every waterfall fits its panel
+        cut = page.locator(".waterfall th").evaluate_all("ths => ths.filter(t => t.scrollWidth > t.clientWidth)")
+        assert cut == []  # every column heading readable whole
     finally:
         page.close()
     assert problems == []
