@@ -29,7 +29,7 @@ def test_a_run_writes_har_json_and_a_report_that_renders(playgate_run, playgate_
 
 
 @pytest.mark.parametrize("width", [1600, 1464])  # 1464: the narrowest viewport with two panels a row
-@pytest.mark.parametrize("blocked_ms", [137, 359, 914, 1395, 1700, 9000])
+@pytest.mark.parametrize("blocked_ms", [137, 914, 1700, 9000])
 def test_the_time_axis_stays_inside_every_panel_whatever_the_scale(playgate_browser, tmp_path, blocked_ms, width):
     """The scale follows the data, so a tick can land near the lane's end (these blocked
     times put the last tick where a centred label stuck out of the panel, or where the
