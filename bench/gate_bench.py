@@ -38,7 +38,6 @@ from harness.browsers import BROWSERS, find_executable, launch, launch_options
 from harness.config import GateRules, Pressure, Scenario
 from harness.groundtruth import (
     DELAY_MS,
-    HOLD_MS,
     KIB_PER_S,
     Check,
     bandwidth_scenario,
@@ -113,7 +112,7 @@ def ground_truth(
     for _ in range(runs):
         checks["chunk delay"] += [check_delay(c, DELAY_MS) for c in measure(Mode.H2, delay_scenario()).chunks]
         held = measure(Mode.H1_TLS, hold_scenario())
-        checks["hold"].append(check_hold(held.chunks[0], HOLD_MS, held.holders_released_ms))
+        checks["hold"].append(check_hold(held.chunks[0], held.holders_released_ms))
         checks["bandwidth"] += [check_bandwidth(c, KIB_PER_S) for c in measure(Mode.H2, bandwidth_scenario()).chunks]
     for check in (c for group in checks.values() for c in group if not c.within):
         print(f"  {name}: outside tolerance: {check}", flush=True)

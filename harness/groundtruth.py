@@ -86,15 +86,16 @@ def check_delay(chunk: ChunkRecord, delay_ms: int) -> Check:
     return Check("chunk delay", "wait_ms", chunk.index, chunk.net("wait_ms"), served or float(delay_ms))
 
 
-def check_hold(chunk: ChunkRecord, hold_ms: int, released_ms: float | None = None) -> Check:
+def check_hold(chunk: ChunkRecord, released_ms: float | None) -> Check:
     """The first chunk under pressure waits from its fetch start until the holders were let
-    go: as the pages saw it when they say (``RunRecord.holders_released_ms``), else the
-    injected hold less the chunk's own late start after its event."""
-    timing = chunk.resource_timing
-    if timing is not None and released_ms is not None:
-        return Check("hold", "blocked_ms", chunk.index, chunk.net("blocked_ms"), released_ms - timing.start_time)
-    started_after_event = timing.start_time - chunk.page.event_ms if timing and chunk.page.event_ms is not None else 0.0
-    return Check("hold", "blocked_ms", chunk.index, chunk.net("blocked_ms"), hold_ms - started_after_event)
+    go, as the pages saw it (``RunRecord.holders_released_ms``). Without either moment
+    there is no truth to compare with, and guessing one would hide the gap."""
+    if released_ms is None:
+        raise ValueError("the pages did not say when they let go of the holders")
+    if chunk.resource_timing is None:
+        raise ValueError(f"chunk {chunk.index} has no Resource Timing entry: its fetch start is unknown")
+    expected = released_ms - chunk.resource_timing.start_time
+    return Check("hold", "blocked_ms", chunk.index, chunk.net("blocked_ms"), expected)
 
 
 def check_bandwidth(chunk: ChunkRecord, kib_per_s: int) -> Check:

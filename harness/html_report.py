@@ -129,7 +129,7 @@ def _pct(ms: float, span_ms: float) -> str:
     return f"{max(0.0, ms) / span_ms * 100:.3f}%"
 
 
-# The lane can be as narrow as its 220 px minimum: at most five ticks with short labels
+# The lane is about 190 px in the narrowest panel: at most five ticks with short labels
 # ("1.5 s", not "1500 ms") keep neighbouring labels apart.
 MAX_TICKS = 5
 # A label centred on a tick this close to the lane's end would stick out of the panel.

@@ -1,7 +1,12 @@
 """The ground-truth verdict: systematic errors fail, one chunk's scheduling noise does not."""
 
-from harness.groundtruth import Check, truth_failures
+from dataclasses import replace
+
+import pytest
+
+from harness.groundtruth import Check, check_hold, truth_failures
 from harness.scenario import holders_released
+from tests.factory import chunk
 
 
 def test_ground_truth_holds_a_run_to_its_median_and_each_chunk_to_the_gross_bound():
@@ -21,3 +26,13 @@ def test_holders_are_let_go_by_the_first_idle_tab_else_by_the_page():
     assert holders_released([page, tab, {"role": "tab", "at": 1008.0}]) == 1008.0
     assert holders_released([page, {"role": "tab", "at": None}]) is None  # a tab never let go: no truth
     assert holders_released([{"role": "page", "at": None}]) is None
+
+
+def test_the_hold_has_no_truth_without_the_release_or_the_fetch_start():
+    held = chunk(0, blocked_ms=690.0)
+    released_at = held.resource_timing.start_time + 700.0
+    assert check_hold(held, released_at).error_ms == -10.0
+    with pytest.raises(ValueError, match="did not say when they let go"):
+        check_hold(held, None)
+    with pytest.raises(ValueError, match="no Resource Timing entry"):
+        check_hold(replace(held, resource_timing=None), released_at)

@@ -7,7 +7,7 @@ from tests.factory import network
 
 
 def lines(log):
-    return [line.split("chromium", 1)[1].strip() for line in log.out.getvalue().splitlines()]
+    return [line.split(log.browser, 1)[1].strip() for line in log.out.getvalue().splitlines()]
 
 
 def test_chunks_are_numbered_in_request_order_and_other_requests_are_left_out():
@@ -28,7 +28,7 @@ def test_chunks_are_numbered_in_request_order_and_other_requests_are_left_out():
 
 
 def test_firefox_lines_say_only_what_firefox_gives():
-    log = LiveLog("chromium", r"/chunks/", None, out=io.StringIO())
+    log = LiveLog("firefox", r"/chunks/", None, out=io.StringIO())
     record = network("https://h/chunks/a.mp4", source="bidi", protocol=None, blocked_ms=30.0)
     log.network_event("finished", record.url, record)
     failed = network("https://h/chunks/b.mp4", failure="net::ERR_ABORTED")
