@@ -15,11 +15,11 @@ import tempfile
 from datetime import date
 from pathlib import Path
 
-from fixtures.generate import ensure_media
-from harness.diagnose import report
-from harness.diagnose.client import DiagnoseOptions, Diagnoser
-from server.launcher import ServerProcess
-from server.settings import Mode, settings_for
+from playgate.diagnose import report
+from playgate.diagnose.client import DiagnoseOptions, Diagnoser
+from playgate.fixtures.generate import ensure_media
+from playgate.server.launcher import ServerProcess
+from playgate.server.settings import Mode, settings_for
 from tests.tooling.delay_proxy import DelayProxy
 
 

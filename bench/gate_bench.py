@@ -33,10 +33,12 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-from fixtures.generate import MediaSet, ensure_media
-from harness.browsers import BROWSERS, find_executable, launch, launch_options
-from harness.config import GateRules, Pressure, Scenario
-from harness.groundtruth import (
+from playgate.capture.browsers import BROWSERS, find_executable, launch, launch_options
+from playgate.capture.live import Watching
+from playgate.capture.scenario import NOT_WATCHED
+from playgate.config import GateRules, Pressure, Scenario
+from playgate.fixtures.generate import MediaSet, ensure_media
+from playgate.judging.groundtruth import (
     DELAY_MS,
     KIB_PER_S,
     Check,
@@ -47,13 +49,11 @@ from harness.groundtruth import (
     delay_scenario,
     hold_scenario,
 )
-from harness.live import Watching
-from harness.records import RunRecord
-from harness.report import aligned
-from harness.runner import BrowserPool, browser_pool, judge
-from harness.scenario import NOT_WATCHED
-from server.serving import Served, serve
-from server.settings import Mode, settings_for
+from playgate.records import RunRecord
+from playgate.reports.table import aligned
+from playgate.run.runner import BrowserPool, browser_pool, judge
+from playgate.server.serving import Served, serve
+from playgate.server.settings import Mode, settings_for
 
 SCENARIOS = {
     "h2, no pressure": (Mode.H2, Scenario(chunks=5)),

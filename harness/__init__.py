@@ -1,0 +1,125 @@
+"""playgate: a protocol regression gate for browser video playback.
+
+Real Chromium and Firefox load a page's video chunks; their own network records say how
+each chunk came (protocol, connection, how long it waited before the network, how long it
+took to load) and the gate fails a run whose chunks were queued, came over the wrong
+protocol, or loaded too slowly, with the chunk table as evidence.
+
+    import playgate
+
+    for judged in playgate.gate(browser="all", mode="h2", pressure="media:5"):
+        playgate.assert_gate_passes(judged)
+
+The package, in the order data flows (a layer imports only from layers above it here):
+
+    errors, config, catalogue, records     shared: errors, settings, the observed records
+    fixtures, server                       the media and the reference avatar server
+    capture/                               browsers driven; what they saw, as records
+    judging/                               the gate's rules and verdicts; ground truth
+    reports/                               chunk table, JSON, HAR, HTML
+    diagnose/                              one chunk URL timed from a Python client
+    run/                                   servers, browsers and runs, end to end
+    doors/                                 the CLI, the pytest plugin, these functions
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from playgate.config import GateRules, PageTarget, Pressure, RunConfig, Scenario
+    from playgate.doors.api import gate
+    from playgate.doors.assertions import assert_gate_fails, assert_gate_passes
+    from playgate.doors.options import Options
+    from playgate.errors import (
+        BrowserLaunchError,
+        BrowserNotFound,
+        EnvironmentProblem,
+        GateFailure,
+        MeasurementError,
+        PlaygateError,
+        ServerStartError,
+        UsageError,
+    )
+    from playgate.judging.gate import JudgedRun, Verdict, evaluate
+    from playgate.records import ChunkRecord, NetworkRecord, PageChunk, ResourceTiming, RunRecord
+    from playgate.reports.table import chunk_table, describe
+    from playgate.run.runner import judge, judge_page, run_gate
+
+# Imported on first use: the server's own process imports playgate.server and should not pay
+# for Playwright and the rest of the library.
+_HOMES = {
+    **dict.fromkeys(["GateRules", "PageTarget", "Pressure", "RunConfig", "Scenario"], "playgate.config"),
+    "gate": "playgate.doors.api",
+    **dict.fromkeys(["assert_gate_fails", "assert_gate_passes"], "playgate.doors.assertions"),
+    "Options": "playgate.doors.options",
+    **dict.fromkeys(
+        [
+            "BrowserLaunchError",
+            "BrowserNotFound",
+            "EnvironmentProblem",
+            "GateFailure",
+            "MeasurementError",
+            "PlaygateError",
+            "ServerStartError",
+            "UsageError",
+        ],
+        "playgate.errors",
+    ),
+    **dict.fromkeys(["JudgedRun", "Verdict", "evaluate"], "playgate.judging.gate"),
+    **dict.fromkeys(["ChunkRecord", "NetworkRecord", "PageChunk", "ResourceTiming", "RunRecord"], "playgate.records"),
+    **dict.fromkeys(["chunk_table", "describe"], "playgate.reports.table"),
+    **dict.fromkeys(["judge", "judge_page", "run_gate"], "playgate.run.runner"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _HOMES:
+        raise AttributeError(f"module 'playgate' has no attribute {name!r}")
+    value = getattr(importlib.import_module(_HOMES[name]), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *__all__])
+
+
+__all__ = [
+    # Run and judge.
+    "gate",
+    "run_gate",
+    "judge",
+    "judge_page",
+    "evaluate",
+    # Assertions for tests.
+    "assert_gate_passes",
+    "assert_gate_fails",
+    "GateFailure",
+    # Settings.
+    "Options",
+    "RunConfig",
+    "Scenario",
+    "Pressure",
+    "GateRules",
+    "PageTarget",
+    # What was observed, and what the gate made of it.
+    "NetworkRecord",
+    "ResourceTiming",
+    "PageChunk",
+    "ChunkRecord",
+    "RunRecord",
+    "Verdict",
+    "JudgedRun",
+    "chunk_table",
+    "describe",
+    # Errors.
+    "PlaygateError",
+    "UsageError",
+    "EnvironmentProblem",
+    "BrowserNotFound",
+    "BrowserLaunchError",
+    "ServerStartError",
+    "MeasurementError",
+]

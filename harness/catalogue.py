@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from server.settings import DEFAULT_H2_MAX_STREAMS
+from playgate.server.settings import DEFAULT_H2_MAX_STREAMS
 
 # Each healthy-h2 pressure must pass; the healthy setup shares the connection among all.
 HEALTHY_PRESSURES = ("sse:5", "tabs:5", "media:5", "streams:8", "media:5+tabs:2")

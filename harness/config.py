@@ -6,8 +6,8 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from harness.errors import UsageError
-from server.settings import APP_SPEC, DEFAULT_H2_MAX_STREAMS, Mode
+from playgate.errors import UsageError
+from playgate.server.settings import APP_SPEC, DEFAULT_H2_MAX_STREAMS, Mode
 
 # What each pressure holds open, and so reproduces (documented in the README).
 PRESSURE_KINDS = {

@@ -8,7 +8,7 @@
      │    └── ServerStartError     the reference server could not start
      └── MeasurementError      the browser gave no usable record of the run
 
-A gate that fails is not an error: it is a verdict (``harness.gate``), and in pytest it
+A gate that fails is not an error: it is a verdict (``playgate.judging.gate``), and in pytest it
 raises ``GateFailure``, an AssertionError carrying the chunk table.
 """
 

@@ -1,6 +1,6 @@
-"""The server process: ``python -m server SETTINGS_JSON LISTEN_FD [CERTFILE KEYFILE]``.
+"""The server process: ``python -m playgate.server SETTINGS_JSON LISTEN_FD [CERTFILE KEYFILE]``.
 
-Started by ``server.launcher``, which owns the listening socket and hands it over as a
+Started by ``playgate.server.launcher``, which owns the listening socket and hands it over as a
 file descriptor, so the port is known (and checked free) before this process starts.
 The process stops on SIGTERM, SIGINT, or when its stdin closes: if the parent dies,
 the server goes with it.
@@ -18,8 +18,8 @@ from typing import Any, NoReturn
 from hypercorn.asyncio import serve
 from hypercorn.config import Config
 
-from server.app import create_app
-from server.settings import ServerSettings
+from playgate.server.app import create_app
+from playgate.server.settings import ServerSettings
 
 
 def _hypercorn_config(settings: ServerSettings, fd: int, certfile: str | None, keyfile: str | None) -> Config:

@@ -26,9 +26,9 @@ from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, R
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from server.media import MP4, MediaFileResponse, PacedFileResponse, ServerTimed
-from server.settings import ServerSettings
-from server.sse import HEARTBEAT, NO_RECONNECT_MS, StreamCounter, event_stream, sse_message
+from playgate.server.media import MP4, MediaFileResponse, PacedFileResponse, ServerTimed
+from playgate.server.settings import ServerSettings
+from playgate.server.sse import HEARTBEAT, NO_RECONNECT_MS, StreamCounter, event_stream, sse_message
 
 STATIC_DIR = Path(__file__).parent / "static"
 NO_STORE = {"Cache-Control": "no-store"}

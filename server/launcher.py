@@ -26,8 +26,8 @@ from typing import ClassVar, Self
 
 import trustme
 
-from harness.errors import ServerStartError
-from server.settings import ServerSettings
+from playgate.errors import ServerStartError
+from playgate.server.settings import ServerSettings
 
 LOOPBACK = "127.0.0.1"
 READY_TIMEOUT_S = 15.0
@@ -254,7 +254,7 @@ class ServerProcess(LoopbackProcess):
         return "https" if self.settings.mode.uses_tls else "http"
 
     def _spawn(self, listener: socket.socket, workdir: Path) -> subprocess.Popen[bytes]:
-        args = [sys.executable, "-m", "server", self.settings.to_json(), str(listener.fileno())]
+        args = [sys.executable, "-m", "playgate.server", self.settings.to_json(), str(listener.fileno())]
         if self.settings.mode.uses_tls:
             certfile, keyfile, self.ca_pem = write_certificates(workdir)
             args += [str(certfile), str(keyfile)]
@@ -266,7 +266,6 @@ class ServerProcess(LoopbackProcess):
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 pass_fds=[listener.fileno()],
-                cwd=Path(__file__).resolve().parent.parent,
             )
 
     def _log_tail(self, lines: int = 15) -> str:

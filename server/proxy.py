@@ -23,8 +23,8 @@ import socket
 import subprocess
 from pathlib import Path
 
-from harness.errors import ServerStartError
-from server.launcher import LOOPBACK, LoopbackProcess, write_certificates
+from playgate.errors import ServerStartError
+from playgate.server.launcher import LOOPBACK, LoopbackProcess, write_certificates
 
 NGINX_ENV = "PLAYGATE_NGINX"
 DEBIAN_NGINX = "/usr/sbin/nginx"

@@ -7,9 +7,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from server.launcher import LOOPBACK, LoopbackProcess, ServerProcess
-from server.proxy import NginxProxy
-from server.settings import ServerSettings
+from playgate.server.launcher import LOOPBACK, LoopbackProcess, ServerProcess
+from playgate.server.proxy import NginxProxy
+from playgate.server.settings import ServerSettings
 
 
 @dataclass(frozen=True)

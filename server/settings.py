@@ -8,7 +8,7 @@ import re
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
-from fixtures.generate import MediaSet
+from playgate.fixtures.generate import MediaSet
 
 
 class Mode(enum.StrEnum):

@@ -1,6 +1,6 @@
 """Records built by hand for tests of what reads them."""
 
-from harness.records import ChunkRecord, NetworkRecord, PageChunk, ResourceTiming, RunRecord
+from playgate.records import ChunkRecord, NetworkRecord, PageChunk, ResourceTiming, RunRecord
 
 
 def network(url, *, protocol="h2", blocked_ms=1.0, source="cdp", **overrides):

@@ -1,6 +1,6 @@
 """The user's page: which event stream message announced which chunk."""
 
-from harness.app_page import chunks_from_observer, named_in
+from playgate.capture.app_page import chunks_from_observer, named_in
 
 URL = "https://app.example/media/seg-3.mp4?v=2"
 

@@ -2,8 +2,8 @@
 
 import pytest
 
-from harness.bidi import BidiSnapshot, protocol_from_bidi, record_from_bidi
-from harness.records import ResourceTiming
+from playgate.capture.bidi import BidiSnapshot, protocol_from_bidi, record_from_bidi
+from playgate.records import ResourceTiming
 
 CHUNK = "https://127.0.0.1:4443/chunks/chunk-000.mp4?i=0"
 ABSENT = -1

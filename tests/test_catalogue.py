@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from harness.catalogue import HEALTHY_PRESSURES, REGRESSIONS
-from harness.config import Pressure, parse_modes
+from playgate.catalogue import HEALTHY_PRESSURES, REGRESSIONS
+from playgate.config import Pressure, parse_modes
 
 README = (Path(__file__).parent.parent / "README.md").read_text()
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from harness.cdp import CdpNetworkLog
+from playgate.capture.cdp import CdpNetworkLog
 
 CHUNK = "https://127.0.0.1:4443/chunks/chunk-000.mp4?i=0"
 

@@ -13,13 +13,13 @@ from pathlib import Path
 
 import pytest
 
-from harness.browsers import BROWSERS
-from harness.cli import main
+from playgate.capture.browsers import BROWSERS
+from playgate.doors.cli import main
 
 
 def run_cli(*args, env=None):
     return subprocess.run(
-        [sys.executable, "-m", "harness.cli", *args],
+        [sys.executable, "-m", "playgate", *args],
         capture_output=True,
         text=True,
         timeout=120,
@@ -129,7 +129,7 @@ def test_run_exits_0_when_every_run_passes_and_live_shows_each_event():
 
 
 def test_serve_prints_the_url_and_stops_on_sigterm():
-    command = [sys.executable, "-m", "harness.cli", "serve", "--mode", "h1"]
+    command = [sys.executable, "-m", "playgate", "serve", "--mode", "h1"]
     with subprocess.Popen(command, stdout=subprocess.PIPE, text=True) as process:
         try:
             line = process.stdout.readline()
@@ -198,7 +198,7 @@ def test_ctrl_c_mid_run_leaves_no_server_or_browser():
     command = [
         sys.executable,
         "-m",
-        "harness.cli",
+        "playgate.doors.cli",
         "run",
         "--browser",
         "chromium",

@@ -2,10 +2,10 @@
 
 import pytest
 
-from harness.browsers import browser_names
-from harness.config import GateRules, Pressure, Scenario, parse_modes
-from harness.errors import UsageError
-from server.settings import Mode
+from playgate.capture.browsers import browser_names
+from playgate.config import GateRules, Pressure, Scenario, parse_modes
+from playgate.errors import UsageError
+from playgate.server.settings import Mode
 
 
 @pytest.mark.parametrize(

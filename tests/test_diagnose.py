@@ -7,13 +7,13 @@ import threading
 
 import pytest
 
-from fixtures.generate import ensure_media
-from harness.cli import main
-from harness.diagnose.client import MB, DiagnoseOptions, Diagnoser
-from harness.diagnose.report import finding, summary
-from harness.diagnose.stages import RequestStages
-from server.launcher import ServerProcess
-from server.settings import Mode, settings_for
+from playgate.diagnose.client import MB, DiagnoseOptions, Diagnoser
+from playgate.diagnose.report import finding, summary
+from playgate.diagnose.stages import RequestStages
+from playgate.doors.cli import main
+from playgate.fixtures.generate import ensure_media
+from playgate.server.launcher import ServerProcess
+from playgate.server.settings import Mode, settings_for
 from tests.tooling.delay_proxy import DelayProxy
 
 SETUP_DELAY_S = 0.15

@@ -2,7 +2,7 @@
 
 import av
 
-from fixtures.generate import CHUNK_COUNT, encode_mp4, ensure_media, generator_key
+from playgate.fixtures.generate import CHUNK_COUNT, encode_mp4, ensure_media, generator_key
 
 
 def test_chunks_are_sized_like_the_field_and_play_as_h264_aac():

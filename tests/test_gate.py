@@ -1,7 +1,7 @@
 """Every gate rule, both ways, on records built by hand."""
 
-from harness.config import GateRules
-from harness.gate import evaluate
+from playgate.config import GateRules
+from playgate.judging.gate import evaluate
 from tests.factory import chunk, run
 
 RULES = GateRules(max_queued_ms=50.0)  # the figures below were written for a 50 ms limit

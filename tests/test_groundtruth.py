@@ -4,8 +4,8 @@ from dataclasses import replace
 
 import pytest
 
-from harness.groundtruth import Check, check_hold, truth_failures
-from harness.scenario import holders_released
+from playgate.capture.scenario import holders_released
+from playgate.judging.groundtruth import Check, check_hold, truth_failures
 from tests.factory import chunk
 
 

@@ -7,9 +7,8 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from harness.gate import Verdict
-from harness.har import har_document, har_documents, har_name
-from harness.report import JudgedRun
+from playgate.judging.gate import JudgedRun, Verdict
+from playgate.reports.har import har_document, har_documents, har_name
 from tests.factory import chunk, network, run
 
 SCHEMA = json.loads((Path(__file__).parent / "schemas" / "har-1.2.schema.json").read_text())

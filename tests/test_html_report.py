@@ -2,9 +2,8 @@
 
 import re
 
-from harness.gate import Verdict
-from harness.html_report import render, request_segments, time_span_ms
-from harness.report import JudgedRun
+from playgate.judging.gate import JudgedRun, Verdict
+from playgate.reports.html import render, request_segments, time_span_ms
 from tests.factory import chunk, network, run
 
 PASSED, FAILED = Verdict(True, ()), Verdict(False, ("queueing: chunk 0 waited 700 ms",))

@@ -6,10 +6,10 @@ import sys
 
 import pytest
 
-from fixtures.generate import ensure_media
-from harness.errors import ServerStartError
-from server.launcher import ServerProcess, bind_listener
-from server.settings import Mode, settings_for
+from playgate.errors import ServerStartError
+from playgate.fixtures.generate import ensure_media
+from playgate.server.launcher import ServerProcess, bind_listener
+from playgate.server.settings import Mode, settings_for
 
 
 @pytest.fixture(scope="module")

@@ -2,7 +2,7 @@
 
 import io
 
-from harness.live import LiveLog
+from playgate.capture.live import LiveLog
 from tests.factory import network
 
 

@@ -4,10 +4,10 @@ from pathlib import Path
 
 import pytest
 
-from harness.cli import _options as cli_options
-from harness.cli import build_parser, main
-from harness.errors import UsageError
-from harness.options import Options, file_values, find_config_file
+from playgate.doors.cli import _options as cli_options
+from playgate.doors.cli import build_parser, main
+from playgate.doors.options import Options, file_values, find_config_file
+from playgate.errors import UsageError
 
 
 def write_pyproject(folder: Path, body: str) -> Path:

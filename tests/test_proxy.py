@@ -10,12 +10,12 @@ import h2.settings
 import httpx
 import pytest
 
-from fixtures.generate import ensure_media
-from harness.errors import ServerStartError
-from server.launcher import ServerProcess, bind_listener
-from server.proxy import NGINX_ENV, NginxProxy
-from server.serving import serve
-from server.settings import Mode, settings_for
+from playgate.errors import ServerStartError
+from playgate.fixtures.generate import ensure_media
+from playgate.server.launcher import ServerProcess, bind_listener
+from playgate.server.proxy import NGINX_ENV, NginxProxy
+from playgate.server.serving import serve
+from playgate.server.settings import Mode, settings_for
 
 
 @pytest.fixture(scope="module")

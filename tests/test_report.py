@@ -2,9 +2,10 @@
 
 import json
 
-from harness.config import GateRules
-from harness.gate import evaluate
-from harness.report import JudgedRun, chunk_table, describe, result_document, write_json
+from playgate.config import GateRules
+from playgate.judging.gate import JudgedRun, evaluate
+from playgate.reports.result import result_document, write_json
+from playgate.reports.table import chunk_table, describe
 from tests.factory import chunk, run
 
 JSON_CHUNK_KEYS = {

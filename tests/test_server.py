@@ -8,9 +8,9 @@ import time
 
 import pytest
 
-from fixtures.generate import ensure_media
-from server.launcher import ServerProcess
-from server.settings import Mode, settings_for
+from playgate.fixtures.generate import ensure_media
+from playgate.server.launcher import ServerProcess
+from playgate.server.settings import Mode, settings_for
 
 
 @pytest.fixture(scope="module")

@@ -3,4 +3,6 @@
 Stages per request (DNS, TCP connect, TLS, time to first byte, transfer, first decoded
 frame), compared across HTTP/1.1 and HTTP/2, a cold connection per request and a pooled
 one, and a full download, a partial (Range) download and a streaming decode.
+
+May import: ``playgate.errors``, ``playgate.config``, ``playgate.reports`` (table layout).
 """

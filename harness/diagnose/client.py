@@ -21,10 +21,10 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from harness.config import check_http_url
-from harness.diagnose.decode import NotVideo, first_frame_from_bytes, first_frame_from_stream
-from harness.diagnose.stages import RequestStages, StageClock
-from harness.errors import MeasurementError, UsageError
+from playgate.config import check_http_url
+from playgate.diagnose.decode import NotVideo, first_frame_from_bytes, first_frame_from_stream
+from playgate.diagnose.stages import RequestStages, StageClock
+from playgate.errors import MeasurementError, UsageError
 
 PROTOCOLS = ("http/1.1", "h2")
 VARIANTS = ("cold", "pooled", "partial", "stream")

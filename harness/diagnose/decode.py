@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import av
 
-from harness.errors import MeasurementError
+from playgate.errors import MeasurementError
 
 
 class NotVideo(MeasurementError):

@@ -8,8 +8,9 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from harness.diagnose.stages import RequestStages
-from harness.report import aligned, write_document
+from playgate.diagnose.stages import RequestStages
+from playgate.reports.files import write_document
+from playgate.reports.table import aligned
 
 JSON_FORMAT_VERSION = 1
 COLUMNS = ("protocol", "variant", "#", "conn", "reused", "dns", "connect", "tls", "ttfb", "transfer", "frame", "total")

@@ -6,8 +6,8 @@ firefox). Each rule is shown passing on the healthy server and failing on a regr
 
 import pytest
 
-from harness.assertions import assert_gate_fails, assert_gate_passes
-from harness.errors import GateFailure
+from playgate.doors.assertions import assert_gate_fails, assert_gate_passes
+from playgate.errors import GateFailure
 
 pytestmark = pytest.mark.browser
 

@@ -1,14 +1,14 @@
 """The harness's figures against faults injected with a known size, in both browsers.
 
 A run's figures must land within 15 ms or 5% of what was injected (the median of its
-chunks; each chunk within 50 ms or 15%: harness.groundtruth says why), and the browser's
+chunks; each chunk within 50 ms or 15%: playgate.judging.groundtruth says why), and the browser's
 network record must agree with the page's own Resource Timing of the same load.
 """
 
 import pytest
 
-from harness.crosscheck import largest_disagreement
-from harness.groundtruth import (
+from playgate.judging.crosscheck import largest_disagreement
+from playgate.judging.groundtruth import (
     KIB_PER_S,
     bandwidth_scenario,
     check_bandwidth,

@@ -3,8 +3,8 @@ the rules that name it, and the healthy h2 setup passing under every pressure.""
 
 import pytest
 
-from harness.assertions import assert_gate_passes
-from harness.catalogue import HEALTHY_PRESSURES, REGRESSIONS
+from playgate.catalogue import HEALTHY_PRESSURES, REGRESSIONS
+from playgate.doors.assertions import assert_gate_passes
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

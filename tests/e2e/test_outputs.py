@@ -7,10 +7,9 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from harness.gate import Verdict
-from harness.html_report import render, time_span_ms
-from harness.outputs import Outputs
-from harness.report import JudgedRun
+from playgate.judging.gate import JudgedRun, Verdict
+from playgate.reports.html import render, time_span_ms
+from playgate.reports.outputs import Outputs
 from tests import factory
 
 pytestmark = pytest.mark.browser

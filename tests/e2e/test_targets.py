@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.assertions import assert_gate_fails, assert_gate_passes
+from playgate.doors.assertions import assert_gate_fails, assert_gate_passes
 
 pytestmark = pytest.mark.browser
 
@@ -20,7 +20,7 @@ SAMPLE_FLAGS = ["--chunk-pattern", "/media/seg-", "--sse-pattern", "/live/", "--
 
 def run_cli(*args, timeout=180):
     return subprocess.run(
-        [sys.executable, "-m", "harness.cli", *args], capture_output=True, text=True, timeout=timeout, cwd=ROOT
+        [sys.executable, "-m", "playgate", *args], capture_output=True, text=True, timeout=timeout, cwd=ROOT
     )
 
 
@@ -71,7 +71,7 @@ def test_cli_app_writes_everything_and_prints_live_events(tmp_path):
 @pytest.fixture(scope="module")
 def running_app():
     """The sample app started on its own, as a staging deployment would be."""
-    command = [sys.executable, "-m", "harness.cli", "serve", "--app", SAMPLE_APP]
+    command = [sys.executable, "-m", "playgate", "serve", "--app", SAMPLE_APP]
     with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT) as server:
         try:
             line = server.stdout.readline()  # returns once it serves: "serving https://127.0.0.1:PORT/ (...)"
@@ -102,7 +102,7 @@ def test_app_from_the_marker_and_artifacts_of_a_failed_test(pytester, monkeypatc
     pytester.makepyfile(
         test_user=f"""
 import pytest
-from harness.assertions import assert_gate_passes
+from playgate.doors.assertions import assert_gate_passes
 
 @pytest.mark.playgate(app="{SAMPLE_APP}", chunk_pattern="/media/seg-", sse_pattern="/live/", chunks=3)
 def test_healthy(playgate_run):

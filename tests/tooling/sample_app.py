@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from fixtures.generate import ensure_media
+from playgate.fixtures.generate import ensure_media
 
 SEGMENTS = 3
 MEDIA = ensure_media()

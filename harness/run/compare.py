@@ -8,14 +8,15 @@ mechanism is the same: on HTTP/1.1 the chunk waits in the browser for a connecti
 
 from __future__ import annotations
 
-from fixtures.generate import MediaSet
-from harness.config import RunConfig
-from harness.errors import UsageError
-from harness.outputs import Outputs
-from harness.records import ChunkRecord
-from harness.report import JudgedRun, describe
-from harness.runner import run_gate
-from server.settings import Mode
+from playgate.config import RunConfig
+from playgate.errors import UsageError
+from playgate.fixtures.generate import MediaSet
+from playgate.judging.gate import JudgedRun
+from playgate.records import ChunkRecord
+from playgate.reports.outputs import Outputs
+from playgate.reports.table import describe
+from playgate.run.runner import run_gate
+from playgate.server.settings import Mode
 
 COMPARED = (Mode.H1_TLS, Mode.H2)  # the regressed setup first, then the healthy one
 PLAYBACK_NOTE_MS = 100  # below this a playback-side share is not worth a sentence

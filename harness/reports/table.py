@@ -1,19 +1,13 @@
-"""What a person and a machine read: the chunk table, the verdict lines, the JSON result."""
+"""What a person reads: the chunk table, the heading of a run, and the verdict with its reasons."""
 
 from __future__ import annotations
 
-import json
-import re
 from collections.abc import Sequence
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
 
-from harness.crosscheck import largest_disagreement
-from harness.gate import Verdict
-from harness.records import ChunkRecord, RunRecord
+from playgate.judging.crosscheck import largest_disagreement
+from playgate.judging.gate import JudgedRun
+from playgate.records import ChunkRecord, RunRecord
 
-JSON_FORMAT_VERSION = 1
 # blocked: issue -> first network phase; queued + stalled split it where the browser does.
 COLUMNS = (
     "chunk",
@@ -30,12 +24,6 @@ COLUMNS = (
     "frame",
     "after dl",
 )
-
-
-@dataclass(frozen=True)
-class JudgedRun:
-    run: RunRecord
-    verdict: Verdict
 
 
 def format_ms(value: float | None) -> str:
@@ -94,52 +82,3 @@ def crosscheck_line(run: RunRecord) -> str | None:
         return None
     gap, figure, index = worst
     return f"cross-check: network record and page Resource Timing agree within {gap:.1f} ms (chunk {index} {figure})"
-
-
-def _crosscheck_json(run: RunRecord) -> dict[str, Any] | None:
-    worst = largest_disagreement(run.chunks)
-    if worst is None:
-        return None
-    gap, figure, index = worst
-    return {"largest_disagreement_ms": round(gap, 1), "figure": figure, "chunk": index}
-
-
-def run_to_json(judged: JudgedRun) -> dict[str, Any]:
-    run = judged.run
-    return {
-        "browser": run.browser,
-        "browser_version": run.browser_version,
-        "mode": run.mode,
-        "pressure": run.pressure,
-        "url": run.url,
-        "verdict": judged.verdict.label,
-        "reasons": list(judged.verdict.reasons),
-        "notes": list(run.notes),
-        "crosscheck": _crosscheck_json(run),
-        "chunks": [chunk.to_json() for chunk in run.chunks],
-    }
-
-
-def result_document(runs: Sequence[JudgedRun]) -> dict[str, Any]:
-    return {"playgate": JSON_FORMAT_VERSION, "runs": [run_to_json(r) for r in runs]}
-
-
-def file_safe(text: str) -> str:
-    """``text`` as part of a file name: runs of anything but letters, digits, ``_.-`` become ``-``."""
-    return re.sub(r"[^A-Za-z0-9_.-]+", "-", text).strip("-")
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write a file whole or not at all: a reader never sees half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text)
-    tmp.replace(path)
-
-
-def write_document(path: Path, document: dict[str, Any]) -> None:
-    write_atomic(path, json.dumps(document, indent=2) + "\n")
-
-
-def write_json(path: Path, runs: Sequence[JudgedRun]) -> None:
-    write_document(path, result_document(runs))

@@ -12,11 +12,11 @@ from urllib.parse import urlsplit
 
 from playwright.sync_api import Browser
 
-from harness.config import PageTarget
-from harness.live import Watching
-from harness.observer import observer_script
-from harness.records import PageChunk, RunRecord
-from harness.scenario import FIREFOX_NOTE, NOT_WATCHED, PageReading, measure_page
+from playgate.capture.live import Watching
+from playgate.capture.observer import observer_script
+from playgate.capture.scenario import FIREFOX_NOTE, NOT_WATCHED, PageReading, measure_page
+from playgate.config import PageTarget
+from playgate.records import PageChunk, RunRecord
 
 NO_EVENT_NOTE = (
     "no event stream message named chunk(s) {indices}: their load time (event -> loadeddata) is unknown, "

@@ -16,8 +16,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from harness.config import GateRules
-from harness.records import ChunkRecord, RunRecord
+from playgate.config import GateRules
+from playgate.records import ChunkRecord, RunRecord
 
 
 @dataclass(frozen=True)
@@ -28,6 +28,14 @@ class Verdict:
     @property
     def label(self) -> str:
         return "pass" if self.passed else "fail"
+
+
+@dataclass(frozen=True)
+class JudgedRun:
+    """A run and the gate's verdict on it: what every report and assertion reads."""
+
+    run: RunRecord
+    verdict: Verdict
 
 
 def _summarise(rule: str, offenders: list[tuple[ChunkRecord, str]]) -> str | None:

@@ -1,7 +1,7 @@
 """``--live``: a line per event as it happens, so a person watching sees where time goes.
 
 Page events (an event stream message, a chunk's loadstart, loadeddata, first frame)
-come from the observer script (harness/observer.py) through a binding; network events (a chunk requested,
+come from the observer script (observer.py) through a binding; network events (a chunk requested,
 its response with the wait before the network) from the browser's own instrumentation,
 the same records the gate reads. Times are since the page was opened, as received here.
 """
@@ -17,8 +17,8 @@ from typing import Any, TextIO
 
 from playwright.sync_api import BrowserContext, Page
 
-from harness.observer import LIVE_BINDING
-from harness.records import NetworkRecord
+from playgate.capture.observer import LIVE_BINDING
+from playgate.records import NetworkRecord
 
 
 @dataclass(frozen=True)

@@ -19,8 +19,10 @@ from importlib import metadata
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from harness.records import NetworkRecord, RunRecord
-from harness.report import JudgedRun, file_safe, run_heading
+from playgate.judging.gate import JudgedRun
+from playgate.records import NetworkRecord, RunRecord
+from playgate.reports.files import file_safe
+from playgate.reports.table import run_heading
 
 HAR_VERSION = "1.2"
 UNKNOWN = -1

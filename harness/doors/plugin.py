@@ -5,7 +5,7 @@ Builds on pytest-playwright: its ``--browser`` parametrizes the tests that use
 and ``--slowmo`` reach the browsers launched here, and its ``--output`` folder
 (``test-results``) receives the artifacts of a failed test.
 
-Settings are the fields of ``harness.options.Options``, from (lowest first) the defaults,
+Settings are the fields of ``playgate.doors.options.Options``, from (lowest first) the defaults,
 ``[tool.playgate]`` in the rootdir's pyproject.toml, ``--playgate-<setting>`` options,
 the ``playgate`` marker, then ``playgate_run(...)`` arguments:
 
@@ -35,16 +35,17 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Playwright
 
-from fixtures.generate import MediaSet, ensure_media
-from harness.browsers import BROWSERS, find_executable, launch, launch_options
-from harness.config import check_h2_max_streams, parse_modes
-from harness.errors import PlaygateError
-from harness.options import OPTION_FIELDS, Options, file_values, option_type
-from harness.outputs import Outputs
-from harness.report import JudgedRun, file_safe
-from harness.runner import judge, judge_page, watching_for
-from server.serving import Served, serve
-from server.settings import DEFAULT_H2_MAX_STREAMS, Mode, settings_for
+from playgate.capture.browsers import BROWSERS, find_executable, launch, launch_options
+from playgate.config import check_h2_max_streams, parse_modes
+from playgate.doors.options import OPTION_FIELDS, Options, file_values, option_type
+from playgate.errors import PlaygateError
+from playgate.fixtures.generate import MediaSet, ensure_media
+from playgate.judging.gate import JudgedRun
+from playgate.reports.files import file_safe
+from playgate.reports.outputs import Outputs
+from playgate.run.runner import judge, judge_page, watching_for
+from playgate.server.serving import Served, serve
+from playgate.server.settings import DEFAULT_H2_MAX_STREAMS, Mode, settings_for
 
 # pytest-playwright owns these (--browser, --headed, --slowmo, --output); the rest of
 # Options are pytest options too.

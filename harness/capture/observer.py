@@ -11,7 +11,7 @@ LIVE_BINDING = "__playgateLive"
 
 
 def observer_script(chunk_pattern: str, sse_pattern: str | None, *, live: bool = False) -> str:
-    """The observer (harness/observer.js) with its configuration in front."""
+    """The observer (observer.js, beside this module) with its configuration in front."""
     config = {"chunkPattern": chunk_pattern, "ssePattern": sse_pattern, "live": LIVE_BINDING if live else None}
-    source = resources.files("harness").joinpath("observer.js").read_text()
+    source = resources.files(__package__).joinpath("observer.js").read_text()
     return f"const PLAYGATE_CONFIG = {json.dumps(config)};\n{source}"

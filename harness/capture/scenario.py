@@ -18,13 +18,13 @@ from playwright.sync_api import Browser, BrowserContext, Page
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from harness.bidi import BidiSnapshot, record_from_bidi, snapshot_from_playwright
-from harness.cdp import EVENTS, CdpNetworkLog
-from harness.config import Scenario
-from harness.errors import MeasurementError
-from harness.live import Watching
-from harness.observer import observer_script
-from harness.records import RESOURCES_JS, ChunkRecord, NetworkRecord, PageChunk, ResourceTiming, RunRecord
+from playgate.capture.bidi import BidiSnapshot, record_from_bidi, snapshot_from_playwright
+from playgate.capture.cdp import EVENTS, CdpNetworkLog
+from playgate.capture.live import Watching
+from playgate.capture.observer import observer_script
+from playgate.config import Scenario
+from playgate.errors import MeasurementError
+from playgate.records import RESOURCES_JS, ChunkRecord, NetworkRecord, PageChunk, ResourceTiming, RunRecord
 
 # Tabs that cannot get a connection (more tabs than the browser's connections per host)
 # are a valid setup: stop waiting for them after this long, as the page does for holders.

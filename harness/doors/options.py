@@ -15,11 +15,11 @@ from dataclasses import MISSING, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-from harness.browsers import browser_names
-from harness.config import GateRules, PageTarget, Pressure, RunConfig, Scenario, check_http_url, parse_modes
-from harness.errors import UsageError
-from harness.outputs import Outputs
-from server.settings import DEFAULT_H2_MAX_STREAMS
+from playgate.capture.browsers import browser_names
+from playgate.config import GateRules, PageTarget, Pressure, RunConfig, Scenario, check_http_url, parse_modes
+from playgate.errors import UsageError
+from playgate.reports.outputs import Outputs
+from playgate.server.settings import DEFAULT_H2_MAX_STREAMS
 
 FILE_NAME = "pyproject.toml"
 SECTION = "tool.playgate"

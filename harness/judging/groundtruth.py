@@ -21,8 +21,8 @@ import statistics
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from harness.config import Pressure, Scenario
-from harness.records import ChunkRecord
+from playgate.config import Pressure, Scenario
+from playgate.records import ChunkRecord
 
 TOLERANCE_MS = 15.0
 TOLERANCE_SHARE = 0.05

@@ -16,8 +16,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from harness.records import ChunkRecord, NetworkRecord, RunRecord
-from harness.report import JudgedRun, chunk_table, crosscheck_line, format_ms, run_heading, write_atomic
+from playgate.judging.gate import JudgedRun
+from playgate.records import ChunkRecord, NetworkRecord, RunRecord
+from playgate.reports.files import write_atomic
+from playgate.reports.table import chunk_table, crosscheck_line, format_ms, run_heading
 
 # (css class, label, figure): the order of the phases along a bar.
 BAR_PHASES = (

@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from harness.records import NetworkRecord, ResourceTiming
+from playgate.records import NetworkRecord, ResourceTiming
 
 PLAYWRIGHT_VERSION_NAMES = {"HTTP/2.0": "h2", "HTTP/3.0": "h3"}
 AMBIGUOUS_HTTP1 = "HTTP/1.1"

@@ -10,10 +10,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from harness.errors import UsageError
-from harness.har import har_documents
-from harness.html_report import write_report
-from harness.report import JudgedRun, write_document, write_json
+from playgate.errors import UsageError
+from playgate.judging.gate import JudgedRun
+from playgate.reports.files import write_document
+from playgate.reports.har import har_documents
+from playgate.reports.html import write_report
+from playgate.reports.result import write_json
 
 JSON_NAME, HAR_FOLDER, REPORT_NAME = "result.json", "har", "report.html"
 

@@ -11,16 +11,15 @@ from pathlib import Path
 
 from playwright.sync_api import Browser, Playwright, sync_playwright
 
-from fixtures.generate import MediaSet
-from harness.app_page import run_app_page
-from harness.browsers import find_executable, launch, launch_options
-from harness.config import GateRules, RunConfig, Scenario
-from harness.gate import evaluate
-from harness.live import LiveLog, Watching
-from harness.report import JudgedRun
-from harness.scenario import NOT_WATCHED, PLAYER_CHUNKS, PLAYER_EVENTS, run_scenario
-from server.serving import Served, serve
-from server.settings import Mode, settings_for
+from playgate.capture.app_page import run_app_page
+from playgate.capture.browsers import find_executable, launch, launch_options
+from playgate.capture.live import LiveLog, Watching
+from playgate.capture.scenario import NOT_WATCHED, PLAYER_CHUNKS, PLAYER_EVENTS, run_scenario
+from playgate.config import GateRules, RunConfig, Scenario
+from playgate.fixtures.generate import MediaSet
+from playgate.judging.gate import JudgedRun, evaluate
+from playgate.server.serving import Served, serve
+from playgate.server.settings import Mode, settings_for
 
 
 class BrowserPool:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from harness.records import ChunkRecord
+from playgate.records import ChunkRecord
 
 COMPARED = ("blocked_ms", "wait_ms", "receive_ms")
 

@@ -22,13 +22,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from fixtures.generate import ensure_media
-from harness.compare import run_compare
-from harness.config import check_app_spec, check_h2_max_streams, parse_modes
-from harness.diagnose import report as diagnose_report
-from harness.diagnose.client import PROTOCOLS, DiagnoseOptions, Diagnoser
-from harness.errors import PlaygateError, UsageError
-from harness.options import (
+from playgate.config import check_app_spec, check_h2_max_streams, parse_modes
+from playgate.diagnose import report as diagnose_report
+from playgate.diagnose.client import PROTOCOLS, DiagnoseOptions, Diagnoser
+from playgate.doors.options import (
     COMPARE,
     OPTION_FIELDS,
     RUN,
@@ -38,11 +35,15 @@ from harness.options import (
     find_config_file,
     option_type,
 )
-from harness.report import JudgedRun, describe
-from harness.runner import run_gate
-from server.launcher import LOOPBACK
-from server.serving import serve, stop_all
-from server.settings import DEFAULT_H2_MAX_STREAMS, Mode, settings_for
+from playgate.errors import PlaygateError, UsageError
+from playgate.fixtures.generate import ensure_media
+from playgate.judging.gate import JudgedRun
+from playgate.reports.table import describe
+from playgate.run.compare import run_compare
+from playgate.run.runner import run_gate
+from playgate.server.launcher import LOOPBACK
+from playgate.server.serving import serve, stop_all
+from playgate.server.settings import DEFAULT_H2_MAX_STREAMS, Mode, settings_for
 
 COMPARE_PRESSURE = "media:5"  # compare's default: the field's pressure
 EXIT_PASS, EXIT_REGRESSION, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130

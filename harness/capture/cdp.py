@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from harness.records import NetworkRecord
+from playgate.records import NetworkRecord
 
 EVENTS = (
     "Network.requestWillBeSent",

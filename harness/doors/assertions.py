@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from harness.errors import GateFailure
-from harness.report import JudgedRun, describe
+from playgate.errors import GateFailure
+from playgate.judging.gate import JudgedRun
+from playgate.reports.table import describe
 
 
 def assert_gate_passes(judged: JudgedRun) -> None:

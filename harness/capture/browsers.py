@@ -15,7 +15,7 @@ from typing import Any
 
 from playwright.sync_api import Browser, Error, Playwright
 
-from harness.errors import BrowserLaunchError, BrowserNotFound, UsageError
+from playgate.errors import BrowserLaunchError, BrowserNotFound, UsageError
 
 
 @dataclass(frozen=True)

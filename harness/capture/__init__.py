@@ -1,0 +1,10 @@
+"""Capture: drive a real browser through a page and read what it did, from the browser itself.
+
+One module per source of observations: ``cdp`` (Chromium's DevTools protocol), ``bidi``
+(Firefox over WebDriver BiDi, as Playwright exposes it), ``observer`` (a script injected into
+the page: events, media elements, Resource Timing), and the runs that put them together:
+``scenario`` (the bundled player) and ``app_page`` (a user's page). ``browsers`` finds and
+launches the browsers; ``live`` prints events as they happen.
+
+May import: ``playgate.errors``, ``playgate.config``, ``playgate.records``.
+"""

@@ -1,0 +1,27 @@
+"""The Python door: one call runs the gate with the same settings as the command line."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from playgate.doors.options import Options, file_values, find_config_file
+from playgate.fixtures.generate import ensure_media
+from playgate.judging.gate import JudgedRun
+from playgate.run.runner import run_gate
+
+
+def gate(on_run: Callable[[JudgedRun], None] = lambda _: None, **settings: Any) -> list[JudgedRun]:
+    """Run the gate and return every judged run (one per browser and mode).
+
+    ``settings`` are the fields of ``Options``, the CLI flags underscored, over the
+    ``[tool.playgate]`` table of the nearest pyproject.toml:
+    ``gate(browser="all", mode="h2,h1-tls", pressure="media:5")`` or
+    ``gate(app="myapp.main:app", chunk_pattern="/media/")``. A bad one raises ``UsageError``
+    naming it; ``on_run`` sees each run as soon as it is judged.
+    """
+    config_file = find_config_file(Path.cwd())
+    options = Options().updated(file_values(config_file), str(config_file))
+    options = options.updated(settings, "gate()")
+    return run_gate(options.run_config(options.mode), ensure_media(), on_run=on_run)
