@@ -14,14 +14,19 @@ setup: debian-packages $(VENV)/.installed
 
 # Debian's own browsers: the gate measures what users run (Playwright's downloads are not
 # used). nginx: the reverse-proxy regression runs Debian's nginx in front of the app.
+# Without recommends (they bring avahi, cups and desktop services) but with the libavcodec
+# firefox-esr recommends: Firefox plays H.264 and AAC through it (`playgate doctor` checks).
 debian-packages:
 	@missing=""; \
 	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
 	command -v firefox-esr >/dev/null 2>&1 || missing="$$missing firefox-esr"; \
 	[ -x /usr/sbin/nginx ] || command -v nginx >/dev/null 2>&1 || missing="$$missing nginx"; \
+	{ ldconfig -p 2>/dev/null || /sbin/ldconfig -p; } | grep -q 'libavcodec\.so\.' || missing="$$missing libavcodec"; \
 	if [ -n "$$missing" ]; then \
 		echo "installing$$missing from Debian"; \
-		$(SUDO) apt-get update -q && $(APT_INSTALL) $$missing; \
+		$(SUDO) apt-get update -q; \
+		codec=$$(apt-cache depends firefox-esr | sed -n 's/.*Recommends: \(libavcodec[0-9]*\)$$/\1/p' | head -1); \
+		$(APT_INSTALL) --no-install-recommends $$(echo "$$missing" | sed 's/ libavcodec//') $$codec; \
 	fi
 
 $(VENV)/.installed: pyproject.toml

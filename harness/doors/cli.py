@@ -5,6 +5,7 @@
   playgate compare --pressure media:5          h1-tls against h2, the field report's table
   playgate demo                                compare, in both browsers, under media:5
   playgate diagnose URL                        a Python client's stages fetching one chunk
+  playgate doctor                              what this machine has for the gate
 
 Exit status: 0 every run passed (compare: the healthy setup passed and the regressed one
 was caught), 1 the gate caught a regression, 2 a usage or environment error, 130
@@ -22,9 +23,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from playgate.capture.browsers import browser_names
 from playgate.config import check_app_spec, check_h2_max_streams, parse_modes
 from playgate.diagnose import report as diagnose_report
 from playgate.diagnose.client import PROTOCOLS, DiagnoseOptions, Diagnoser
+from playgate.doors import doctor
 from playgate.doors.options import (
     COMPARE,
     OPTION_FIELDS,
@@ -114,6 +117,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = commands.add_parser("demo", help="compare h1-tls and h2 under media:5 pressure, in both browsers")
     _add_options(demo, COMPARE)
+
+    doctor = commands.add_parser("doctor", help="what this machine has for the gate, and how to add what is missing")
+    doctor.add_argument("--browser", default="all", help="chromium, firefox, all, or a comma list (default: all)")
+    doctor.add_argument(
+        "--no-launch", dest="launch", action="store_false", help="find the browsers but do not launch them"
+    )
     return parser
 
 
@@ -216,9 +225,22 @@ def _diagnose(args: argparse.Namespace) -> int:
     return EXIT_PASS
 
 
+def _doctor(args: argparse.Namespace) -> int:
+    findings = doctor.examine(browser_names(args.browser), launch_them=args.launch)
+    print(doctor.render(findings))
+    return EXIT_PASS if all(f.ok for f in findings if f.needed) else EXIT_ERROR
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    handlers = {"serve": _serve, "run": _run, "compare": _compare, "demo": _compare, "diagnose": _diagnose}
+    handlers = {
+        "serve": _serve,
+        "run": _run,
+        "compare": _compare,
+        "demo": _compare,
+        "diagnose": _diagnose,
+        "doctor": _doctor,
+    }
     signal.signal(signal.SIGINT, _interrupt)
     try:
         return handlers[args.command](args)

@@ -27,7 +27,7 @@ COLUMNS = (
 
 
 def format_ms(value: float | None) -> str:
-    return "-" if value is None else f"{value:.0f}"
+    return "-" if value is None else str(round(value))  # never "-0"
 
 
 def _text(value: object) -> str:

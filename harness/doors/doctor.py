@@ -1,0 +1,236 @@
+"""``playgate doctor``: what this machine has for the gate, and the command that adds what is missing.
+
+Each browser is not only found but launched the way a gate run launches it, and made to
+play one of the gate's own H.264/AAC chunks (from a ``data:`` URL: nothing goes on the
+network): a browser that starts but lacks its codecs, or a Playwright that cannot drive
+Firefox over WebDriver BiDi, is caught here rather than in the first gate run.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+
+from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import sync_playwright
+
+from playgate.capture.browsers import BROWSERS, find_executable, launch, launch_options
+from playgate.errors import EnvironmentProblem
+from playgate.fixtures.generate import CACHE_ENV, default_cache_root, encode_mp4, generator_key
+from playgate.server.launcher import LOOPBACK
+from playgate.server.proxy import find_nginx
+
+PLAYWRIGHT_MEASURED = "1.64.1"  # drives Firefox ESR 153 over BiDi; 1.65.x cannot create its contexts
+PLAYWRIGHT_BROKEN_PREFIX = "1.65."
+DRIVEN_OVER = {"chromium": "Playwright over the DevTools protocol", "firefox": "Playwright over WebDriver BiDi"}
+PLAY_TIMEOUT_MS = 20_000
+
+# A chunk's first frame and its audio: the page resolves once the browser decoded both, or says why not.
+PLAY_PAGE = """<!DOCTYPE html><meta charset="utf-8"><video muted playsinline></video><script>
+const resolve = (outcome) => { window.outcome = window.outcome || outcome; };
+{
+  const video = document.querySelector("video");
+  const codecs = 'video/mp4; codecs="avc1.640020, mp4a.40.2"';
+  if (!video.canPlayType(codecs)) resolve("cannot play " + codecs);
+  video.onerror = () => resolve("media error " + (video.error && video.error.code) + ": " + video.error.message);
+  video.onloadeddata = () => resolve("ok");
+  video.src = "data:video/mp4;base64,DATA";
+}
+</script>"""
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One thing the gate needs (or may use), as found here."""
+
+    name: str
+    ok: bool
+    detail: str
+    needed: bool = True  # by the default run (nginx only serves --mode nginx-h1)
+    packages: tuple[str, ...] = ()  # Debian packages that provide it, when it is missing
+
+    @property
+    def label(self) -> str:
+        if self.ok:
+            return "ok"
+        return "MISSING" if self.needed else "optional"
+
+
+def _first_line(command: list[str]) -> str:
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return f"({exc})"
+    return ((done.stdout or done.stderr).strip().splitlines() or ["(no version)"])[0]
+
+
+def firefox_codec_package() -> str:
+    """The libavcodec Firefox ESR recommends (Firefox plays H.264 and AAC through it)."""
+    if shutil.which("apt-cache"):
+        listing = _first_line(["sh", "-c", "apt-cache depends firefox-esr | grep -o 'Recommends: libavcodec[0-9]*$'"])
+        if listing.startswith("Recommends: libavcodec"):
+            return listing.removeprefix("Recommends: ")
+    return "libavcodec59"  # Debian 12's
+
+
+def _sample_chunk() -> bytes:
+    """A short chunk made the way the gate's fixtures are (H.264 High, AAC)."""
+    with tempfile.TemporaryDirectory(prefix="playgate-doctor-") as folder:
+        path = Path(folder) / "sample.mp4"
+        encode_mp4(path, seconds=0.4, noise=0.05, seed=7)
+        return path.read_bytes()
+
+
+def check_browsers(names: list[str], *, launch_them: bool = True) -> list[Finding]:
+    findings: list[Finding] = []
+    found: dict[str, Path] = {}
+    for name in names:
+        package = BROWSERS[name].debian_package
+        try:
+            found[name] = find_executable(name)
+        except EnvironmentProblem as exc:
+            packages = (package, firefox_codec_package()) if name == "firefox" else (package,)
+            findings.append(Finding(name, False, str(exc), packages=packages))
+    if not found:
+        return findings
+    versions = {name: _first_line([str(path), "--version"]) for name, path in found.items()}
+    played = _play_in_each(found) if launch_them else dict.fromkeys(found, "ok")
+    for name, path in found.items():
+        outcome = played[name]
+        detail = f"{path} · {versions[name]} · {DRIVEN_OVER[name]}"
+        if outcome == "ok":
+            detail += " · plays H.264/AAC" if launch_them else " · not launched"
+            findings.append(Finding(name, True, detail))
+        else:
+            packages = (firefox_codec_package(),) if name == "firefox" and "cannot play" in outcome else ()
+            findings.append(Finding(name, False, f"{detail} · {outcome}", packages=packages))
+    return findings
+
+
+def _play_in_each(executables: dict[str, Path]) -> dict[str, str]:
+    """ "ok", or what went wrong, for each browser launched as a gate run launches it."""
+    page = PLAY_PAGE.replace("DATA", base64.b64encode(_sample_chunk()).decode())
+    outcomes: dict[str, str] = {}
+    with sync_playwright() as playwright:
+        for name, path in executables.items():
+            try:
+                browser = launch(playwright, name, launch_options(name, path))
+            except EnvironmentProblem as exc:
+                outcomes[name] = str(exc)
+                continue
+            try:
+                context = browser.new_context()
+                tab = context.new_page()
+                tab.set_content(page)
+                outcome = tab.wait_for_function("() => window.outcome", timeout=PLAY_TIMEOUT_MS)
+                outcomes[name] = str(outcome.json_value())
+            except PlaywrightError as exc:
+                outcomes[name] = "could not be driven: " + (exc.message or str(exc)).strip().splitlines()[0]
+            finally:
+                browser.close()
+    return outcomes
+
+
+def check_playwright() -> Finding:
+    version = metadata.version("playwright")
+    if version == PLAYWRIGHT_MEASURED:
+        return Finding("playwright", True, f"{version}, the version measured driving Firefox ESR over BiDi")
+    if version.startswith(PLAYWRIGHT_BROKEN_PREFIX):
+        return Finding(
+            "playwright",
+            False,
+            f"{version} cannot create Firefox ESR contexts over BiDi: pip install playwright=={PLAYWRIGHT_MEASURED}",
+        )
+    return Finding("playwright", True, f"{version}: not the measured {PLAYWRIGHT_MEASURED}; the browser checks decide")
+
+
+def check_loopback() -> Finding:
+    ports = []
+    try:
+        for kind in (socket.SOCK_STREAM, socket.SOCK_DGRAM):
+            with socket.socket(socket.AF_INET, kind) as probe:
+                probe.bind((LOOPBACK, 0))
+                ports.append(probe.getsockname()[1])
+    except OSError as exc:
+        return Finding("loopback", False, f"cannot bind a port on {LOOPBACK}: {exc}")
+    return Finding("loopback", True, f"{LOOPBACK}: free TCP and UDP ports can be bound (e.g. {ports[0]}, {ports[1]})")
+
+
+def check_media_cache() -> Finding:
+    root = default_cache_root()
+    folder = root / generator_key()
+    if folder.is_dir():
+        return Finding("media cache", True, f"{folder} (built)")
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=root):
+            pass
+    except OSError as exc:
+        return Finding("media cache", False, f"{root} is not writable ({exc}): set {CACHE_ENV} to a folder that is")
+    return Finding("media cache", True, f"{root} (writable; the chunks are made there on the first run, a few seconds)")
+
+
+def check_nginx() -> Finding:
+    try:
+        path = find_nginx()
+    except EnvironmentProblem:
+        return Finding(
+            "nginx", False, "not installed (only --mode nginx-h1 uses it)", needed=False, packages=("nginx",)
+        )
+    return Finding("nginx", True, f"{path} · {_first_line([path, '-v'])} (--mode nginx-h1)", needed=False)
+
+
+def examine(browsers: list[str], *, launch_them: bool = True) -> list[Finding]:
+    checks: list[Callable[[], list[Finding]]] = [
+        lambda: [check_playwright()],
+        lambda: check_browsers(browsers, launch_them=launch_them),
+        lambda: [check_loopback()],
+        lambda: [check_media_cache()],
+        lambda: [check_nginx()],
+    ]
+    return [finding for check in checks for finding in check()]
+
+
+def install_command(findings: list[Finding], *, needed_only: bool) -> str | None:
+    packages = [p for f in findings if not f.ok and (f.needed or not needed_only) for p in f.packages]
+    if not packages:
+        return None
+    sudo = "" if os.geteuid() == 0 else "sudo "
+    return f"{sudo}apt-get install --no-install-recommends {' '.join(dict.fromkeys(packages))}"
+
+
+def render(findings: list[Finding]) -> str:
+    width = max(len(f.name) for f in findings)
+    lines = ["playgate doctor: what this machine has for the gate"]
+    lines += [f"  {f.label:<8} {f.name:<{width}}  {f.detail}" for f in findings]
+    if all(f.ok for f in findings if f.needed):
+        lines.append("everything the default run needs is here")
+    else:
+        lines.append("the default run cannot go ahead here")
+    needed = install_command(findings, needed_only=True)
+    optional = install_command(findings, needed_only=False)
+    if needed:
+        lines.append(f"install what is missing (Debian): {needed}")
+    elif optional:
+        lines.append(f"optional (Debian): {optional}")
+    if (needed or optional) and _is_ubuntu():
+        lines.append(
+            "on Ubuntu, chromium is a snap that does not run in CI containers and firefox-esr is not packaged: "
+            "run the gate in a debian:bookworm container (see examples/)"
+        )
+    return "\n".join(lines)
+
+
+def _is_ubuntu() -> bool:
+    try:
+        return "ID=ubuntu" in Path("/etc/os-release").read_text()
+    except OSError:
+        return False

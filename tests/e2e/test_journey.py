@@ -1,0 +1,183 @@
+"""A user's whole journey, nothing mocked: the built wheel installed into a fresh virtual
+environment, used from a project of the user's own (their ASGI app and page, their
+``[tool.playgate]`` settings, their test file), in both browsers, through pytest and the
+command line. Every command runs from the user's folder, never from this repository."""
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from playgate.fixtures.generate import ensure_media
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+USER_APP = '''"""A talking-head service: the page plays each clip the event stream announces."""
+import asyncio
+import json
+from pathlib import Path
+
+from starlette.applications import Starlette
+from starlette.responses import FileResponse, HTMLResponse, Response, StreamingResponse
+from starlette.routing import Route
+
+CLIPS = Path(__file__).parent / "clips"
+PAGE = """<!DOCTYPE html><html><head><meta charset="utf-8"><title>talking head</title></head><body>
+<script>
+const updates = new EventSource("/updates");
+updates.addEventListener("clip", (event) => {
+  const video = document.createElement("video");
+  video.muted = true;
+  video.src = JSON.parse(event.data).url;
+  document.body.appendChild(video);
+});
+</script></body></html>"""
+
+
+async def page(request):
+    return HTMLResponse(PAGE)
+
+
+async def updates(request):
+    async def stream():
+        for index in range(3):
+            yield f"event: clip\\ndata: {json.dumps({'url': f'/clips/{index}.mp4'})}\\n\\n".encode()
+            await asyncio.sleep(0.2)
+        while True:
+            await asyncio.sleep(1.0)
+            yield b": still here\\n\\n"
+
+    return StreamingResponse(stream(), media_type="text/event-stream", headers={"Cache-Control": "no-store"})
+
+
+async def clip(request):
+    path = CLIPS / f"{request.path_params['index']}.mp4"
+    return FileResponse(path, media_type="video/mp4") if path.is_file() else Response(status_code=404)
+
+
+app = Starlette(routes=[Route("/", page), Route("/updates", updates), Route("/clips/{index:int}.mp4", clip)])
+'''
+
+USER_PYPROJECT = """[project]
+name = "talking-head"
+version = "1.0.0"
+
+[tool.playgate]
+app = "talking_head:app"
+chunk_pattern = "/clips/"
+sse_pattern = "/updates"
+chunks = 3
+"""
+
+USER_TESTS = """import pytest
+from playgate import assert_gate_passes
+
+
+def test_h2_plays_without_waiting(playgate_run):
+    assert_gate_passes(playgate_run(mode="h2"))
+
+
+@pytest.mark.playgate(mode="h1-tls")
+def test_http1_fallback(playgate_run):
+    assert_gate_passes(playgate_run())
+"""
+
+
+@pytest.fixture(scope="module")
+def user_env(built_wheel, tmp_path_factory):
+    """A fresh virtual environment with only the wheel (and what it depends on) installed."""
+    root = tmp_path_factory.mktemp("journey")
+    venv = root / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
+    install = [str(venv / "bin" / "python"), "-m", "pip", "install", "-q", "--disable-pip-version-check"]
+    done = subprocess.run([*install, str(built_wheel)], capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return venv
+
+
+@pytest.fixture(scope="module")
+def user_project(tmp_path_factory):
+    project = tmp_path_factory.mktemp("talking-head")
+    (project / "talking_head.py").write_text(USER_APP)
+    (project / "pyproject.toml").write_text(USER_PYPROJECT)
+    (project / "test_playback.py").write_text(USER_TESTS)
+    media = ensure_media()
+    (project / "clips").mkdir()
+    for index in range(3):
+        shutil.copy(media.chunk_path(index), project / "clips" / f"{index}.mp4")
+    return project
+
+
+def in_user_env(venv: Path, project: Path, *args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV", "PYTEST_ADDOPTS")}
+    env["PATH"] = f"{venv / 'bin'}{os.pathsep}{env.get('PATH', '')}"
+    return subprocess.run(list(args), capture_output=True, text=True, timeout=timeout, cwd=project, env=env)
+
+
+def test_only_playgate_is_installed_at_the_top(user_env, user_project):
+    probe = in_user_env(
+        user_env,
+        user_project,
+        "python",
+        "-c",
+        "import importlib.util as u, playgate; print([n for n in ('harness', 'server', 'fixtures') if u.find_spec(n)]);"
+        "print(playgate.__file__)",
+    )
+    assert probe.returncode == 0, probe.stderr
+    shadowed, location = probe.stdout.splitlines()
+    assert shadowed == "[]"
+    assert "site-packages" in location and str(Path(__file__).parents[2]) not in location
+
+
+def test_users_tests_pass_on_h2_and_fail_on_http1_with_the_chunk_table(user_env, user_project):
+    result = in_user_env(
+        user_env, user_project, "python", "-m", "pytest", "--browser", "chromium", "--browser", "firefox",
+        "-p", "no:cacheprovider", timeout=600,
+    )  # fmt: skip
+    out = result.stdout
+    assert result.returncode == 1, out[-4000:] + result.stderr[-2000:]
+    assert "2 failed, 2 passed" in out, out[-4000:]
+    for browser in ("chromium", "firefox"):
+        assert f"FAILED test_playback.py::test_http1_fallback[{browser}]" in out
+    assert "GateFailure: the playback gate failed" in out
+    assert "chunk  protocol  conn  reused  status  blocked" in out
+    assert "- protocol: chunk 0 was served over http/1.1, expected h2" in out
+    assert "mode h1-tls app talking_head:app" in out  # the app [tool.playgate] names
+
+
+def test_the_command_line_works_there(user_env, user_project):
+    run = in_user_env(
+        user_env, user_project, "playgate", "run", "--browser", "all", "--mode", "h2,h1-tls",
+        "--output", "gate-results",
+    )  # fmt: skip
+    assert run.returncode == 1, run.stdout[-3000:] + run.stderr
+    assert "playgate: 2 passed, 2 failed" in run.stdout
+    assert (user_project / "gate-results" / "result.json").is_file()
+    assert (user_project / "gate-results" / "report.html").is_file()
+
+    doctor = in_user_env(user_env, user_project, "playgate", "doctor")
+    assert doctor.returncode == 0, doctor.stdout + doctor.stderr
+    assert "everything the default run needs is here" in doctor.stdout
+
+
+def test_diagnose_works_there(user_env, user_project):
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    serve = [str(user_env / "bin" / "playgate"), "serve", "--mode", "h2"]
+    with subprocess.Popen(
+        serve, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=user_project, env=env
+    ) as server:
+        try:
+            line = server.stdout.readline()
+            assert line.startswith("serving https://127.0.0.1:"), line + server.stderr.read()
+            url = line.split()[1] + "chunks/chunk-000.mp4"
+            result = in_user_env(
+                user_env, user_project, "playgate", "diagnose", url, "--insecure", "--requests", "1", timeout=120
+            )
+        finally:
+            server.terminate()
+            server.wait(timeout=15)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "h2" in result.stdout and "http/1.1" in result.stdout

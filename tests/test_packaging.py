@@ -1,0 +1,118 @@
+"""What is installed: one import name, every sub-package and data file in the wheel, and a
+layout whose imports run one way (a layer imports only the layers beneath it)."""
+
+import ast
+import tomllib
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).parents[1]
+FOLDERS = {"playgate": ROOT / "harness", "playgate.server": ROOT / "server", "playgate.fixtures": ROOT / "fixtures"}
+
+# Lowest first. A module may import its own layer and the layers before it, never after.
+LAYERS = [
+    ["playgate.errors"],
+    ["playgate.fixtures"],
+    ["playgate.server"],
+    ["playgate.config", "playgate.catalogue"],
+    ["playgate.records"],
+    ["playgate.capture"],
+    ["playgate.judging"],
+    ["playgate.reports"],
+    ["playgate.diagnose"],
+    ["playgate.run"],
+    ["playgate.doors"],
+]
+MAX_MODULE_LINES = 400
+
+
+def project() -> dict:
+    return tomllib.loads((ROOT / "pyproject.toml").read_text())
+
+
+def modules() -> dict[str, Path]:
+    """Every module of the installed package, by its import name."""
+    found = {}
+    for package, folder in FOLDERS.items():
+        for path in folder.rglob("*.py"):
+            parts = path.relative_to(folder).with_suffix("").parts
+            name = ".".join((package, *parts))
+            if any(name.startswith(other + ".") or name == other for other in FOLDERS if len(other) > len(package)):
+                continue
+            found[name.removesuffix(".__init__")] = path
+    return found
+
+
+def layer_of(module: str) -> int:
+    for index, layer in enumerate(LAYERS):
+        if any(module == top or module.startswith(top + ".") for top in layer):
+            return index
+    raise AssertionError(f"{module} belongs to no layer: add it to LAYERS")
+
+
+def imported(path: Path, module: str) -> set[str]:
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+        elif isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+    return {n for n in names if n == "playgate" or n.startswith("playgate.")}
+
+
+def test_every_package_folder_is_listed_for_the_wheel():
+    listed = set(project()["tool"]["setuptools"]["packages"])
+    on_disk = {name for name, path in modules().items() if path.name == "__init__.py"}
+    assert listed == on_disk
+
+
+def test_package_dirs_map_the_folders():
+    assert project()["tool"]["setuptools"]["package-dir"] == {
+        name: str(folder.relative_to(ROOT)) for name, folder in FOLDERS.items()
+    }
+
+
+@pytest.mark.parametrize("module", sorted(m for m in modules() if m != "playgate" and m != "playgate.__main__"))
+def test_imports_run_from_higher_layers_to_lower(module):
+    upward = sorted(
+        target
+        for target in imported(modules()[module], module)
+        if target != "playgate" and layer_of(target) > layer_of(module)
+    )
+    assert not upward, f"{module} (layer {layer_of(module)}) imports a higher layer: {upward}"
+
+
+def test_no_module_imports_the_package_top():
+    """playgate/__init__ re-exports the public API; a module importing it would import everything."""
+    offenders = [m for m, path in modules().items() if m != "playgate" and "playgate" in imported(path, m)]
+    assert offenders == []
+
+
+def test_no_module_is_over_the_size_limit():
+    sizes = {m: len(path.read_text().splitlines()) for m, path in modules().items()}
+    assert {m: n for m, n in sizes.items() if n > MAX_MODULE_LINES} == {}
+
+
+def test_the_public_api_is_importable_from_the_top():
+    import playgate
+
+    missing = [name for name in playgate.__all__ if not hasattr(playgate, name)]
+    assert missing == []
+    assert {"gate", "assert_gate_passes", "assert_gate_fails", "GateFailure", "RunRecord", "Verdict"} <= set(
+        playgate.__all__
+    )
+
+
+def test_the_wheel_holds_one_top_level_name_and_every_file(built_wheel):
+    with zipfile.ZipFile(built_wheel) as wheel:
+        names = set(wheel.namelist())
+        entry_points = wheel.read("playgate-0.1.0.dist-info/entry_points.txt").decode()
+    assert {n.split("/")[0] for n in names} == {"playgate", "playgate-0.1.0.dist-info"}
+    in_wheel = {n.removesuffix(".py").removesuffix("/__init__").replace("/", ".") for n in names if n.endswith(".py")}
+    assert in_wheel == set(modules())
+    data = ["capture/observer.js", "server/static/player.html", "server/static/player.js", "py.typed"]
+    assert {f"playgate/{d}" for d in data} <= names
+    assert "playgate = playgate.doors.cli:main" in entry_points
+    assert "playgate = playgate.doors.plugin" in entry_points
