@@ -166,12 +166,12 @@ def descendants(pid):
         parent = queue.pop()
         try:
             tasks = os.listdir(f"/proc/{parent}/task")
-        except FileNotFoundError:
+        except OSError:
             continue
         for task in tasks:
             try:
                 kids = [int(k) for k in Path(f"/proc/{parent}/task/{task}/children").read_text().split()]
-            except FileNotFoundError:
+            except OSError:
                 continue
             found += kids
             queue += kids
@@ -181,14 +181,14 @@ def descendants(pid):
 def cmdline(pid):
     try:
         return Path(f"/proc/{pid}/cmdline").read_text()
-    except FileNotFoundError:
+    except OSError:  # gone: FileNotFoundError, or ProcessLookupError while it was going
         return ""
 
 
 def alive(pid):
     try:
         return Path(f"/proc/{pid}/stat").read_text().split(") ")[1][0] != "Z"
-    except FileNotFoundError:
+    except OSError:
         return False
 
 
@@ -198,7 +198,7 @@ def test_ctrl_c_mid_run_leaves_no_server_or_browser():
     command = [
         sys.executable,
         "-m",
-        "playgate.doors.cli",
+        "playgate",
         "run",
         "--browser",
         "chromium",
@@ -217,7 +217,7 @@ def test_ctrl_c_mid_run_leaves_no_server_or_browser():
         while not started and time.monotonic() < deadline:
             tree = descendants(process.pid)
             names = {cmdline(p) for p in tree if alive(p)}
-            started = any("-m\0server" in n for n in names) and any("chrom" in n for n in names)
+            started = any("-m\0playgate.server" in n for n in names) and any("chrom" in n for n in names)
         assert started, "the run never started its server and browser"
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=30) == 130
