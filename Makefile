@@ -52,10 +52,16 @@ test: setup
 test-fast: setup
 	$(BIN)/python -m pytest -m "not slow"
 
+# mypy finds packages by folder name, and the folders are not named as installed (harness/ is
+# playgate): it reads the package through a tree of links laid out as the wheel is.
+TYPECHECK := build/typecheck
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy
+	@rm -rf $(TYPECHECK) && mkdir -p $(TYPECHECK)/playgate
+	@for entry in harness/*; do ln -s "$$PWD/$$entry" $(TYPECHECK)/playgate/; done
+	@ln -s "$$PWD/server" $(TYPECHECK)/playgate/server && ln -s "$$PWD/fixtures" $(TYPECHECK)/playgate/fixtures
+	MYPYPATH=$(TYPECHECK) $(BIN)/mypy
 
 clean:
 	rm -rf $(VENV) test-results .pytest_cache

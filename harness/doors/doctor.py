@@ -92,6 +92,7 @@ def _sample_chunk() -> bytes:
 def check_browsers(names: list[str], *, launch_them: bool = True) -> list[Finding]:
     findings: list[Finding] = []
     found: dict[str, Path] = {}
+    packages: tuple[str, ...]
     for name in names:
         package = BROWSERS[name].debian_package
         try:
@@ -110,7 +111,8 @@ def check_browsers(names: list[str], *, launch_them: bool = True) -> list[Findin
             detail += " · plays H.264/AAC" if launch_them else " · not launched"
             findings.append(Finding(name, True, detail))
         else:
-            packages = (firefox_codec_package(),) if name == "firefox" and "cannot play" in outcome else ()
+            codec_missing = name == "firefox" and "cannot play" in outcome
+            packages = (firefox_codec_package(),) if codec_missing else ()
             findings.append(Finding(name, False, f"{detail} · {outcome}", packages=packages))
     return findings
 

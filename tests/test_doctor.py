@@ -1,0 +1,87 @@
+"""playgate doctor: what it finds, what it says is missing, the command it gives."""
+
+import subprocess
+import sys
+
+import pytest
+
+from playgate.doors import doctor
+from playgate.doors.doctor import Finding, install_command, render
+
+
+def run_doctor(*args, env=None):
+    return subprocess.run(
+        [sys.executable, "-m", "playgate", "doctor", *args], capture_output=True, text=True, timeout=120, env=env
+    )
+
+
+def test_everything_found_is_one_line_each_and_exit_0():
+    findings = [Finding("chromium", True, "/usr/bin/chromium"), Finding("nginx", True, "/usr/sbin/nginx", needed=False)]
+    text = render(findings)
+    assert text.splitlines()[1:] == [
+        "  ok       chromium  /usr/bin/chromium",
+        "  ok       nginx     /usr/sbin/nginx",
+        "everything the default run needs is here",
+    ]
+
+
+def test_a_missing_browser_gives_the_install_command(monkeypatch):
+    monkeypatch.setattr(doctor.os, "geteuid", lambda: 1000)
+    findings = [
+        Finding("firefox", False, "firefox is not installed", packages=("firefox-esr", "libavcodec59")),
+        Finding("nginx", False, "not installed", needed=False, packages=("nginx",)),
+    ]
+    text = render(findings)
+    assert "  MISSING  firefox  firefox is not installed" in text
+    assert "  optional nginx    not installed" in text
+    assert "the default run cannot go ahead here" in text
+    assert "install what is missing (Debian): sudo apt-get install --no-install-recommends firefox-esr libavcodec59" in text
+
+
+def test_only_optional_things_missing_still_passes(monkeypatch):
+    monkeypatch.setattr(doctor.os, "geteuid", lambda: 0)
+    findings = [Finding("chromium", True, "ok"), Finding("nginx", False, "-", needed=False, packages=("nginx",))]
+    assert install_command(findings, needed_only=True) is None
+    assert install_command(findings, needed_only=False) == "apt-get install --no-install-recommends nginx"
+    assert "everything the default run needs is here" in render(findings)
+    assert "optional (Debian): apt-get install --no-install-recommends nginx" in render(findings)
+
+
+def test_a_browser_without_codecs_names_the_codec_package(monkeypatch):
+    monkeypatch.setattr(doctor, "_play_in_each", lambda found: dict.fromkeys(found, 'cannot play video/mp4; codecs="x"'))
+    (finding,) = doctor.check_browsers(["firefox"])
+    assert not finding.ok
+    assert finding.packages == (doctor.firefox_codec_package(),)
+    assert finding.packages[0].startswith("libavcodec")
+
+
+@pytest.mark.parametrize(
+    ("version", "ok"), [(doctor.PLAYWRIGHT_MEASURED, True), ("1.65.0", False), ("1.63.0", True)]
+)
+def test_playwright_version(monkeypatch, version, ok):
+    monkeypatch.setattr(doctor.metadata, "version", lambda name: version)
+    assert doctor.check_playwright().ok is ok
+
+
+def test_media_cache_that_cannot_be_written_is_missing(monkeypatch, tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    monkeypatch.setenv(doctor.CACHE_ENV, str(blocker / "cache"))  # a folder under a file: cannot exist
+    finding = doctor.check_media_cache()
+    assert not finding.ok and f"set {doctor.CACHE_ENV}" in finding.detail
+
+
+def test_cli_missing_browser_exits_2_with_the_command(tmp_path):
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "PLAYGATE_FIREFOX": "/nonexistent/firefox"}
+    result = run_doctor("--browser", "firefox", "--no-launch", env=env)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "MISSING  firefox" in result.stdout
+    assert "apt-get install --no-install-recommends firefox-esr libavcodec" in result.stdout
+
+
+@pytest.mark.browser
+def test_cli_on_this_machine_launches_both_browsers_and_plays():
+    result = run_doctor()
+    assert result.returncode == 0, result.stdout + result.stderr
+    for browser in ("chromium", "firefox"):
+        assert any(line.split()[:2] == ["ok", browser] and "plays H.264/AAC" in line for line in result.stdout.splitlines())
