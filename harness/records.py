@@ -53,6 +53,8 @@ class NetworkRecord:
     started_at: float | None = None  # epoch seconds when the page issued the request
     method: str | None = None
     mime_type: str | None = None
+    # Epoch seconds when the browser finished or gave up on it (None: not given, or never).
+    ended_at: float | None = None
 
     def __post_init__(self) -> None:
         if self.source not in ("cdp", "bidi"):
@@ -65,6 +67,13 @@ class NetworkRecord:
             raise ValueError(f"bytes must be >= 0, got {self.bytes}")
         if None not in (self.blocked_ms, self.queued_ms) and self.queued_ms > self.blocked_ms + CLOCK_SLACK_MS:  # type: ignore[operator]
             raise ValueError(f"queued_ms {self.queued_ms} is part of blocked_ms {self.blocked_ms}, not more")
+
+    @property
+    def network_at(self) -> float | None:
+        """Epoch seconds when it reached the network (issued, plus blocked)."""
+        if self.started_at is None or self.blocked_ms is None:
+            return None
+        return self.started_at + self.blocked_ms / 1000
 
     @property
     def stalled_ms(self) -> float | None:
@@ -251,3 +260,5 @@ class RunRecord:
     # Page time when the pressure's holders were let go (the bundled player only): the
     # page's own release, or with tabs:N the first idle tab's, through the epoch clock.
     holders_released_ms: float | None = None
+    # The server's h2 SETTINGS_MAX_CONCURRENT_STREAMS, where the run knows it (a server of ours).
+    server_max_streams: int | None = None

@@ -19,6 +19,11 @@ class Served:
     app: ServerProcess
     proxy: NginxProxy | None = None
 
+    @property
+    def max_streams(self) -> int | None:
+        """The h2 SETTINGS_MAX_CONCURRENT_STREAMS the browser meets (none behind nginx, which speaks h1)."""
+        return None if self.proxy is not None else self.app.settings.h2_max_streams
+
 
 def stop_all() -> None:
     """Stop every app server and proxy this process started."""

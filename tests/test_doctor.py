@@ -35,7 +35,8 @@ def test_a_missing_browser_gives_the_install_command(monkeypatch):
     assert "  MISSING  firefox  firefox is not installed" in text
     assert "  optional nginx    not installed" in text
     assert "the default run cannot go ahead here" in text
-    assert "install what is missing (Debian): sudo apt-get install --no-install-recommends firefox-esr libavcodec59" in text
+    command = "sudo apt-get install --no-install-recommends firefox-esr libavcodec59"
+    assert f"install what is missing (Debian): {command}" in text
 
 
 def test_only_optional_things_missing_still_passes(monkeypatch):
@@ -48,16 +49,15 @@ def test_only_optional_things_missing_still_passes(monkeypatch):
 
 
 def test_a_browser_without_codecs_names_the_codec_package(monkeypatch):
-    monkeypatch.setattr(doctor, "_play_in_each", lambda found: dict.fromkeys(found, 'cannot play video/mp4; codecs="x"'))
+    cannot = 'cannot play video/mp4; codecs="x"'
+    monkeypatch.setattr(doctor, "_play_in_each", lambda found: dict.fromkeys(found, cannot))
     (finding,) = doctor.check_browsers(["firefox"])
     assert not finding.ok
     assert finding.packages == (doctor.firefox_codec_package(),)
     assert finding.packages[0].startswith("libavcodec")
 
 
-@pytest.mark.parametrize(
-    ("version", "ok"), [(doctor.PLAYWRIGHT_MEASURED, True), ("1.65.0", False), ("1.63.0", True)]
-)
+@pytest.mark.parametrize(("version", "ok"), [(doctor.PLAYWRIGHT_MEASURED, True), ("1.65.0", False), ("1.63.0", True)])
 def test_playwright_version(monkeypatch, version, ok):
     monkeypatch.setattr(doctor.metadata, "version", lambda name: version)
     assert doctor.check_playwright().ok is ok
@@ -84,4 +84,5 @@ def test_cli_on_this_machine_launches_both_browsers_and_plays():
     result = run_doctor()
     assert result.returncode == 0, result.stdout + result.stderr
     for browser in ("chromium", "firefox"):
-        assert any(line.split()[:2] == ["ok", browser] and "plays H.264/AAC" in line for line in result.stdout.splitlines())
+        lines = result.stdout.splitlines()
+        assert any(line.split()[:2] == ["ok", browser] and "plays H.264/AAC" in line for line in lines)

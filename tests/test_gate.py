@@ -35,7 +35,8 @@ def test_queueing_rule_names_the_worst_chunk_and_figure():
     verdict = evaluate(run(chunk(0, blocked_ms=50.0), chunk(1, blocked_ms=702.4), chunk(2, blocked_ms=310.0)), RULES)
     assert verdict.reasons == (
         "queueing: chunk 1 waited 702 ms before reaching the network (702 ms in the browser's request queue, "
-        "0 ms stalled for a connection or stream) (limit 50 ms); 1 more chunk(s) too",
+        "0 ms stalled for a connection or stream) with 0 streams in flight to https://127.0.0.1:4443 "
+        "(the server's limit is unknown) (limit 50 ms); 1 more chunk(s) too",
     )
 
 
@@ -43,13 +44,17 @@ def test_a_stall_for_a_free_h2_stream_breaks_the_queueing_rule():
     verdict = evaluate(run(chunk(0, blocked_ms=697.0, queued_ms=1.0)), RULES)
     assert verdict.reasons == (
         "queueing: chunk 0 waited 697 ms before reaching the network (1 ms in the browser's request queue, "
-        "696 ms stalled for a connection or stream) (limit 50 ms)",
+        "696 ms stalled for a connection or stream) with 0 streams in flight to https://127.0.0.1:4443 "
+        "(the server's limit is unknown) (limit 50 ms)",
     )
 
 
 def test_firefox_queueing_reason_does_not_split_what_it_cannot():
     verdict = evaluate(run(chunk(0, blocked_ms=680.0, source="bidi"), browser="firefox"), RULES)
-    assert verdict.reasons == ("queueing: chunk 0 waited 680 ms before reaching the network (limit 50 ms)",)
+    assert verdict.reasons == (
+        "queueing: chunk 0 waited 680 ms before reaching the network with 0 streams in flight to "
+        "https://127.0.0.1:4443 (the server's limit is unknown) (limit 50 ms)",
+    )
 
 
 def test_queueing_at_the_limit_passes():

@@ -47,6 +47,8 @@ def test_table_shows_the_evidence_with_dashes_for_missing_figures():
         "blocked",
         "queued",
         "stalled",
+        "waited",
+        "for",
         "wait",
         "receive",
         "load",
@@ -54,7 +56,7 @@ def test_table_shows_the_evidence_with_dashes_for_missing_figures():
         "after",
         "dl",
     ]
-    assert row.split() == ["0", "http/1.1", "-", "-", "206", "702", "-", "-", "2", "5", "40", "45", "30"]
+    assert row.split() == ["0", "http/1.1", "-", "-", "206", "702", "-", "-", "-", "2", "5", "40", "45", "30"]
 
 
 def test_description_names_every_broken_rule():

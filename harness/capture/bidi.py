@@ -59,6 +59,7 @@ def record_from_bidi(snapshot: BidiSnapshot, page_entry: ResourceTiming | None) 
     secure = t.get("secureConnectionStart", -1)
     tcp_end = secure if secure >= 0 else t.get("connectEnd", -1)
     response_end = t.get("responseEnd", -1)
+    started_at = t["startTime"] / 1000 if t.get("startTime", -1) > 0 else None  # epoch ms, absent as 0 or -1
     return NetworkRecord(
         url=snapshot.url,
         source="bidi",
@@ -77,10 +78,11 @@ def record_from_bidi(snapshot: BidiSnapshot, page_entry: ResourceTiming | None) 
         receive_ms=_span(t.get("responseStart", -1), response_end),
         failure=snapshot.failure,
         resource_type=snapshot.resource_type,
-        # startTime is epoch ms (Playwright's Request.timing), absent as 0 or -1.
-        started_at=t["startTime"] / 1000 if t.get("startTime", -1) > 0 else None,
+        started_at=started_at,
         method=snapshot.method,
         mime_type=snapshot.mime_type,
+        # A request Firefox gave up on has no responseEnd: its end stays unknown.
+        ended_at=started_at + response_end / 1000 if started_at is not None and response_end >= 0 else None,
     )
 
 

@@ -31,6 +31,7 @@ class _Request:
     resource_type: str | None
     response: dict[str, Any] | None = None
     finished_s: float | None = None
+    ended_s: float | None = None  # finished or failed, on the same clock as issued_s
     encoded_total: int | None = None
     failure: str | None = None
     order: int = 0
@@ -66,6 +67,10 @@ def record_from_cdp(request: _Request) -> NetworkRecord:
         counted = request.encoded_total - int(response["encodedDataLength"])
         body_bytes = counted if counted >= 0 else None
     connection_id = response.get("connectionId")
+    ended_at = None
+    if request.wall_time_s is not None and request.ended_s is not None:
+        # wallTime is the epoch time of issue; the other timestamps are on a monotonic clock.
+        ended_at = request.wall_time_s + (request.ended_s - request.issued_s)
     return NetworkRecord(
         url=request.url,
         source="cdp",
@@ -87,6 +92,7 @@ def record_from_cdp(request: _Request) -> NetworkRecord:
         started_at=request.wall_time_s,
         method=request.method,
         mime_type=response.get("mimeType") or None,
+        ended_at=ended_at,
     )
 
 
@@ -119,9 +125,10 @@ class CdpNetworkLog:
         if method == "Network.responseReceived":
             request.response = params["response"]
         elif method == "Network.loadingFinished":
-            request.finished_s = params["timestamp"]
+            request.finished_s = request.ended_s = params["timestamp"]
             request.encoded_total = params.get("encodedDataLength")
         elif method == "Network.loadingFailed":
+            request.ended_s = params.get("timestamp")
             request.failure = params.get("errorText") or "failed"
             if params.get("canceled"):
                 request.failure = f"canceled ({request.failure})"

@@ -12,16 +12,15 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from playwright.sync_api import Browser, BrowserContext, Page
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from playgate.capture.bidi import BidiSnapshot, record_from_bidi, snapshot_from_playwright
-from playgate.capture.cdp import EVENTS, CdpNetworkLog
 from playgate.capture.live import Watching
 from playgate.capture.observer import observer_script
+from playgate.capture.recorders import NetworkRecorder, ignore_network, recorder_for
 from playgate.config import Scenario
 from playgate.errors import MeasurementError
 from playgate.records import RESOURCES_JS, ChunkRecord, NetworkRecord, PageChunk, ResourceTiming, RunRecord
@@ -55,95 +54,6 @@ SNAPSHOT_JS = """() => ({
 })"""
 
 
-# Told of each request as it is issued ("requested", no record yet) and as its figures
-# arrive ("response" in Chromium, "finished" in Firefox): what --live prints.
-NetworkListener = Callable[[str, str, NetworkRecord | None], None]
-
-
-def _ignore(kind: str, url: str, record: NetworkRecord | None) -> None:
-    pass
-
-
-class NetworkRecorder(Protocol):
-    def attach(self, context: BrowserContext, page: Page, listener: NetworkListener = _ignore) -> None: ...
-
-    def settled(self, urls: set[str]) -> bool: ...
-
-    def records(self, page_entries: dict[str, ResourceTiming]) -> list[NetworkRecord]: ...
-
-
-class CdpRecorder:
-    """Chromium: a CDP session on the page, Network domain enabled before navigation."""
-
-    def __init__(self) -> None:
-        self.log = CdpNetworkLog()
-
-    def attach(self, context: BrowserContext, page: Page, listener: NetworkListener = _ignore) -> None:
-        session = context.new_cdp_session(page)
-
-        def handle(method: str, params: dict[str, Any]) -> None:
-            self.log.handle(method, params)
-            if listener is _ignore:
-                return
-            if method == "Network.requestWillBeSent":
-                listener("requested", params["request"]["url"], None)
-            elif method == "Network.responseReceived" and (record := self.log.record(params["requestId"])):
-                listener("response", record.url, record)
-
-        for method in EVENTS:
-            session.on(method, lambda params, method=method: handle(method, params))
-        session.send("Network.enable")
-
-    def settled(self, urls: set[str]) -> bool:
-        return self.log.settled(urls)
-
-    def records(self, page_entries: dict[str, ResourceTiming]) -> list[NetworkRecord]:
-        return self.log.records()
-
-
-class BidiRecorder:
-    """Firefox: Playwright's request events, which it builds from WebDriver BiDi."""
-
-    def __init__(self) -> None:
-        self._issued: list[Any] = []
-        self._settled: dict[int, Any] = {}
-
-    def attach(self, context: BrowserContext, page: Page, listener: NetworkListener = _ignore) -> None:
-        def issued(request: Any) -> None:
-            self._issued.append(request)
-            listener("requested", request.url, None)
-
-        def settled(request: Any) -> None:
-            self._settled.setdefault(id(request), request)
-            if listener is not _ignore:
-                listener("finished", request.url, record_from_bidi(snapshot_from_playwright(request), None))
-
-        page.on("request", issued)
-        page.on("requestfinished", settled)
-        page.on("requestfailed", settled)
-
-    def settled(self, urls: set[str]) -> bool:
-        done = {r.url for r in self._settled.values()}
-        issued = {r.url for r in self._issued}
-        return urls <= issued and urls <= done
-
-    def records(self, page_entries: dict[str, ResourceTiming]) -> list[NetworkRecord]:
-        records = []
-        for request in self._issued:
-            if id(request) in self._settled:
-                snapshot = snapshot_from_playwright(request)
-            else:
-                snapshot = BidiSnapshot(
-                    request.url, {}, None, None, None, "no response", request.resource_type, request.method
-                )
-            records.append(record_from_bidi(snapshot, page_entries.get(request.url)))
-        return records
-
-
-def recorder_for(browser_name: str) -> NetworkRecorder:
-    return CdpRecorder() if browser_name == "chromium" else BidiRecorder()
-
-
 def _first_entries(resources: list[dict[str, Any]]) -> dict[str, ResourceTiming]:
     entries: dict[str, ResourceTiming] = {}
     for raw in resources:
@@ -171,10 +81,15 @@ def join_chunks(
     return tuple(joined)
 
 
-def open_idle_tabs(context: BrowserContext, base_url: str, count: int, timeout_s: float) -> int:
-    """``tabs:N``: N more tabs of the app, each holding its event stream. Returns how
-    many got their stream open before the settle time."""
+def open_idle_tabs(
+    context: BrowserContext, base_url: str, count: int, timeout_s: float, recorder: NetworkRecorder
+) -> int:
+    """``tabs:N``: N more tabs of the app, each holding its event stream and recorded by
+    ``recorder`` (their requests hold the same connections). Returns how many got their
+    stream open before the settle time."""
     tabs = [context.new_page() for _ in range(count)]
+    for tab in tabs:
+        recorder.attach(context, tab)
     for tab in tabs:
         try:
             tab.goto(f"{base_url}/?role=tab", wait_until="commit", timeout=timeout_s * 1000)
@@ -246,10 +161,12 @@ def measure_page(
     timeout_s: float,
     notes: list[str],
     watching: Watching = NOT_WATCHED,
+    recorder: NetworkRecorder | None = None,
 ) -> RunRecord:
     """Open ``url`` in a new page of ``context`` with the browser's network record attached,
-    wait until the page has every chunk, and return the run. Closes ``context`` unless
-    asked to leave it open (--keep-open)."""
+    wait until the page has every chunk, and return the run. ``recorder`` may already
+    record other pages of the context. Closes ``context`` unless asked to leave it open
+    (--keep-open)."""
     live = watching.live
     try:
         if watching.trace is not None:
@@ -257,10 +174,10 @@ def measure_page(
             # CPU in the middle of the measurement.
             context.tracing.start(screenshots=False, snapshots=False)
         page = context.new_page()
-        recorder = recorder_for(browser_name)
+        recorder = recorder or recorder_for(browser_name)
         if live is not None:
             live.attach(context, page)
-        recorder.attach(context, page, live.network_event if live is not None else _ignore)
+        recorder.attach(context, page, live.network_event if live is not None else ignore_network)
         try:
             page.goto(url, wait_until="commit", timeout=timeout_s * 1000)
         except PlaywrightError as exc:
@@ -328,10 +245,11 @@ def run_scenario(
     if watching.live is not None:
         context.add_init_script(script=observer_script(PLAYER_CHUNKS, PLAYER_EVENTS, live=True))
     notes = [FIREFOX_NOTE] if browser_name == "firefox" else []
+    recorder = recorder_for(browser_name)
     try:
         tabs = scenario.pressure.count("tabs")
         if tabs:
-            opened = open_idle_tabs(context, base_url, tabs, scenario.timeout_s)
+            opened = open_idle_tabs(context, base_url, tabs, scenario.timeout_s, recorder)
             if opened < tabs:
                 notes.append(f"pressure: {tabs - opened} of {tabs} tabs got no connection within {TABS_SETTLE_S:g} s")
     except BaseException:
@@ -350,6 +268,7 @@ def run_scenario(
         timeout_s=scenario.timeout_s,
         notes=notes,
         watching=watching,
+        recorder=recorder,
     )
 
 

@@ -62,6 +62,9 @@ class Options:
     expect_protocol: str = _opt(_rules.expected_protocol, "protocol every chunk must use", (RUN,))
     max_queued_ms: float = _opt(_rules.max_queued_ms, "longest allowed wait before the network (blocked)", (RUN,))
     max_load_ms: float = _opt(_rules.max_load_ms, "longest allowed chunk event -> loadeddata", (RUN,))
+    max_uncontended_ms: float = _opt(
+        _rules.max_uncontended_ms, "longest allowed wait before the network with no contention seen", (RUN,)
+    )
     # What is written.
     output: Path | None = _opt(None, "write result.json, har/ and report.html into this folder", metavar="DIR")
     json: Path | None = _opt(None, "write the JSON result to this file", metavar="FILE")
@@ -105,7 +108,7 @@ class Options:
         )
 
     def rules(self) -> GateRules:
-        return GateRules(self.expect_protocol, self.max_queued_ms, self.max_load_ms)
+        return GateRules(self.expect_protocol, self.max_queued_ms, self.max_load_ms, self.max_uncontended_ms)
 
     def run_config(self, modes: str) -> RunConfig:
         if self.insecure and not self.url:

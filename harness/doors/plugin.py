@@ -253,9 +253,8 @@ def playgate_run(
             judged = judge_page(playgate_browser, browser_name, config.url, config, "url", watching)
         elif config.app:
             server = playgate_server(mode.value, options.h2_max_streams, options.app)
-            judged = judge_page(
-                playgate_browser, browser_name, server.base_url + config.app_path, config, server.label, watching
-            )
+            url = server.base_url + config.app_path
+            judged = judge_page(playgate_browser, browser_name, url, config, server.label, watching, server.max_streams)
         else:
             server = playgate_server(mode.value, options.h2_max_streams)
             scenario = config.scenario

@@ -4,7 +4,9 @@ Rules, in order:
   loaded    every chunk asked for was announced and reached loadeddata, no media error
   protocol  every chunk came over the expected protocol, as the browser reported it
   queueing  no chunk waited longer than max_queued_ms before reaching the network
-            (blocked: the browser's queue and, in Chromium, the stall after it)
+            (blocked: the browser's queue and, in Chromium, the stall after it) for a
+            connection or a stream (see attribution), nor longer than max_uncontended_ms
+            with no contention seen; a wait the records cannot explain has max_queued_ms
   load time no chunk took longer than max_load_ms from its event to loadeddata
 
 A figure the browser did not report cannot prove a rule holds, so it breaks the rule,
@@ -13,10 +15,10 @@ saying which figure was missing.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from playgate.config import GateRules
+from playgate.judging.attribution import Wait, attribute
 from playgate.records import ChunkRecord, RunRecord
 
 
@@ -24,6 +26,9 @@ from playgate.records import ChunkRecord, RunRecord
 class Verdict:
     passed: bool
     reasons: tuple[str, ...]
+    # What each chunk waited for, in the order of the run's chunks (None: no network record).
+    waits: tuple[Wait | None, ...] = ()
+    notes: tuple[str, ...] = ()  # figures worth seeing that broke no rule
 
     @property
     def label(self) -> str:
@@ -78,18 +83,45 @@ def _where_it_waited(chunk: ChunkRecord) -> str:
     return f" ({queued:.0f} ms in the browser's request queue, {stalled:.0f} ms stalled for a connection or stream)"
 
 
-def check_queueing(run: RunRecord, rules: GateRules) -> str | None:
+def waits_of(run: RunRecord) -> tuple[Wait | None, ...]:
+    return tuple(
+        None if c.network is None else attribute(c.network, run.requests, run.server_max_streams) for c in run.chunks
+    )
+
+
+def _queueing_limit(wait: Wait | None, rules: GateRules) -> float:
+    uncontended = wait is not None and wait.cause == "none"
+    return rules.max_uncontended_ms if uncontended else rules.max_queued_ms
+
+
+def check_queueing(run: RunRecord, rules: GateRules, waits: tuple[Wait | None, ...]) -> str | None:
     offenders = []
-    for chunk in run.chunks:
+    for chunk, wait in zip(run.chunks, waits, strict=True):
         blocked = chunk.net("blocked_ms")
+        limit = _queueing_limit(wait, rules)
         if blocked is None:
             offenders.append((chunk, f"has no queueing figure from {run.browser} (no network timing)"))
-        elif blocked > rules.max_queued_ms:
+        elif blocked > limit:
+            why = wait.explain() if wait is not None else ""
             text = f"waited {blocked:.0f} ms before reaching the network{_where_it_waited(chunk)}"
-            offenders.append((chunk, f"{text} (limit {rules.max_queued_ms:g} ms)"))
+            text += f" {why}" if why else ""
+            offenders.append((chunk, f"{text} (limit {limit:g} ms)"))
     # The worst first: a missing figure, then the longest wait.
     offenders.sort(key=lambda o: -(o[0].net("blocked_ms") if o[0].net("blocked_ms") is not None else float("inf")))
     return _summarise("queueing", offenders)
+
+
+def uncontended_notes(run: RunRecord, rules: GateRules, waits: tuple[Wait | None, ...]) -> tuple[str, ...]:
+    """Waits over max_queued_ms that no contention explains, but under their own limit."""
+    notes = []
+    for chunk, wait in zip(run.chunks, waits, strict=True):
+        blocked = chunk.net("blocked_ms")
+        if wait is not None and wait.cause == "none" and blocked is not None and blocked > rules.max_queued_ms:
+            notes.append(
+                f"chunk {chunk.index} waited {blocked:.0f} ms before reaching the network {wait.explain()}; "
+                f"not the regression (limit for such waits {rules.max_uncontended_ms:g} ms)"
+            )
+    return tuple(notes)
 
 
 # Where most of a slow load went, in the words of the regression it points to.
@@ -122,14 +154,13 @@ def check_load_time(run: RunRecord, rules: GateRules) -> str | None:
     return _summarise("load time", offenders)
 
 
-RULES: tuple[Callable[[RunRecord, GateRules], str | None], ...] = (
-    check_loaded,
-    check_protocol,
-    check_queueing,
-    check_load_time,
-)
-
-
 def evaluate(run: RunRecord, rules: GateRules) -> Verdict:
-    reasons = tuple(reason for rule in RULES if (reason := rule(run, rules)) is not None)
-    return Verdict(passed=not reasons, reasons=reasons)
+    waits = waits_of(run)
+    checked = (
+        check_loaded(run, rules),
+        check_protocol(run, rules),
+        check_queueing(run, rules, waits),
+        check_load_time(run, rules),
+    )
+    reasons = tuple(reason for reason in checked if reason is not None)
+    return Verdict(passed=not reasons, reasons=reasons, waits=waits, notes=uncontended_notes(run, rules, waits))

@@ -19,6 +19,7 @@ from importlib import metadata
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from playgate.judging.attribution import Wait, attribute
 from playgate.judging.gate import JudgedRun
 from playgate.records import NetworkRecord, RunRecord
 from playgate.reports.files import file_safe
@@ -70,7 +71,9 @@ def entry_time(timings: dict[str, Any]) -> float:
     return round(float(sum(timings[p] for p in phases if timings[p] >= 0)), 3)
 
 
-def har_entry(record: NetworkRecord, page_id: str, chunk_index: int | None) -> dict[str, Any]:
+def har_entry(
+    record: NetworkRecord, page_id: str, chunk_index: int | None, waited_for: Wait | None = None
+) -> dict[str, Any]:
     assert record.started_at is not None
     version = record.protocol or ""
     timings = har_timings(record)
@@ -111,6 +114,8 @@ def har_entry(record: NetworkRecord, page_id: str, chunk_index: int | None) -> d
         entry["comment"] = f"failed: {record.failure}"
     if chunk_index is not None:
         entry["_playgate_chunk"] = chunk_index
+    if waited_for is not None:
+        entry["_playgate_waited_for"] = waited_for.to_json()
     return entry
 
 
@@ -120,7 +125,9 @@ def har_document(judged: JudgedRun) -> dict[str, Any]:
     page_id = "page_1"
     chunk_of = {id(chunk.network): chunk.index for chunk in run.chunks if chunk.network is not None}
     timed = [r for r in run.requests if r.started_at is not None]
-    entries = [har_entry(r, page_id, chunk_of.get(id(r))) for r in timed]
+    entries = [
+        har_entry(r, page_id, chunk_of.get(id(r)), attribute(r, run.requests, run.server_max_streams)) for r in timed
+    ]
     starts = [r.started_at for r in timed if r.started_at is not None]
     page_start = run.page_time_origin_ms / 1000 if run.page_time_origin_ms else min(starts, default=0.0)
     verdict = judged.verdict

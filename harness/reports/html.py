@@ -229,9 +229,10 @@ def waterfall(run: RunRecord, span_ms: float) -> str:
 def run_section(judged: JudgedRun, span_ms: float) -> str:
     run, verdict = judged.run, judged.verdict
     reasons = "".join(f"<li>{html.escape(r)}</li>" for r in verdict.reasons)
-    notes = [*run.notes]
+    notes = [*run.notes, *verdict.notes]
     if (line := crosscheck_line(run)) is not None:
         notes.append(line)
+    table = html.escape(chunk_table(run, verdict.waits))
     return (
         f'<section class="run{"" if verdict.passed else " failed"}">'
         f'<h2><span class="{verdict.label}">{verdict.label.upper()}</span> {html.escape(run.browser)} '
@@ -241,7 +242,7 @@ def run_section(judged: JudgedRun, span_ms: float) -> str:
         + (f'<ul class="reasons">{reasons}</ul>' if reasons else "")
         + "".join(f'<div class="note">note: {html.escape(n)}</div>' for n in notes)
         + waterfall(run, span_ms)
-        + f"<details><summary>chunk table (ms)</summary><pre>{html.escape(chunk_table(run))}</pre></details>"
+        + f"<details><summary>chunk table (ms)</summary><pre>{table}</pre></details>"
         "</section>"
     )
 

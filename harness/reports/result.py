@@ -32,9 +32,12 @@ def run_to_json(judged: JudgedRun) -> dict[str, Any]:
         "url": run.url,
         "verdict": judged.verdict.label,
         "reasons": list(judged.verdict.reasons),
-        "notes": list(run.notes),
+        "notes": list(run.notes) + list(judged.verdict.notes),
         "crosscheck": _crosscheck_json(run),
-        "chunks": [chunk.to_json() for chunk in run.chunks],
+        "chunks": [
+            {**chunk.to_json(), "waited_for": None if wait is None else wait.to_json()}
+            for chunk, wait in zip(run.chunks, judged.verdict.waits or [None] * len(run.chunks), strict=True)
+        ],
     }
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from playgate.judging.attribution import Wait
 from playgate.judging.crosscheck import largest_disagreement
 from playgate.judging.gate import JudgedRun
 from playgate.records import ChunkRecord, RunRecord
@@ -18,6 +19,7 @@ COLUMNS = (
     "blocked",
     "queued",
     "stalled",
+    "waited for",  # the attribution: "6/6 conn", "4/4 streams", "none", "-"
     "wait",
     "receive",
     "load",
@@ -38,11 +40,13 @@ def _text(value: object) -> str:
     return str(value)
 
 
-def _row(chunk: ChunkRecord) -> tuple[str, ...]:
+def _row(chunk: ChunkRecord, wait: Wait | None) -> tuple[str, ...]:
     return (
         str(chunk.index),
         *(_text(chunk.net(f)) for f in ("protocol", "connection_id", "connection_reused", "status")),
-        *(format_ms(chunk.net(f)) for f in ("blocked_ms", "queued_ms", "stalled_ms", "wait_ms", "receive_ms")),
+        *(format_ms(chunk.net(f)) for f in ("blocked_ms", "queued_ms", "stalled_ms")),
+        "-" if wait is None else wait.short,
+        *(format_ms(chunk.net(f)) for f in ("wait_ms", "receive_ms")),
         format_ms(chunk.load_ms),
         format_ms(chunk.first_frame_ms),
         format_ms(chunk.after_download_ms),
@@ -55,9 +59,11 @@ def aligned(rows: Sequence[Sequence[str]]) -> str:
     return "\n".join("  ".join(cell.rjust(width) for cell, width in zip(row, widths, strict=True)) for row in rows)
 
 
-def chunk_table(run: RunRecord) -> str:
-    """The evidence: one row per chunk, times in ms ('-' where the browser gave none)."""
-    return aligned([COLUMNS, *(_row(c) for c in run.chunks)])
+def chunk_table(run: RunRecord, waits: Sequence[Wait | None] = ()) -> str:
+    """The evidence: one row per chunk, times in ms ('-' where the browser gave none), and
+    what each chunk waited for (``waits``, the verdict's, in chunk order; '-' without)."""
+    waits = list(waits) or [None] * len(run.chunks)
+    return aligned([COLUMNS, *(_row(c, w) for c, w in zip(run.chunks, waits, strict=True))])
 
 
 def run_heading(run: RunRecord) -> str:
@@ -66,8 +72,8 @@ def run_heading(run: RunRecord) -> str:
 
 def describe(judged: JudgedRun) -> str:
     run, verdict = judged.run, judged.verdict
-    parts = [run_heading(run), chunk_table(run)]
-    parts += [f"note: {note}" for note in run.notes]
+    parts = [run_heading(run), chunk_table(run, verdict.waits)]
+    parts += [f"note: {note}" for note in (*run.notes, *verdict.notes)]
     if (line := crosscheck_line(run)) is not None:
         parts.append(line)
     parts.append(f"verdict: {verdict.label.upper()}")

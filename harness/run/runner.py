@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 
 from playwright.sync_api import Browser, Playwright, sync_playwright
@@ -74,6 +75,7 @@ def judge(
 ) -> JudgedRun:
     """The bundled player at a server of ours, measured and judged."""
     run = run_scenario(browser, browser_name, server.base_url, scenario, server.label, watching)
+    run = replace(run, server_max_streams=server.max_streams)
     return JudgedRun(run, evaluate(run, rules))
 
 
@@ -84,8 +86,10 @@ def judge_page(
     config: RunConfig,
     label: str,
     watching: Watching = NOT_WATCHED,
+    max_streams: int | None = None,
 ) -> JudgedRun:
-    """The user's page (--url, --app), measured and judged."""
+    """The user's page (--url, --app), measured and judged. ``max_streams``: the h2 stream
+    limit of the server, where we know it (--app is served by ours; --url is not)."""
     scenario = config.scenario
     run = run_app_page(
         browser,
@@ -97,6 +101,7 @@ def judge_page(
         label=label,
         watching=watching,
     )
+    run = replace(run, server_max_streams=max_streams)
     return JudgedRun(run, evaluate(run, config.rules))
 
 
@@ -145,7 +150,7 @@ def run_gate(
                         browser, watching = pool.get(name), watching_for(config, name)
                         if config.app:
                             url = server.base_url + config.app_path
-                            done(judge_page(browser, name, url, config, server.label, watching))
+                            done(judge_page(browser, name, url, config, server.label, watching, server.max_streams))
                         else:
                             done(judge(browser, name, server, config.scenario, config.rules, watching))
                     if config.keep_open:

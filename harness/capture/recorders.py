@@ -1,0 +1,111 @@
+"""The browser's own network record of a run, one recorder per browser: CDP's Network domain
+in Chromium (``cdp``), Playwright's requests built from WebDriver BiDi in Firefox (``bidi``)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from playwright.sync_api import BrowserContext, Page
+
+from playgate.capture.bidi import BidiSnapshot, record_from_bidi, snapshot_from_playwright
+from playgate.capture.cdp import EVENTS, CdpNetworkLog
+from playgate.records import NetworkRecord, ResourceTiming
+
+# Told of each request as it is issued ("requested", no record yet) and as its figures
+# arrive ("response" in Chromium, "finished" in Firefox): what --live prints.
+NetworkListener = Callable[[str, str, NetworkRecord | None], None]
+
+
+def ignore_network(kind: str, url: str, record: NetworkRecord | None) -> None:
+    pass
+
+
+class NetworkRecorder(Protocol):
+    """The browser's network record of every page of a context: the page under test and
+    the others the run opened (they share the browser's per-host connections)."""
+
+    def attach(self, context: BrowserContext, page: Page, listener: NetworkListener = ignore_network) -> None: ...
+
+    def settled(self, urls: set[str]) -> bool: ...
+
+    def records(self, page_entries: dict[str, ResourceTiming]) -> list[NetworkRecord]: ...
+
+
+def _in_issue_order(records: list[NetworkRecord]) -> list[NetworkRecord]:
+    """Records of several pages as one list, in the order they were issued."""
+    return sorted(records, key=lambda r: (r.started_at is None, r.started_at or 0.0))
+
+
+class CdpRecorder:
+    """Chromium: a CDP session per page, Network domain enabled before it navigates."""
+
+    def __init__(self) -> None:
+        self.logs: list[CdpNetworkLog] = []
+
+    def attach(self, context: BrowserContext, page: Page, listener: NetworkListener = ignore_network) -> None:
+        session = context.new_cdp_session(page)
+        log = CdpNetworkLog()
+        self.logs.append(log)
+
+        def handle(method: str, params: dict[str, Any]) -> None:
+            log.handle(method, params)
+            if listener is ignore_network:
+                return
+            if method == "Network.requestWillBeSent":
+                listener("requested", params["request"]["url"], None)
+            elif method == "Network.responseReceived" and (record := log.record(params["requestId"])):
+                listener("response", record.url, record)
+
+        for method in EVENTS:
+            session.on(method, lambda params, method=method: handle(method, params))
+        session.send("Network.enable")
+
+    def settled(self, urls: set[str]) -> bool:
+        return any(log.settled(urls) for log in self.logs)
+
+    def records(self, page_entries: dict[str, ResourceTiming]) -> list[NetworkRecord]:
+        return _in_issue_order([record for log in self.logs for record in log.records()])
+
+
+class BidiRecorder:
+    """Firefox: Playwright's request events of each page, which it builds from WebDriver BiDi."""
+
+    def __init__(self) -> None:
+        self._issued: list[Any] = []
+        self._settled: dict[int, Any] = {}
+
+    def attach(self, context: BrowserContext, page: Page, listener: NetworkListener = ignore_network) -> None:
+        def issued(request: Any) -> None:
+            self._issued.append(request)
+            listener("requested", request.url, None)
+
+        def settled(request: Any) -> None:
+            self._settled.setdefault(id(request), request)
+            if listener is not ignore_network:
+                listener("finished", request.url, record_from_bidi(snapshot_from_playwright(request), None))
+
+        page.on("request", issued)
+        page.on("requestfinished", settled)
+        page.on("requestfailed", settled)
+
+    def settled(self, urls: set[str]) -> bool:
+        done = {r.url for r in self._settled.values()}
+        issued = {r.url for r in self._issued}
+        return urls <= issued and urls <= done
+
+    def records(self, page_entries: dict[str, ResourceTiming]) -> list[NetworkRecord]:
+        records = []
+        for request in self._issued:
+            if id(request) in self._settled:
+                snapshot = snapshot_from_playwright(request)
+            else:
+                snapshot = BidiSnapshot(
+                    request.url, {}, None, None, None, "no response", request.resource_type, request.method
+                )
+            records.append(record_from_bidi(snapshot, page_entries.get(request.url)))
+        return _in_issue_order(records)
+
+
+def recorder_for(browser_name: str) -> NetworkRecorder:
+    return CdpRecorder() if browser_name == "chromium" else BidiRecorder()

@@ -1,0 +1,164 @@
+"""Why a request waited before the network: what held the browser when it was issued.
+
+Read from the run's records of every page of the browser context (the page, and the tabs
+the run opened: they share the browser's connections per host). For a request issued at
+``t`` that reached the network at ``t + blocked``:
+
+- over HTTP/1.1, the requests to its origin holding a connection at ``t`` (issued before
+  it, on the network by ``t``, not yet ended), against the browser's connections per host.
+  At the limit, the cause is ``connections``; the holder that ended last before the request
+  reached the network is the one that let it go.
+- over h2 and h3, the streams open at ``t`` on its connection (Chromium's connection id;
+  Firefox gives none, so its streams to the origin over the same protocol, which Firefox
+  carries on one connection), against the server's SETTINGS_MAX_CONCURRENT_STREAMS where
+  it is known. At the limit, the cause is ``streams``.
+- below the limit, ``none``: no contention was seen; the wait was inside the browser.
+
+A request whose end the browser did not give (Firefox's cancelled ones) counts as still in
+flight, and one without network timing as holding since its issue: the count is an upper
+bound, so ``none`` is never claimed where contention could have been. ``cause`` is None
+when the records cannot say (no issue time or no blocked figure, a limit not known, a
+request to the origin without an issue time).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from playgate.records import NetworkRecord
+
+# Chromium: ClientSocketPoolManager's max sockets per group (6); Firefox:
+# network.http.max-persistent-connections-per-server (6). Neither browser reports it.
+H1_CONNECTIONS_PER_HOST = 6
+# Clock readings of two requests may disagree by this much and still be "at the same time".
+SAME_TIME_S = 0.002
+H1 = "http/1.1"
+
+
+@dataclass(frozen=True)
+class Wait:
+    """What one request waited for before it reached the network."""
+
+    cause: str | None  # "connections", "streams", "none", or None: the records cannot say
+    origin: str
+    unit: str | None  # what is counted: "connections" (HTTP/1.1) or "streams" (h2, h3)
+    in_flight: int | None  # of those, busy when it was issued
+    limit: int | None
+    holders: tuple[str, ...] = ()  # URLs of what was in flight, in issue order
+    released_by: str | None = None  # the holder whose end let it go
+    released_gap_ms: float | None = None  # from that end to this request reaching the network
+
+    @property
+    def contended(self) -> bool:
+        return self.cause in ("connections", "streams")
+
+    @property
+    def short(self) -> str:
+        """A few characters for the chunk table."""
+        if self.cause is None:
+            return "-"
+        if self.cause == "none":
+            return "none"
+        return f"{self.in_flight}/{self.limit} {'conn' if self.unit == 'connections' else 'streams'}"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "cause": self.cause,
+            "origin": self.origin,
+            "in_flight": self.in_flight,
+            "limit": self.limit,
+            "holders": list(self.holders),
+            "released_by": self.released_by,
+            "released_gap_ms": None if self.released_gap_ms is None else round(self.released_gap_ms, 1),
+        }
+
+    def explain(self) -> str:
+        """The wait in words: "for one of 6 connections to ORIGIN (held by ...); it went ...".
+        Empty when the records say nothing of it."""
+        if self.in_flight is None:
+            return ""
+        if self.cause is None:  # counted, but against a limit nobody knows
+            return f"with {self.in_flight} {self.unit} in flight to {self.origin} (the server's limit is unknown)"
+        if self.cause == "none":
+            return (
+                f"with no contention seen ({self.in_flight} of {self.limit} {self.unit} to {self.origin} busy): "
+                "a wait inside the browser"
+            )
+        text = f"for one of {self.limit} {self.unit} to {self.origin} (held by {held_by(self.holders)})"
+        if self.released_by is not None and self.released_gap_ms is not None:
+            text += f"; it went {self.released_gap_ms:.0f} ms after {_path(self.released_by)} ended"
+        return text
+
+
+def origin_of(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def _path(url: str) -> str:
+    parts = urlsplit(url)
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+def held_by(holders: Sequence[str]) -> str:
+    """'/events and 5 × /pressure/media': holders grouped by path, in first-seen order."""
+    counts = Counter(urlsplit(url).path for url in holders)
+    groups = [path if n == 1 else f"{n} × {path}" for path, n in counts.items()]
+    return groups[0] if len(groups) == 1 else ", ".join(groups[:-1]) + " and " + groups[-1]
+
+
+def _busy_at(other: NetworkRecord, moment: float) -> bool:
+    """Issued by ``moment``, not ended before it (an unknown end counts as not ended)."""
+    assert other.started_at is not None
+    if other.started_at > moment + SAME_TIME_S:
+        return False
+    return other.ended_at is None or other.ended_at > moment + SAME_TIME_S
+
+
+def _on_network_by(other: NetworkRecord, moment: float) -> bool:
+    at = other.network_at
+    return at is None or at <= moment + SAME_TIME_S  # no network timing: assume it held
+
+
+def _same_connection(request: NetworkRecord, other: NetworkRecord) -> bool:
+    if request.connection_id is not None:
+        return other.connection_id == request.connection_id
+    return other.protocol == request.protocol  # Firefox: one connection per origin and protocol
+
+
+def _multiplexed(protocol: str | None) -> bool:
+    return protocol is not None and protocol != H1
+
+
+def attribute(request: NetworkRecord, everything: Sequence[NetworkRecord], max_streams: int | None) -> Wait:
+    """What ``request`` waited for, from ``everything`` the context's pages issued."""
+    origin = origin_of(request.url)
+    issued, reached = request.started_at, request.network_at
+    if issued is None or reached is None or request.protocol is None:
+        return Wait(None, origin, None, None, None)
+    multiplexed = _multiplexed(request.protocol)
+    unit = "streams" if multiplexed else "connections"
+    same_origin = [r for r in everything if r is not request and origin_of(r.url) == origin]
+    if any(r.started_at is None for r in same_origin):
+        return Wait(None, origin, unit, None, None)
+    limit = max_streams if multiplexed else H1_CONNECTIONS_PER_HOST
+    holding = [
+        r
+        for r in same_origin
+        if _busy_at(r, issued)
+        and _on_network_by(r, issued)
+        and (_same_connection(request, r) if multiplexed else not _multiplexed(r.protocol))
+    ]
+    holders = tuple(r.url for r in holding)
+    if limit is None:
+        return Wait(None, origin, unit, len(holding), None, holders)
+    if len(holding) < limit:
+        return Wait("none", origin, unit, len(holding), limit)
+    ended = [r for r in holding if r.ended_at is not None and r.ended_at <= reached + SAME_TIME_S]
+    released = max(ended, key=lambda r: r.ended_at or 0.0, default=None)
+    gap = None if released is None or released.ended_at is None else (reached - released.ended_at) * 1000
+    return Wait(unit, origin, unit, len(holding), limit, holders, released.url if released else None, gap)
