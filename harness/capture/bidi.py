@@ -9,6 +9,12 @@ What Firefox does not give stays None: queued_ms (the queue's share of blocked_m
 connection id, whether it was reused, and the send phase (``wait_ms`` runs from request
 start, so it includes sending).
 
+End: ``responseEnd`` is taken only for a response whose whole body arrived (as many bytes
+as its Content-Length). For the others Firefox's figure is not when they ended: measured
+here, fetch() streams aborted at the pressure's release (1268 ms) reported ending at
+276-335 ms, event streams still open reported ending a few ms after their headers, and
+preloading videos of 7.9 MB sent at 512 KB/s reported ending 8-15 ms after they started.
+
 Protocol: BiDi's ``response.protocol``, read through ``Response.http_version()``.
 Playwright answers "HTTP/1.1" when the browser gave no protocol at all, so an HTTP/1.1
 answer is only taken when the page's Resource Timing says ``http/1.1`` too.
@@ -38,6 +44,7 @@ class BidiSnapshot:
     resource_type: str | None = None
     method: str | None = None
     mime_type: str | None = None
+    content_length: int | None = None  # the response's Content-Length header
 
 
 def _span(start: float, end: float) -> float | None:
@@ -59,6 +66,9 @@ def record_from_bidi(snapshot: BidiSnapshot, page_entry: ResourceTiming | None) 
     secure = t.get("secureConnectionStart", -1)
     tcp_end = secure if secure >= 0 else t.get("connectEnd", -1)
     response_end = t.get("responseEnd", -1)
+    whole_body = snapshot.content_length is not None and snapshot.body_size == snapshot.content_length
+    if snapshot.failure is not None or not whole_body:
+        response_end = -1  # not the end (see above)
     started_at = t["startTime"] / 1000 if t.get("startTime", -1) > 0 else None  # epoch ms, absent as 0 or -1
     return NetworkRecord(
         url=snapshot.url,
@@ -75,7 +85,7 @@ def record_from_bidi(snapshot: BidiSnapshot, page_entry: ResourceTiming | None) 
         tls_ms=_span(secure, t.get("connectEnd", -1)),
         send_ms=None,
         wait_ms=_span(t.get("requestStart", -1), t.get("responseStart", -1)),
-        receive_ms=_span(t.get("responseStart", -1), response_end),
+        receive_ms=_span(t.get("responseStart", -1), t.get("responseEnd", -1)),
         failure=snapshot.failure,
         resource_type=snapshot.resource_type,
         started_at=started_at,
@@ -94,11 +104,14 @@ def snapshot_from_playwright(request: Any) -> BidiSnapshot:
     http_version = None
     status = None
     mime_type = None
+    content_length = None
     if response is not None:
         status = response.status
         http_version = response.http_version()
         body_size = request.sizes().get("responseBodySize")
         mime_type = (response.headers.get("content-type") or "").split(";")[0].strip() or None
+        length = response.headers.get("content-length", "")
+        content_length = int(length) if length.isdigit() else None
     return BidiSnapshot(
         url=request.url,
         timing=dict(request.timing),
@@ -109,4 +122,5 @@ def snapshot_from_playwright(request: Any) -> BidiSnapshot:
         resource_type=request.resource_type,
         method=request.method,
         mime_type=mime_type,
+        content_length=content_length,
     )

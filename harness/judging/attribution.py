@@ -14,9 +14,11 @@ the run opened: they share the browser's connections per host). For a request is
   it is known. At the limit, the cause is ``streams``.
 - below the limit, ``none``: no contention was seen; the wait was inside the browser.
 
-A request whose end the browser did not give (Firefox's cancelled ones) counts as still in
-flight, and one without network timing as holding since its issue: the count is an upper
-bound, so ``none`` is never claimed where contention could have been. ``cause`` is None
+A request whose end the browser did not give (Firefox gives none for cancelled requests
+and event streams) counts as still in flight, one without network timing as holding since
+its issue, and one whose protocol Firefox did not name as on the same connection: the
+count is an upper bound, so ``none`` is never claimed where contention could have been.
+A response that came without network timing (from the cache) held nothing. ``cause`` is None
 when the records cannot say (no issue time or no blocked figure, a limit not known, a
 request to the origin without an issue time).
 """
@@ -121,13 +123,15 @@ def _busy_at(other: NetworkRecord, moment: float) -> bool:
 
 def _on_network_by(other: NetworkRecord, moment: float) -> bool:
     at = other.network_at
-    return at is None or at <= moment + SAME_TIME_S  # no network timing: assume it held
+    if at is None:
+        return other.status is None  # answered without network timing: the cache; else assume it held
+    return at <= moment + SAME_TIME_S
 
 
 def _same_connection(request: NetworkRecord, other: NetworkRecord) -> bool:
     if request.connection_id is not None:
         return other.connection_id == request.connection_id
-    return other.protocol == request.protocol  # Firefox: one connection per origin and protocol
+    return other.protocol in (request.protocol, None)  # Firefox: one connection per origin and protocol
 
 
 def _multiplexed(protocol: str | None) -> bool:

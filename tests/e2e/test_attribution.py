@@ -1,0 +1,65 @@
+"""What each chunk waited for, against setups whose cause is known, in both browsers.
+
+On h1-tls, every pressure fills the six connections the browser has per host; on h2 with
+a 4-stream server, streams:3 and the event stream fill its four streams; on healthy h2
+nothing is contended. Chromium also says which holder let the chunk go, and that holder's
+end must come when the pages let go of their holders. Firefox gives no end for a stream
+or a cancelled request, so it names no release (see attribution and bidi).
+"""
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+RELEASE_WITHIN_MS = 15.0
+PRESSURE_HOLDERS = {
+    "sse:5": ["/pressure/sse"] * 5,
+    "tabs:5": ["/pressure/sse"] * 5,
+    "media:5": ["/pressure/media"] * 5,
+}
+
+
+def holder_paths(wait):
+    return sorted(url.split("127.0.0.1:", 1)[1].split("/", 1)[1].split("?")[0] for url in wait.holders)
+
+
+def assert_released_when_the_pages_let_go(judged):
+    """Chromium: the holder that let chunk 0 go ended when the pages released their holders."""
+    run, wait = judged.run, judged.verdict.waits[0]
+    if run.browser == "firefox":
+        assert wait.released_by is None and wait.released_gap_ms is None
+        return
+    assert wait.released_by in wait.holders
+    released = next(r for r in run.requests if r.url == wait.released_by and r.ended_at is not None)
+    holder_end_ms = released.ended_at * 1000 - run.page_time_origin_ms
+    assert holder_end_ms == pytest.approx(run.holders_released_ms, abs=RELEASE_WITHIN_MS)
+    assert 0 <= wait.released_gap_ms <= RELEASE_WITHIN_MS
+
+
+@pytest.mark.parametrize("pressure", ["sse:5", "tabs:5", "media:5"])
+def test_h1_chunk_waited_for_one_of_six_connections_held_by_the_pressure(playgate_run, pressure):
+    judged = playgate_run(mode="h1-tls", pressure=pressure, chunks=2)
+    wait = judged.verdict.waits[0]
+    assert (wait.cause, wait.in_flight, wait.limit) == ("connections", 6, 6), wait
+    expected = sorted(["events", *(p.lstrip("/") for p in PRESSURE_HOLDERS[pressure])])
+    assert holder_paths(wait) == expected
+    reason = next(r for r in judged.verdict.reasons if r.startswith("queueing:"))
+    assert "for one of 6 connections to https://127.0.0.1:" in reason
+    if pressure != "media:5":  # a preloading video's teardown takes 10-60 ms after the release
+        assert_released_when_the_pages_let_go(judged)
+
+
+def test_h2_chunk_waited_for_one_of_four_streams(playgate_run):
+    judged = playgate_run(mode="h2", h2_max_streams=4, pressure="streams:3", chunks=2)
+    wait = judged.verdict.waits[0]
+    assert (wait.cause, wait.in_flight, wait.limit) == ("streams", 4, 4), wait
+    assert holder_paths(wait) == ["events", "pressure/sse", "pressure/sse", "pressure/sse"]
+    assert_released_when_the_pages_let_go(judged)
+    assert any("for one of 4 streams" in r for r in judged.verdict.reasons)
+
+
+@pytest.mark.parametrize("pressure", ["sse:5", "tabs:5", "media:5", "streams:8"])
+def test_healthy_h2_chunks_waited_for_nothing(playgate_run, pressure):
+    judged = playgate_run(mode="h2", pressure=pressure, chunks=2)
+    assert [w.cause for w in judged.verdict.waits] == ["none", "none"]
+    assert all(w.limit == 100 and w.in_flight < 100 for w in judged.verdict.waits)
