@@ -1,5 +1,7 @@
 """Firefox (BiDi through Playwright) -> records, on canned snapshots."""
 
+from dataclasses import replace
+
 import pytest
 
 from playgate.capture.bidi import BidiSnapshot, protocol_from_bidi, record_from_bidi
@@ -102,3 +104,23 @@ def test_failed_request_has_no_figures():
     assert record.failure == "NS_BINDING_ABORTED"
     assert record.blocked_ms is None
     assert record.protocol is None
+
+
+def test_end_is_taken_only_when_the_whole_body_arrived():
+    whole = replace(queued_snapshot(), content_length=97682)
+    record = record_from_bidi(whole, page_entry("http/1.1"))
+    assert record.ended_at == pytest.approx(1_700_000_000.0 + 1.095)
+    assert record.receive_ms == pytest.approx(7.5)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"content_length": None},  # an event stream or any response without a length
+        {"content_length": 7_900_000},  # a preloading video let go part way
+        {"content_length": 97682, "failure": "NS_BINDING_ABORTED"},  # an aborted fetch() stream
+    ],
+)
+def test_no_end_for_a_response_that_did_not_arrive_whole(change):
+    record = record_from_bidi(replace(queued_snapshot(), **change), page_entry("http/1.1"))
+    assert record.ended_at is None

@@ -186,3 +186,24 @@ def test_inconsistent_byte_count_is_null_not_clamped():
     events[-1] = ("Network.loadingFinished", {"requestId": "7", "timestamp": 101.011, "encodedDataLength": 100})
     (record,) = CdpNetworkLog().feed(events).records()
     assert record.bytes is None
+
+
+def test_end_is_on_the_epoch_clock_of_the_issue():
+    events = events_for_queued_h1_chunk()
+    events[0][1]["wallTime"] = 1_790_000_000.0  # issue, epoch s; timestamps are monotonic
+    (record,) = CdpNetworkLog().feed(events).records()
+    assert record.started_at == 1_790_000_000.0
+    assert record.network_at == pytest.approx(1_790_000_000.9845)
+    assert record.ended_at == pytest.approx(1_790_000_001.011)  # loadingFinished at 101.011 s
+
+
+def test_a_failed_request_ends_when_it_failed():
+    events = [
+        (
+            "Network.requestWillBeSent",
+            {"requestId": "1", "timestamp": 5.0, "wallTime": 1000.0, "request": {"url": CHUNK}},
+        ),
+        ("Network.loadingFailed", {"requestId": "1", "timestamp": 5.25, "errorText": "net::ERR_ABORTED"}),
+    ]
+    (record,) = CdpNetworkLog().feed(events).records()
+    assert record.ended_at == pytest.approx(1000.25)
