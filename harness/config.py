@@ -168,6 +168,9 @@ def parse_modes(text: str | list[str]) -> list[Mode]:
     return modes
 
 
+MAX_REPEAT = 100
+
+
 @dataclass(frozen=True)
 class RunConfig:
     browsers: tuple[str, ...]
@@ -185,9 +188,12 @@ class RunConfig:
     target: PageTarget = field(default_factory=PageTarget)
     live: bool = False
     keep_open: bool = False
+    repeat: int = 1  # runs of each setup in each browser, judged together (judging.repeats)
 
     def __post_init__(self) -> None:
         check_h2_max_streams(self.h2_max_streams)
+        if not 1 <= self.repeat <= MAX_REPEAT:
+            raise UsageError(f"--repeat {self.repeat} must be between 1 and {MAX_REPEAT}")
         if self.url and self.app:
             raise UsageError("--url and --app each name the page to gate: give one")
         if self.keep_open and not self.headed:

@@ -51,3 +51,22 @@ def test_a_failed_request_says_so_beside_its_status():
     cancelled = network("https://x/pressure/media?holder=0", status=200, failure="canceled (net::ERR_ABORTED)")
     page = render([JudgedRun(run(chunk(0), requests=(cancelled,)), PASSED)])
     assert '200 <span class="failed" title="canceled (net::ERR_ABORTED)">failed</span>' in page
+
+
+def test_a_chunk_that_waited_for_connections_names_the_cause_and_marks_its_holders():
+    from playgate.config import GateRules
+    from playgate.judging.gate import evaluate
+
+    t0 = 1_790_000_000.0
+    origin = "https://127.0.0.1:4443"
+    holders = [
+        network(f"{origin}/pressure/sse?i={i}", protocol="http/1.1", started_at=t0, blocked_ms=1.0, ended_at=t0 + 1.2)
+        for i in range(6)
+    ]
+    waiting = chunk(0, protocol="http/1.1", blocked_ms=702.0, started_at=t0 + 0.5)
+    record = run(waiting, requests=(*holders, waiting.network))
+    page = render([JudgedRun(record, evaluate(record, GateRules(expected_protocol="http/1.1")))])
+    assert page.count('<tr class="holder">') == 6
+    assert '<span class="cause">[6/6 conn]</span>' in page
+    assert page.count('class="mark release"') == 1
+    assert "waited for one of 6 connections to https://127.0.0.1:4443 (held by 6 × /pressure/sse)" in page

@@ -58,6 +58,9 @@ class Options:
     chunk_delay_ms: int = _opt(0, "fault injection: the server delays each chunk's headers")
     chunk_kib_per_s: int = _opt(0, "fault injection: chunk bodies sent at this rate (0: no limit)", metavar="KIB_PER_S")
     h2_max_streams: int = _opt(DEFAULT_H2_MAX_STREAMS, "the server's h2 SETTINGS_MAX_CONCURRENT_STREAMS", metavar="N")
+    repeat: int = _opt(
+        1, "run each setup N times, browser reused; timing rules judged on each chunk's median", metavar="N"
+    )
     # The rules.
     expect_protocol: str = _opt(_rules.expected_protocol, "protocol every chunk must use", (RUN,))
     max_queued_ms: float = _opt(_rules.max_queued_ms, "longest allowed wait before the network (blocked)", (RUN,))
@@ -131,6 +134,7 @@ class Options:
             target=PageTarget(self.chunk_pattern, self.sse_pattern, verify_tls=not (self.insecure or self.app)),
             live=self.live,
             keep_open=self.keep_open,
+            repeat=self.repeat,
         )
 
     def _check_page_options(self, flag: str) -> None:

@@ -41,6 +41,7 @@ from playgate.doors.options import OPTION_FIELDS, Options, file_values, option_t
 from playgate.errors import PlaygateError
 from playgate.fixtures.generate import MediaSet, ensure_media
 from playgate.judging.gate import JudgedRun
+from playgate.judging.repeats import combine
 from playgate.reports.files import file_safe
 from playgate.reports.outputs import Outputs
 from playgate.run.runner import judge, judge_page, watching_for
@@ -245,25 +246,29 @@ def playgate_run(
         if len(config.modes) != 1:
             raise TypeError("playgate_run takes one mode; parametrize the test for several")
         (mode,) = parse_modes(options.mode)
-        trace = test_runs.next_trace(f"{browser_name}-{file_safe(mode.value)}") if policy != "off" else None
-        if trace is not None:
-            trace.parent.mkdir(parents=True, exist_ok=True)
-        watching = watching_for(config, browser_name, trace)
-        if config.url:
-            judged = judge_page(playgate_browser, browser_name, config.url, config, "url", watching)
-        elif config.app:
-            server = playgate_server(mode.value, options.h2_max_streams, options.app)
-            url = server.base_url + config.app_path
-            judged = judge_page(playgate_browser, browser_name, url, config, server.label, watching, server.max_streams)
-        else:
+
+        def once() -> JudgedRun:
+            trace = test_runs.next_trace(f"{browser_name}-{file_safe(mode.value)}") if policy != "off" else None
+            if trace is not None:
+                trace.parent.mkdir(parents=True, exist_ok=True)
+                test_runs.traces.append(trace)
+            watching = watching_for(config, browser_name, trace)
+            if config.url:
+                return judge_page(playgate_browser, browser_name, config.url, config, "url", watching)
+            if config.app:
+                server = playgate_server(mode.value, options.h2_max_streams, options.app)
+                url = server.base_url + config.app_path
+                return judge_page(
+                    playgate_browser, browser_name, url, config, server.label, watching, server.max_streams
+                )
             server = playgate_server(mode.value, options.h2_max_streams)
             scenario = config.scenario
             if missing_chunks:
                 scenario = replace(scenario, missing_chunks=missing_chunks)
-            judged = judge(playgate_browser, browser_name, server, scenario, config.rules, watching)
+            return judge(playgate_browser, browser_name, server, scenario, config.rules, watching)
+
+        judged = combine([once() for _ in range(config.repeat)], config.rules)
         test_runs.runs.append(judged)
-        if trace is not None:
-            test_runs.traces.append(trace)
         position = len(test_runs.runs)
         for name, value in key_figures(judged).items():
             record_property(request, f"playgate.{position}.{name}", value)

@@ -37,10 +37,13 @@ class Verdict:
 
 @dataclass(frozen=True)
 class JudgedRun:
-    """A run and the gate's verdict on it: what every report and assertion reads."""
+    """A run and the gate's verdict on it: what every report and assertion reads. A setup
+    run several times (``--repeat``) is one JudgedRun: its median repeat, the verdict on
+    all of them, and every repeat with its own verdict."""
 
     run: RunRecord
     verdict: Verdict
+    repeats: tuple[JudgedRun, ...] = ()
 
 
 def _summarise(rule: str, offenders: list[tuple[ChunkRecord, str]]) -> str | None:
@@ -89,7 +92,7 @@ def waits_of(run: RunRecord) -> tuple[Wait | None, ...]:
     )
 
 
-def _queueing_limit(wait: Wait | None, rules: GateRules) -> float:
+def queueing_limit(wait: Wait | None, rules: GateRules) -> float:
     uncontended = wait is not None and wait.cause == "none"
     return rules.max_uncontended_ms if uncontended else rules.max_queued_ms
 
@@ -98,7 +101,7 @@ def check_queueing(run: RunRecord, rules: GateRules, waits: tuple[Wait | None, .
     offenders = []
     for chunk, wait in zip(run.chunks, waits, strict=True):
         blocked = chunk.net("blocked_ms")
-        limit = _queueing_limit(wait, rules)
+        limit = queueing_limit(wait, rules)
         if blocked is None:
             offenders.append((chunk, f"has no queueing figure from {run.browser} (no network timing)"))
         elif blocked > limit:

@@ -160,4 +160,6 @@ def har_name(position: int, judged: JudgedRun) -> str:
 
 
 def har_documents(runs: Sequence[JudgedRun]) -> dict[str, dict[str, Any]]:
-    return {har_name(i, judged): har_document(judged) for i, judged in enumerate(runs, start=1)}
+    """A HAR file per run; a repeated setup, one per repeat."""
+    every = [repeat for judged in runs for repeat in (judged.repeats or (judged,))]
+    return {har_name(i, judged): har_document(judged) for i, judged in enumerate(every, start=1)}

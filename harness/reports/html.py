@@ -16,10 +16,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from playgate.judging.attribution import Wait
 from playgate.judging.gate import JudgedRun
 from playgate.records import ChunkRecord, NetworkRecord, RunRecord
 from playgate.reports.files import write_atomic
-from playgate.reports.table import chunk_table, crosscheck_line, format_ms, run_heading
+from playgate.reports.table import chunk_table, crosscheck_line, format_ms, repeats_table, run_heading
 
 # (css class, label, figure): the order of the phases along a bar.
 BAR_PHASES = (
@@ -64,6 +65,10 @@ col.col-status { width: 90px; } col.col-blocked { width: 104px; }
 .bar span { display: block; height: 100%; }
 .mark { position: absolute; top: 0; width: 2px; height: 14px; }
 .mark.event { background: #1a73e8; } .mark.frame { background: #d93025; }
+.mark.release { background: #188038; }
+.waterfall tr.holder td.name { box-shadow: inset 3px 0 #e37400; }
+.cause { color: #b06000; font-size: 90%; }
+.legend span.holder-key { background: #e37400; width: 3px; }
 .axis { position: relative; height: 14px; color: #5f6368; font-size: 11px; overflow: hidden; }
 .axis span { position: absolute; transform: translateX(-50%); }
 .axis span.end { transform: translateX(-100%); }
@@ -157,7 +162,24 @@ def axis(span_ms: float) -> str:
     return f'<div class="axis">{"".join(ticks)}</div>'
 
 
-def bar(record: NetworkRecord, origin_ms: float, span_ms: float, chunk: ChunkRecord | None, run: RunRecord) -> str:
+def _release_mark(record: NetworkRecord, wait: Wait | None, origin_ms: float, span_ms: float) -> str:
+    """Where the holder that let a chunk go ended, on the chunk's own lane."""
+    reached = record.network_at
+    if wait is None or wait.released_by is None or wait.released_gap_ms is None or reached is None:
+        return ""
+    at = reached * 1000 - wait.released_gap_ms - origin_ms
+    what = f"{_request_name(wait.released_by)} ended, letting this chunk go {wait.released_gap_ms or 0:.0f} ms later"
+    return f'<div class="mark release" title="{html.escape(what)}" style="left:{_pct(at, span_ms)}"></div>'
+
+
+def bar(
+    record: NetworkRecord,
+    origin_ms: float,
+    span_ms: float,
+    chunk: ChunkRecord | None,
+    run: RunRecord,
+    wait: Wait | None = None,
+) -> str:
     segments = request_segments(record, origin_ms)
     start = record.started_at * 1000 - origin_ms  # type: ignore[operator]
     total = sum(s.duration_ms for s in segments)
@@ -174,6 +196,7 @@ def bar(record: NetworkRecord, origin_ms: float, span_ms: float, chunk: ChunkRec
             if at is not None:
                 left = _pct(at + page_offset, span_ms)
                 marks += f'<div class="mark {css}" title="{what} at {at:.0f} ms" style="left:{left}"></div>'
+        marks += _release_mark(record, wait, origin_ms, span_ms)
     return (
         f'<div class="track">{marks}<div class="bar" title="{html.escape(tip)}" '
         f'style="left:{_pct(start, span_ms)};width:{_pct(total, span_ms)}">{spans}</div></div>'
@@ -204,18 +227,31 @@ WATERFALL_COLUMNS = (
 )
 
 
-def waterfall(run: RunRecord, span_ms: float) -> str:
+def waterfall(run: RunRecord, span_ms: float, waits: Sequence[Wait | None] = ()) -> str:
+    """A row per request; a chunk that waited for a connection or stream names its cause,
+    its holders are marked, and the end that let it go is a green mark on its lane."""
     origin = run_origin_ms(run)
     chunk_of = {id(c.network): c for c in run.chunks if c.network is not None}
+    wait_of = {id(c.network): w for c, w in zip(run.chunks, waits, strict=False) if c.network is not None}
+    holders = {url for w in waits if w is not None and w.contended for url in w.holders}
     rows = []
     for record in run.requests:
-        chunk = chunk_of.get(id(record))
-        lane = bar(record, origin, span_ms, chunk, run) if record.started_at is not None else "no start time reported"
+        chunk, wait = chunk_of.get(id(record)), wait_of.get(id(record))
+        lane = (
+            bar(record, origin, span_ms, chunk, run, wait)
+            if record.started_at is not None
+            else "no start time reported"
+        )
         name = _request_name(record.url)
+        title = record.url + (f"\nwaited {wait.explain()}" if wait is not None and wait.explain() else "")
+        cause = (
+            f'<span class="cause">[{html.escape(wait.short)}]</span> ' if wait is not None and wait.contended else ""
+        )
+        kind = "chunk" if chunk else "holder" if record.url in holders else "request"
         rows.append(
-            f'<tr class="{"chunk" if chunk else "request"}">'
-            f'<td class="name" title="{html.escape(record.url)}">{"chunk " + str(chunk.index) + " " if chunk else ""}'
-            f"{html.escape(name)}</td>"
+            f'<tr class="{kind}">'
+            f'<td class="name" title="{html.escape(title)}">{"chunk " + str(chunk.index) + " " if chunk else ""}'
+            f"{cause}{html.escape(name)}</td>"
             f"<td>{html.escape(record.protocol or '-')}</td><td>{html.escape(record.connection_id or '-')}</td>"
             f"<td>{_status(record)}</td>"
             f'<td class="num">{format_ms(record.blocked_ms)}</td><td class="lane">{lane}</td></tr>'
@@ -233,6 +269,8 @@ def run_section(judged: JudgedRun, span_ms: float) -> str:
     if (line := crosscheck_line(run)) is not None:
         notes.append(line)
     table = html.escape(chunk_table(run, verdict.waits))
+    if judged.repeats:
+        table += "\n\n" + html.escape(repeats_table(judged))
     return (
         f'<section class="run{"" if verdict.passed else " failed"}">'
         f'<h2><span class="{verdict.label}">{verdict.label.upper()}</span> {html.escape(run.browser)} '
@@ -241,7 +279,7 @@ def run_section(judged: JudgedRun, span_ms: float) -> str:
         f'<div class="meta">{html.escape(run_heading(run))}</div>'
         + (f'<ul class="reasons">{reasons}</ul>' if reasons else "")
         + "".join(f'<div class="note">note: {html.escape(n)}</div>' for n in notes)
-        + waterfall(run, span_ms)
+        + waterfall(run, span_ms, verdict.waits)
         + f"<details><summary>chunk table (ms)</summary><pre>{table}</pre></details>"
         "</section>"
     )
@@ -282,6 +320,7 @@ def summary(runs: Sequence[JudgedRun]) -> str:
 def legend() -> str:
     items = [(css, label) for css, label, _ in (*BAR_PHASES, BLOCKED)]
     items += [("mark event", "chunk event received"), ("mark frame", "first frame")]
+    items += [("mark release", "the end that let a waiting chunk go"), ("holder-key", "held what a chunk waited for")]
     swatches = "".join(
         f'<span class="swatch {css}" style="position:static"></span>{html.escape(label)}' for css, label in items
     )

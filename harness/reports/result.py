@@ -8,6 +8,7 @@ from typing import Any
 
 from playgate.judging.crosscheck import largest_disagreement
 from playgate.judging.gate import JudgedRun
+from playgate.judging.repeats import Spread, chunk_spreads
 from playgate.records import RunRecord
 from playgate.reports.files import write_document
 
@@ -23,6 +24,31 @@ def _crosscheck_json(run: RunRecord) -> dict[str, Any] | None:
 
 
 def run_to_json(judged: JudgedRun) -> dict[str, Any]:
+    """One run; a repeated setup also keeps every repeat and each chunk's spread."""
+    document = _one_run(judged)
+    if judged.repeats:
+        document["repeats"] = [_one_run(r) for r in judged.repeats]
+        blocked, load = chunk_spreads(judged.repeats, "blocked_ms"), chunk_spreads(judged.repeats, "load_ms")
+        document["spread"] = [
+            {"index": i, "blocked_ms": _spread_json(b), "load_ms": _spread_json(s)}
+            for i, (b, s) in enumerate(zip(blocked, load, strict=True))
+        ]
+    return document
+
+
+def _spread_json(spread: Spread) -> dict[str, Any] | None:
+    if not spread.values:
+        return None
+    values = spread.values
+    return {
+        "min": round(min(values), 1),
+        "median": round(spread.median, 1),
+        "max": round(max(values), 1),
+        "n": len(values),
+    }
+
+
+def _one_run(judged: JudgedRun) -> dict[str, Any]:
     run = judged.run
     return {
         "browser": run.browser,

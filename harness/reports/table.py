@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 
 from playgate.judging.attribution import Wait
 from playgate.judging.crosscheck import largest_disagreement
 from playgate.judging.gate import JudgedRun
+from playgate.judging.repeats import chunk_spreads
 from playgate.records import ChunkRecord, RunRecord
 
 # blocked: issue -> first network phase; queued + stalled split it where the browser does.
@@ -66,6 +68,21 @@ def chunk_table(run: RunRecord, waits: Sequence[Wait | None] = ()) -> str:
     return aligned([COLUMNS, *(_row(c, w) for c, w in zip(run.chunks, waits, strict=True))])
 
 
+def repeats_table(judged: JudgedRun) -> str:
+    """Each chunk over the repeats: min/median/max of its wait and load, and what it waited for."""
+    blocked, load = chunk_spreads(judged.repeats, "blocked_ms"), chunk_spreads(judged.repeats, "load_ms")
+    rows = [("chunk", "blocked min/med/max", "load min/med/max", "waited for")]
+    for index, (waited, loaded) in enumerate(zip(blocked, load, strict=True)):
+        causes = Counter(
+            w.short if w is not None else "-"
+            for j in judged.repeats
+            for c, w in zip(j.run.chunks, j.verdict.waits, strict=False)
+            if c.index == index
+        )
+        rows.append((str(index), str(waited), str(loaded), ", ".join(f"{n}× {cause}" for cause, n in causes.items())))
+    return f"over {len(judged.repeats)} repeats (ms):\n" + aligned(rows)
+
+
 def run_heading(run: RunRecord) -> str:
     return f"{run.browser} {run.browser_version} | mode {run.mode} | pressure {run.pressure} | {run.url}"
 
@@ -73,6 +90,8 @@ def run_heading(run: RunRecord) -> str:
 def describe(judged: JudgedRun) -> str:
     run, verdict = judged.run, judged.verdict
     parts = [run_heading(run), chunk_table(run, verdict.waits)]
+    if judged.repeats:
+        parts.append(repeats_table(judged))
     parts += [f"note: {note}" for note in (*run.notes, *verdict.notes)]
     if (line := crosscheck_line(run)) is not None:
         parts.append(line)

@@ -8,10 +8,13 @@ mechanism is the same: on HTTP/1.1 the chunk waits in the browser for a connecti
 
 from __future__ import annotations
 
+from scipy.stats import mannwhitneyu
+
 from playgate.config import RunConfig
 from playgate.errors import UsageError
 from playgate.fixtures.generate import MediaSet
 from playgate.judging.gate import JudgedRun
+from playgate.judging.repeats import chunk_spreads
 from playgate.records import ChunkRecord
 from playgate.reports.outputs import Outputs
 from playgate.reports.table import describe
@@ -21,6 +24,9 @@ from playgate.server.settings import Mode
 COMPARED = (Mode.H1_TLS, Mode.H2)  # the regressed setup first, then the healthy one
 PLAYBACK_NOTE_MS = 100  # below this a playback-side share is not worth a sentence
 NETWORK_FIGURES = {"blocked_ms", "queued_ms", "stalled_ms"}
+SIGNIFICANCE = 0.05
+# Exact two-sided Mann-Whitney U: with 3 against 3 the smallest p is 0.1; with 4 against 4, 0.029.
+MIN_REPEATS_FOR_SIGNIFICANCE = 4
 
 
 def _load_range(run: JudgedRun) -> str:
@@ -85,7 +91,32 @@ def comparison(browser: str, old: JudgedRun, new: JudgedRun) -> str:
     lines += [f"  {a:<22}{b:>16}{c:>16}" for a, b, c in rows]
     lines.append(f"  improvement: first chunk {factor} faster on {new.run.mode}")
     lines += _explain(old, new)
+    if old.repeats and new.repeats:
+        lines += repeated_difference(old, new)
     return "\n".join(lines)
+
+
+def repeated_difference(old: JudgedRun, new: JudgedRun) -> list[str]:
+    """First-chunk figures over the repeats of both setups, min/median/max, and whether the
+    two differ more than chance would (a two-sided Mann-Whitney U test: no assumption that
+    waits are normally distributed, which they are not)."""
+    lines = [f"  over {len(old.repeats)} and {len(new.repeats)} repeats (min/median/max; Mann-Whitney U, two-sided):"]
+    for figure, label in (("load_ms", "first chunk load"), ("blocked_ms", "first chunk blocked")):
+        a, b = chunk_spreads(old.repeats, figure)[:1], chunk_spreads(new.repeats, figure)[:1]
+        if not a or not b or len(a[0].values) < 2 or len(b[0].values) < 2:
+            lines.append(f"    {label}: too few repeats with the figure to compare")
+            continue
+        p_value = float(mannwhitneyu(a[0].values, b[0].values, alternative="two-sided").pvalue)
+        verdict = "a significant difference" if p_value < SIGNIFICANCE else "not significant (could be chance)"
+        lines.append(
+            f"    {label}: {old.run.mode} {a[0]} ms, {new.run.mode} {b[0]} ms; p = {p_value:.3g}: {verdict}"
+            + (
+                ""
+                if p_value < SIGNIFICANCE or len(old.repeats) >= MIN_REPEATS_FOR_SIGNIFICANCE
+                else f" (with fewer than {MIN_REPEATS_FOR_SIGNIFICANCE} repeats each it cannot be)"
+            )
+        )
+    return lines
 
 
 def gate_holds(old: JudgedRun, new: JudgedRun) -> bool:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 
 from playwright.sync_api import Browser, Playwright, sync_playwright
@@ -19,6 +20,7 @@ from playgate.capture.scenario import NOT_WATCHED, PLAYER_CHUNKS, PLAYER_EVENTS,
 from playgate.config import GateRules, RunConfig, Scenario
 from playgate.fixtures.generate import MediaSet
 from playgate.judging.gate import JudgedRun, evaluate
+from playgate.judging.repeats import combine
 from playgate.server.serving import Served, serve
 from playgate.server.settings import Mode, settings_for
 
@@ -126,14 +128,18 @@ def run_gate(
     for name in config.browsers:
         find_executable(name, executables.get(name))
 
-    def done(judged: JudgedRun) -> None:
+    def measure_each(name: str, measure: Callable[[Browser, Watching], JudgedRun]) -> None:
+        """``config.repeat`` runs of one setup in browser ``name``, judged as one."""
+        browser = pool.get(name)
+        repeats = [measure(browser, watching_for(config, name)) for _ in range(config.repeat)]
+        judged = combine(repeats, config.rules)
         results.append(judged)
         on_run(judged)
 
     with browser_pool(headless=not config.headed, slow_mo=config.slow_mo, executables=executables) as pool:
         if config.url:
             for name in config.browsers:
-                done(judge_page(pool.get(name), name, config.url, config, "url", watching_for(config, name)))
+                measure_each(name, partial(_measure_url, name=name, config=config))
             if config.keep_open:
                 wait_for_enter("the browser stays open")
         else:
@@ -147,15 +153,23 @@ def run_gate(
                 )
                 with serve(settings) as server:
                     for name in config.browsers:
-                        browser, watching = pool.get(name), watching_for(config, name)
-                        if config.app:
-                            url = server.base_url + config.app_path
-                            done(judge_page(browser, name, url, config, server.label, watching, server.max_streams))
-                        else:
-                            done(judge(browser, name, server, config.scenario, config.rules, watching))
+                        measure_each(name, partial(_measure, name=name, server=server, config=config))
                     if config.keep_open:
                         wait_for_enter(f"{server.label}: the browser stays open with the server")
     return results
+
+
+def _measure_url(browser: Browser, watching: Watching, *, name: str, config: RunConfig) -> JudgedRun:
+    assert config.url is not None
+    return judge_page(browser, name, config.url, config, "url", watching)
+
+
+def _measure(browser: Browser, watching: Watching, *, name: str, server: Served, config: RunConfig) -> JudgedRun:
+    """One run at a server of ours: the user's app (--app) or the bundled player."""
+    if config.app:
+        url = server.base_url + config.app_path
+        return judge_page(browser, name, url, config, server.label, watching, server.max_streams)
+    return judge(browser, name, server, config.scenario, config.rules, watching)
 
 
 def wait_for_enter(what: str) -> None:

@@ -63,3 +63,11 @@ def test_healthy_h2_chunks_waited_for_nothing(playgate_run, pressure):
     judged = playgate_run(mode="h2", pressure=pressure, chunks=2)
     assert [w.cause for w in judged.verdict.waits] == ["none", "none"]
     assert all(w.limit == 100 and w.in_flight < 100 for w in judged.verdict.waits)
+
+
+def test_repeats_are_judged_together_and_every_one_is_kept(playgate_run):
+    judged = playgate_run(mode="h1-tls", pressure="sse:5", chunks=2, repeat=3)
+    assert len(judged.repeats) == 3
+    assert all(not r.verdict.passed for r in judged.repeats)
+    assert any(r.startswith("queueing: chunk 0 waited a median") for r in judged.verdict.reasons)
+    assert any(r.endswith("(in 3 of 3 repeats)") for r in judged.verdict.reasons if r.startswith("protocol:"))

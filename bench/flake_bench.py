@@ -1,0 +1,139 @@
+"""False alarms and misses: the healthy and the regressed setup, many rounds, per pressure
+and browser, optionally with busy processes competing for the cores.
+
+Run by hand:  .venv/bin/python -m bench.flake_bench [--rounds 50] [--load 2] [--browser all]
+
+For each pressure, the healthy setup (h2) and its regression: h1-tls for the pressures that
+fill six HTTP/1.1 connections (sse:5, tabs:5, media:5), a 4-stream h2 server for streams:3.
+A false alarm is a healthy run the gate failed; a miss is a regressed run whose queueing
+rule did not break (h1-tls is also caught by the protocol rule, which is not what is being
+measured). Every red healthy run is printed with its reasons as it happens. Also printed:
+the longest wait of a healthy chunk, split by what it waited for, and the shortest wait of
+a regressed chunk 0: the margins the limits sit between.
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import time
+from collections import defaultdict
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from datetime import date
+
+from playgate.capture.browsers import browser_names
+from playgate.config import GateRules, Pressure, Scenario
+from playgate.fixtures.generate import ensure_media
+from playgate.judging.gate import JudgedRun
+from playgate.reports.table import aligned
+from playgate.run.runner import browser_pool, judge
+from playgate.server.serving import Served, serve
+from playgate.server.settings import Mode, settings_for
+
+PRESSURES = ("sse:5", "tabs:5", "media:5", "streams:3")
+HEALTHY = ("h2", 100)
+REGRESSED = {"streams:3": ("h2", 4)}  # the others: h1-tls
+H1 = ("h1-tls", 100)
+CHUNKS = 3
+
+
+@dataclass
+class Tally:
+    healthy: int = 0
+    false_alarms: int = 0
+    regressed: int = 0
+    misses: int = 0
+    healthy_waits: dict[str, float] = field(default_factory=lambda: defaultdict(float))  # cause -> longest blocked
+    regressed_first: float = float("inf")  # shortest chunk-0 blocked of a regressed run
+
+
+def busy_processes(count: int) -> list[subprocess.Popen[bytes]]:
+    return [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(count)]
+
+
+def record_healthy(tally: Tally, judged: JudgedRun, label: str) -> None:
+    tally.healthy += 1
+    for chunk, wait in zip(judged.run.chunks, judged.verdict.waits, strict=True):
+        blocked = chunk.net("blocked_ms")
+        if blocked is not None:
+            cause = "unknown" if wait is None or wait.cause is None else wait.cause
+            tally.healthy_waits[cause] = max(tally.healthy_waits[cause], blocked)
+    if not judged.verdict.passed:
+        tally.false_alarms += 1
+        print(f"  FALSE ALARM {label}: " + " | ".join(judged.verdict.reasons), flush=True)
+
+
+def record_regressed(tally: Tally, judged: JudgedRun, label: str) -> None:
+    tally.regressed += 1
+    first = judged.run.chunks[0].net("blocked_ms") if judged.run.chunks else None
+    if first is not None:
+        tally.regressed_first = min(tally.regressed_first, first)
+    if not any(reason.startswith("queueing:") for reason in judged.verdict.reasons):
+        tally.misses += 1
+        print(f"  MISS {label}: " + (" | ".join(judged.verdict.reasons) or "passed"), flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=50)
+    parser.add_argument("--load", type=int, default=0, help="busy processes competing for the cores")
+    parser.add_argument("--browser", default="all")
+    parser.add_argument("--pressure", default=",".join(PRESSURES))
+    args = parser.parse_args()
+    browsers = browser_names(args.browser)
+    pressures = args.pressure.split(",")
+    media = ensure_media()
+    rules = GateRules()
+    tallies: dict[tuple[str, str], Tally] = defaultdict(Tally)
+    setups = {HEALTHY, H1, *REGRESSED.values()}
+    load = busy_processes(args.load)
+    started = time.monotonic()
+    try:
+        with browser_pool(headless=True, slow_mo=0, executables={}) as pool, ExitStack() as stack:
+            servers: dict[tuple[str, int], Served] = {
+                (mode, streams): stack.enter_context(serve(settings_for(Mode(mode), media, h2_max_streams=streams)))
+                for mode, streams in setups
+            }
+            for round_number in range(1, args.rounds + 1):
+                for pressure in pressures:
+                    scenario = Scenario(chunks=CHUNKS, pressure=Pressure.parse(pressure))
+                    for name in browsers:
+                        tally = tallies[(name, pressure)]
+                        label = f"round {round_number} {name} {pressure}"
+                        healthy = judge(pool.get(name), name, servers[HEALTHY], scenario, rules)
+                        record_healthy(tally, healthy, f"{label} healthy")
+                        bad = REGRESSED.get(pressure, H1)
+                        regressed = judge(pool.get(name), name, servers[bad], scenario, rules)
+                        record_regressed(tally, regressed, f"{label} regressed")
+                if round_number % 5 == 0:
+                    print(f"round {round_number}: {time.monotonic() - started:.0f} s", flush=True)
+    finally:
+        for process in load:
+            process.kill()
+            process.wait()
+    print(f"\n{date.today()}: {args.rounds} rounds, {args.load} busy processes, chunks {CHUNKS}, ", end="")
+    print(f"limits: contended {rules.max_queued_ms:g} ms, uncontended {rules.max_uncontended_ms:g} ms")
+    rows = [
+        ("browser", "pressure", "healthy", "false alarms", "regressed", "misses", "healthy max (cause)", "regr. min")
+    ]
+    for (name, pressure), tally in sorted(tallies.items()):
+        waits = ", ".join(f"{ms:.0f} {cause}" for cause, ms in sorted(tally.healthy_waits.items()))
+        rows.append(
+            (
+                name,
+                pressure,
+                str(tally.healthy),
+                str(tally.false_alarms),
+                str(tally.regressed),
+                str(tally.misses),
+                waits or "-",
+                f"{tally.regressed_first:.0f}",
+            )
+        )
+    print(aligned(rows))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,129 @@
+"""One setup run N times (``--repeat N``), judged as one: the timing rules on the median of
+each chunk across the repeats, the other rules on every repeat.
+
+- loaded, protocol: broken if any repeat broke them (a chunk that never loaded or came over
+  the wrong protocol once is a fact, not noise); the reason says in how many.
+- queueing: for each chunk, how far each repeat's wait went past its own limit (which
+  depends on what it waited for); the rule breaks when the median of that is over zero.
+- load time: the median of each chunk's load time against max_load_ms.
+
+The judged setup shows its median repeat (the one whose first chunk waited the median
+time) and keeps every repeat, each with its own verdict, for the JSON, HAR and report.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from playgate.config import GateRules
+from playgate.judging.gate import JudgedRun, Verdict, queueing_limit
+
+SINGLE_RUN_RULES = ("loaded", "protocol")
+
+
+@dataclass(frozen=True)
+class Spread:
+    """One figure of one chunk across the repeats that gave it."""
+
+    values: tuple[float, ...]
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.values)
+
+    def __str__(self) -> str:
+        if not self.values:
+            return "-"
+        return f"{min(self.values):.0f}/{self.median:.0f}/{max(self.values):.0f}"
+
+
+def chunk_spreads(repeats: Sequence[JudgedRun], figure: str) -> list[Spread]:
+    """``figure`` ("blocked_ms" or "load_ms") of each chunk index, over the repeats."""
+    count = max((len(r.run.chunks) for r in repeats), default=0)
+    spreads = []
+    for index in range(count):
+        values = []
+        for judged in repeats:
+            chunks = [c for c in judged.run.chunks if c.index == index]
+            value = None
+            if chunks:
+                value = chunks[0].load_ms if figure == "load_ms" else chunks[0].net(figure)
+            if value is not None:
+                values.append(float(value))
+        spreads.append(Spread(tuple(values)))
+    return spreads
+
+
+def _median_repeat(repeats: Sequence[JudgedRun]) -> JudgedRun:
+    def first_wait(judged: JudgedRun) -> float:
+        blocked = judged.run.chunks[0].net("blocked_ms") if judged.run.chunks else None
+        return float("inf") if blocked is None else float(blocked)
+
+    ordered = sorted(repeats, key=first_wait)
+    return ordered[(len(ordered) - 1) // 2]
+
+
+def _single_run_reasons(repeats: Sequence[JudgedRun]) -> list[str]:
+    reasons = []
+    for rule in SINGLE_RUN_RULES:
+        broken = [r for j in repeats for r in j.verdict.reasons if r.startswith(f"{rule}:")]
+        if broken:
+            reasons.append(f"{broken[0]} (in {len(broken)} of {len(repeats)} repeats)")
+    return reasons
+
+
+def _queueing_reason(repeats: Sequence[JudgedRun], rules: GateRules) -> str | None:
+    offenders = []
+    for index, spread in enumerate(chunk_spreads(repeats, "blocked_ms")):
+        excess = []
+        for judged in repeats:
+            for chunk, wait in zip(judged.run.chunks, judged.verdict.waits, strict=False):
+                if chunk.index == index:
+                    blocked = chunk.net("blocked_ms")
+                    limit = queueing_limit(wait, rules)
+                    excess.append(float("inf") if blocked is None else blocked - limit)
+        if excess and statistics.median(excess) > 0:
+            median = _median_repeat(repeats)
+            wait = next(
+                (w for c, w in zip(median.run.chunks, median.verdict.waits, strict=False) if c.index == index), None
+            )
+            why = f" {wait.explain()}" if wait is not None and wait.explain() else ""
+            offenders.append(
+                f"chunk {index} waited a median {spread.median:.0f} ms before reaching the network over "
+                f"{len(repeats)} repeats (min/median/max {spread} ms){why}"
+            )
+    if not offenders:
+        return None
+    more = f"; {len(offenders) - 1} more chunk(s) too" if len(offenders) > 1 else ""
+    return f"queueing: {offenders[0]}{more}"
+
+
+def _load_reason(repeats: Sequence[JudgedRun], rules: GateRules) -> str | None:
+    offenders = [
+        f"chunk {index} took a median {spread.median:.0f} ms from its event to loadeddata over {len(repeats)} "
+        f"repeats (min/median/max {spread} ms, limit {rules.max_load_ms:g} ms)"
+        for index, spread in enumerate(chunk_spreads(repeats, "load_ms"))
+        if spread.values and spread.median > rules.max_load_ms
+    ]
+    if not offenders:
+        return None
+    more = f"; {len(offenders) - 1} more chunk(s) too" if len(offenders) > 1 else ""
+    return f"load time: {offenders[0]}{more}"
+
+
+def combine(repeats: Sequence[JudgedRun], rules: GateRules) -> JudgedRun:
+    """The repeats of one setup in one browser, judged as one."""
+    if not repeats:
+        raise ValueError("no repeats to combine")
+    if len(repeats) == 1:
+        return repeats[0]
+    timing = [_queueing_reason(repeats, rules), _load_reason(repeats, rules)]
+    reasons = tuple(_single_run_reasons(repeats) + [r for r in timing if r is not None])
+    median = _median_repeat(repeats)
+    note = f"judged on {len(repeats)} repeats: timing rules on each chunk's median; shown: the median repeat"
+    verdict = Verdict(
+        passed=not reasons, reasons=reasons, waits=median.verdict.waits, notes=(note, *median.verdict.notes)
+    )
+    return JudgedRun(median.run, verdict, repeats=tuple(repeats))
