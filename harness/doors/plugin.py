@@ -179,6 +179,7 @@ def key_figures(judged: JudgedRun) -> dict[str, Any]:
         "pressure": judged.run.pressure,
         "protocols": ",".join(sorted({str(c.net("protocol")) for c in chunks})),
         "first_chunk_blocked_ms": worst([chunks[0].net("blocked_ms")]) if chunks else None,
+        "first_chunk_waited_for": first_wait.short if (first_wait := next(iter(judged.verdict.waits), None)) else None,
         "max_blocked_ms": worst([c.net("blocked_ms") for c in chunks]),
         "max_load_ms": worst([c.load_ms for c in chunks]),
         "reasons": "; ".join(judged.verdict.reasons),

@@ -129,3 +129,4 @@ def test_regressed(playgate_run):
     assert 'name="playgate.1.verdict" value="fail"' in junit
     assert 'name="playgate.1.verdict" value="pass"' in junit
     assert 'name="playgate.1.max_blocked_ms"' in junit
+    assert 'name="playgate.1.first_chunk_waited_for" value="none"' in junit  # the app's own server: 100 streams
