@@ -47,6 +47,7 @@ class Tally:
     misses: int = 0
     healthy_waits: dict[str, float] = field(default_factory=lambda: defaultdict(float))  # cause -> longest blocked
     regressed_first: float = float("inf")  # shortest chunk-0 blocked of a regressed run
+    healthy_load: float = 0.0  # longest chunk load of a healthy run
 
 
 def busy_processes(count: int) -> list[subprocess.Popen[bytes]]:
@@ -60,6 +61,8 @@ def record_healthy(tally: Tally, judged: JudgedRun, label: str) -> None:
         if blocked is not None:
             cause = "unknown" if wait is None or wait.cause is None else wait.cause
             tally.healthy_waits[cause] = max(tally.healthy_waits[cause], blocked)
+    loads = [c.load_ms for c in judged.run.chunks if c.load_ms is not None]
+    tally.healthy_load = max([tally.healthy_load, *loads])
     if not judged.verdict.passed:
         tally.false_alarms += 1
         print(f"  FALSE ALARM {label}: " + " | ".join(judged.verdict.reasons), flush=True)
@@ -130,6 +133,7 @@ def main() -> None:
                 str(tally.misses),
                 waits or "-",
                 f"{tally.regressed_first:.0f}",
+                f"{tally.healthy_load:.0f}",
             )
         )
     print(aligned(rows))

@@ -70,7 +70,7 @@ def test_scenario_bounds(kwargs):
 
 def test_scenario_page_query_carries_injected_faults():
     scenario = Scenario(chunks=3, pressure=Pressure.parse("media:5"), chunk_delay_ms=300, missing_chunks=(1, 2))
-    assert scenario.page_query() == ("chunks=3&pace_ms=200&hold_ms=700&pressure=media:5&chunk_delay_ms=300&missing=1,2")
+    assert scenario.page_query() == ("chunks=3&pace_ms=200&hold_ms=400&pressure=media:5&chunk_delay_ms=300&missing=1,2")
 
 
 def test_gate_rules_reject_negative_limits():

@@ -29,7 +29,7 @@ def test_h1_tls_under_media_pressure_is_caught_with_the_evidence(playgate_run):
     assert "queueing" in rules_broken(judged)
     first = judged.run.chunks[0]
     assert first.network.protocol == "http/1.1"
-    assert first.network.blocked_ms > 500
+    assert first.network.blocked_ms > 300
     with pytest.raises(GateFailure) as failure:
         assert_gate_passes(judged)
     message = str(failure.value)
@@ -55,7 +55,7 @@ def test_plain_h1_is_read_as_http11(playgate_run):
 
 def test_sse_pressure_queues_on_h1_tls_and_not_on_h2(playgate_run):
     held = playgate_run(mode="h1-tls", pressure="sse:5")
-    assert held.run.chunks[0].network.blocked_ms > 500
+    assert held.run.chunks[0].network.blocked_ms > 300
     assert_gate_fails(held, "queueing")
     healthy = playgate_run(mode="h2", pressure="sse:5")
     assert_gate_passes(healthy)
