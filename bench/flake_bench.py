@@ -75,7 +75,9 @@ def record_regressed(tally: Tally, judged: JudgedRun, label: str) -> None:
         tally.regressed_first = min(tally.regressed_first, first)
     if not any(reason.startswith("queueing:") for reason in judged.verdict.reasons):
         tally.misses += 1
-        print(f"  MISS {label}: " + (" | ".join(judged.verdict.reasons) or "passed"), flush=True)
+        wait = judged.verdict.waits[0] if judged.verdict.waits else None
+        seen = f"chunk 0 blocked {first} ms, waited for {wait.short if wait else '-'}; notes: {judged.run.notes}"
+        print(f"  MISS {label}: {seen}: " + (" | ".join(judged.verdict.reasons) or "passed"), flush=True)
 
 
 def main() -> None:
@@ -119,7 +121,17 @@ def main() -> None:
     print(f"\n{date.today()}: {args.rounds} rounds, {args.load} busy processes, chunks {CHUNKS}, ", end="")
     print(f"limits: contended {rules.max_queued_ms:g} ms, uncontended {rules.max_uncontended_ms:g} ms")
     rows = [
-        ("browser", "pressure", "healthy", "false alarms", "regressed", "misses", "healthy max (cause)", "regr. min")
+        (
+            "browser",
+            "pressure",
+            "healthy",
+            "false alarms",
+            "regressed",
+            "misses",
+            "healthy max (cause)",
+            "regr. min",
+            "healthy load max",
+        )
     ]
     for (name, pressure), tally in sorted(tallies.items()):
         waits = ", ".join(f"{ms:.0f} {cause}" for cause, ms in sorted(tally.healthy_waits.items()))
