@@ -35,6 +35,7 @@ def queued_snapshot(http_version="HTTP/1.1"):
         body_size=97682,
         failure=None,
         resource_type="media",
+        content_length=97682,  # the whole body arrived: its end is an end
     )
 
 
@@ -107,8 +108,7 @@ def test_failed_request_has_no_figures():
 
 
 def test_end_is_taken_only_when_the_whole_body_arrived():
-    whole = replace(queued_snapshot(), content_length=97682)
-    record = record_from_bidi(whole, page_entry("http/1.1"))
+    record = record_from_bidi(queued_snapshot(), page_entry("http/1.1"))
     assert record.ended_at == pytest.approx(1_700_000_000.0 + 1.095)
     assert record.receive_ms == pytest.approx(7.5)
 
@@ -123,4 +123,5 @@ def test_end_is_taken_only_when_the_whole_body_arrived():
 )
 def test_no_end_for_a_response_that_did_not_arrive_whole(change):
     record = record_from_bidi(replace(queued_snapshot(), **change), page_entry("http/1.1"))
-    assert record.ended_at is None
+    assert record.ended_at is None and record.receive_ms is None
+    assert record.wait_ms == pytest.approx(5.5)  # what came before the end still stands

@@ -9,11 +9,12 @@ What Firefox does not give stays None: queued_ms (the queue's share of blocked_m
 connection id, whether it was reused, and the send phase (``wait_ms`` runs from request
 start, so it includes sending).
 
-End: ``responseEnd`` is taken only for a response whose whole body arrived (as many bytes
-as its Content-Length). For the others Firefox's figure is not when they ended: measured
-here, fetch() streams aborted at the pressure's release (1268 ms) reported ending at
-276-335 ms, event streams still open reported ending a few ms after their headers, and
-preloading videos of 7.9 MB sent at 512 KB/s reported ending 8-15 ms after they started.
+End: ``responseEnd`` (and so ``receive_ms`` and ``ended_at``) is taken only for a response
+whose whole body arrived (as many bytes as its Content-Length). For the others Firefox's
+figure is not when they ended: measured here, fetch() streams aborted at the pressure's
+release (1268 ms) reported ending at 276-335 ms, event streams still open reported ending
+a few ms after their headers, and preloading videos of 7.9 MB sent at 512 KB/s reported
+ending 8-15 ms after they started.
 
 Protocol: BiDi's ``response.protocol``, read through ``Response.http_version()``.
 Playwright answers "HTTP/1.1" when the browser gave no protocol at all, so an HTTP/1.1
@@ -85,13 +86,12 @@ def record_from_bidi(snapshot: BidiSnapshot, page_entry: ResourceTiming | None) 
         tls_ms=_span(secure, t.get("connectEnd", -1)),
         send_ms=None,
         wait_ms=_span(t.get("requestStart", -1), t.get("responseStart", -1)),
-        receive_ms=_span(t.get("responseStart", -1), t.get("responseEnd", -1)),
+        receive_ms=_span(t.get("responseStart", -1), response_end),
         failure=snapshot.failure,
         resource_type=snapshot.resource_type,
         started_at=started_at,
         method=snapshot.method,
         mime_type=snapshot.mime_type,
-        # A request Firefox gave up on has no responseEnd: its end stays unknown.
         ended_at=started_at + response_end / 1000 if started_at is not None and response_end >= 0 else None,
     )
 

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from playgate.doors.options import Options, file_values, find_config_file
+from playgate.doors.options import RUN, find_config_file, layered
 from playgate.fixtures.generate import ensure_media
 from playgate.judging.gate import JudgedRun
 from playgate.run.runner import run_gate
@@ -21,7 +21,5 @@ def gate(on_run: Callable[[JudgedRun], None] = lambda _: None, **settings: Any) 
     ``gate(app="myapp.main:app", chunk_pattern="/media/")``. A bad one raises ``UsageError``
     naming it; ``on_run`` sees each run as soon as it is judged.
     """
-    config_file = find_config_file(Path.cwd())
-    options = Options().updated(file_values(config_file), str(config_file))
-    options = options.updated(settings, "gate()")
+    options = layered(find_config_file(Path.cwd()), settings, RUN, "gate()")
     return run_gate(options.run_config(options.mode), ensure_media(), on_run=on_run)

@@ -34,8 +34,8 @@ from playgate.doors.options import (
     RUN,
     Options,
     default,
-    file_values,
     find_config_file,
+    layered,
     option_type,
 )
 from playgate.errors import PlaygateError, UsageError
@@ -132,9 +132,8 @@ def _options(args: argparse.Namespace, command: str) -> Options:
         raise UsageError(f"--config {args.config} is not a file")
     path = args.config or find_config_file(Path.cwd())
     base = Options(pressure=COMPARE_PRESSURE) if command == COMPARE else Options()
-    in_file = {k: v for k, v in file_values(path).items() if command in OPTION_FIELDS[k].metadata["commands"]}
     given = {k: v for k, v in vars(args).items() if k in OPTION_FIELDS}
-    return base.updated(in_file, str(path)).updated(given, "command line")
+    return layered(path, given, command, "command line", base)
 
 
 def _serve(args: argparse.Namespace) -> int:

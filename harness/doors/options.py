@@ -242,3 +242,12 @@ def file_values(path: Path | None) -> dict[str, Any]:
     # Relative paths in the file are relative to the file, not to where playgate runs.
     checked = check_values(table, source)
     return {k: (path.parent / v if isinstance(v, Path) else v) for k, v in checked.items()}
+
+
+def layered(
+    path: Path | None, given: dict[str, Any], command: str, source: str, base: Options | None = None
+) -> Options:
+    """Defaults (or ``base``), then ``[tool.playgate]`` of ``path`` (the keys ``command``
+    takes), then ``given``: what the command line and ``playgate.gate()`` run with."""
+    in_file = {k: v for k, v in file_values(path).items() if command in OPTION_FIELDS[k].metadata["commands"]}
+    return (base or Options()).updated(in_file, str(path)).updated(given, source)

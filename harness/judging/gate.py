@@ -45,13 +45,22 @@ class JudgedRun:
     verdict: Verdict
     repeats: tuple[JudgedRun, ...] = ()
 
+    def wait_of(self, index: int) -> Wait | None:
+        """What chunk ``index`` waited for (None: no such chunk, or no network record)."""
+        return next((w for c, w in zip(self.run.chunks, self.verdict.waits, strict=False) if c.index == index), None)
 
-def _summarise(rule: str, offenders: list[tuple[ChunkRecord, str]]) -> str | None:
+
+def summarise(rule: str, offenders: list[tuple[int, str]]) -> str | None:
+    """One reason for a rule: the first offending chunk in words, and how many more."""
     if not offenders:
         return None
-    chunk, text = offenders[0]
+    index, text = offenders[0]
     more = f"; {len(offenders) - 1} more chunk(s) too" if len(offenders) > 1 else ""
-    return f"{rule}: chunk {chunk.index} {text}{more}"
+    return f"{rule}: chunk {index} {text}{more}"
+
+
+def _summarise(rule: str, offenders: list[tuple[ChunkRecord, str]]) -> str | None:
+    return summarise(rule, [(chunk.index, text) for chunk, text in offenders])
 
 
 def check_loaded(run: RunRecord, rules: GateRules) -> str | None:

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from playgate.config import GateRules
-from playgate.judging.gate import JudgedRun, Verdict, queueing_limit
+from playgate.judging.gate import JudgedRun, Verdict, queueing_limit, summarise
 
 SINGLE_RUN_RULES = ("loaded", "protocol")
 
@@ -79,38 +79,35 @@ def _queueing_reason(repeats: Sequence[JudgedRun], rules: GateRules) -> str | No
     for index, spread in enumerate(chunk_spreads(repeats, "blocked_ms")):
         excess = []
         for judged in repeats:
-            for chunk, wait in zip(judged.run.chunks, judged.verdict.waits, strict=False):
+            for chunk in judged.run.chunks:
                 if chunk.index == index:
                     blocked = chunk.net("blocked_ms")
-                    limit = queueing_limit(wait, rules)
+                    limit = queueing_limit(judged.wait_of(index), rules)
                     excess.append(float("inf") if blocked is None else blocked - limit)
         if excess and statistics.median(excess) > 0:
-            median = _median_repeat(repeats)
-            wait = next(
-                (w for c, w in zip(median.run.chunks, median.verdict.waits, strict=False) if c.index == index), None
-            )
+            wait = _median_repeat(repeats).wait_of(index)
             why = f" {wait.explain()}" if wait is not None and wait.explain() else ""
             offenders.append(
-                f"chunk {index} waited a median {spread.median:.0f} ms before reaching the network over "
-                f"{len(repeats)} repeats (min/median/max {spread} ms){why}"
+                (
+                    index,
+                    f"waited a median {spread.median:.0f} ms before reaching the network over "
+                    f"{len(repeats)} repeats (min/median/max {spread} ms){why}",
+                )
             )
-    if not offenders:
-        return None
-    more = f"; {len(offenders) - 1} more chunk(s) too" if len(offenders) > 1 else ""
-    return f"queueing: {offenders[0]}{more}"
+    return summarise("queueing", offenders)
 
 
 def _load_reason(repeats: Sequence[JudgedRun], rules: GateRules) -> str | None:
     offenders = [
-        f"chunk {index} took a median {spread.median:.0f} ms from its event to loadeddata over {len(repeats)} "
-        f"repeats (min/median/max {spread} ms, limit {rules.max_load_ms:g} ms)"
+        (
+            index,
+            f"took a median {spread.median:.0f} ms from its event to loadeddata over {len(repeats)} "
+            f"repeats (min/median/max {spread} ms, limit {rules.max_load_ms:g} ms)",
+        )
         for index, spread in enumerate(chunk_spreads(repeats, "load_ms"))
         if spread.values and spread.median > rules.max_load_ms
     ]
-    if not offenders:
-        return None
-    more = f"; {len(offenders) - 1} more chunk(s) too" if len(offenders) > 1 else ""
-    return f"load time: {offenders[0]}{more}"
+    return summarise("load time", offenders)
 
 
 def combine(repeats: Sequence[JudgedRun], rules: GateRules) -> JudgedRun:

@@ -73,12 +73,8 @@ def repeats_table(judged: JudgedRun) -> str:
     blocked, load = chunk_spreads(judged.repeats, "blocked_ms"), chunk_spreads(judged.repeats, "load_ms")
     rows = [("chunk", "blocked min/med/max", "load min/med/max", "waited for")]
     for index, (waited, loaded) in enumerate(zip(blocked, load, strict=True)):
-        causes = Counter(
-            w.short if w is not None else "-"
-            for j in judged.repeats
-            for c, w in zip(j.run.chunks, j.verdict.waits, strict=False)
-            if c.index == index
-        )
+        waits = [repeat.wait_of(index) for repeat in judged.repeats]
+        causes = Counter(w.short if w is not None else "-" for w in waits)
         rows.append((str(index), str(waited), str(loaded), ", ".join(f"{n}× {cause}" for cause, n in causes.items())))
     return f"over {len(judged.repeats)} repeats (ms):\n" + aligned(rows)
 
