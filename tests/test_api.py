@@ -1,5 +1,8 @@
 """playgate.gate(): the Python door, with the command line's settings over [tool.playgate]."""
 
+import subprocess
+import sys
+
 import pytest
 
 import playgate
@@ -18,14 +21,27 @@ def test_a_bad_file_setting_names_the_file(tmp_path, monkeypatch):
         playgate.gate()
 
 
+SCRIPT = """
+import playgate
+
+seen = []
+runs = playgate.gate(browser="chromium", on_run=seen.append)
+assert seen == runs and len(runs) == 1
+(judged,) = runs
+print(len(judged.run.chunks), judged.run.mode, judged.verdict.label)
+try:
+    playgate.assert_gate_passes(judged)
+except playgate.GateFailure as failure:
+    print(str(failure).splitlines()[-1])
+"""
+
+
 @pytest.mark.browser
-def test_gate_reads_the_project_settings_and_judges_each_browser(tmp_path, monkeypatch):
+def test_gate_reads_the_project_settings_and_judges_each_browser(tmp_path):
+    """Run as a user's script (its own process: the suite's own Playwright holds this one's loop)."""
     (tmp_path / "pyproject.toml").write_text('[tool.playgate]\nchunks = 2\nmode = "h1-tls"\n')
-    monkeypatch.chdir(tmp_path)
-    seen = []
-    runs = playgate.gate(browser="chromium", on_run=seen.append)
-    assert seen == runs and len(runs) == 1
-    (judged,) = runs
-    assert len(judged.run.chunks) == 2 and judged.run.mode == "h1-tls"  # from the file
-    with pytest.raises(playgate.GateFailure, match="protocol: chunk 0 was served over http/1.1"):
-        playgate.assert_gate_passes(judged)
+    done = subprocess.run([sys.executable, "-c", SCRIPT], capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    figures, reason = done.stdout.splitlines()
+    assert figures.split() == ["2", "h1-tls", "fail"]  # chunks and mode from the file
+    assert reason.startswith("  - protocol: chunk 0 was served over http/1.1")
