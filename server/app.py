@@ -16,6 +16,7 @@ page then lets go of its connection holders, as finished preloads would.
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,7 +27,7 @@ from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, R
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from playgate.server.media import MP4, MediaFileResponse, PacedFileResponse, ServerTimed
+from playgate.server.media import MP4, MediaFileResponse, PacedFileResponse, ServerTimed, media_file
 from playgate.server.settings import ServerSettings
 from playgate.server.sse import HEARTBEAT, NO_RECONNECT_MS, StreamCounter, event_stream, sse_message
 
@@ -35,6 +36,7 @@ NO_STORE = {"Cache-Control": "no-store"}
 MAX_CHUNKS_PER_STREAM = 1000
 MAX_DELAY_MS = 60_000
 MAX_KIB_PER_S = 1_000_000
+WHOLE_NUMBER = re.compile(r"-?[0-9]+")
 
 
 class BadQuery(ValueError):
@@ -45,21 +47,30 @@ def _query_int(request: Request, name: str, default: int, low: int, high: int) -
     raw = request.query_params.get(name)
     if raw is None:
         return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise BadQuery(f"query parameter {name}={raw!r} is not a whole number") from None
-    if not low <= value <= high:
-        raise BadQuery(f"query parameter {name}={value} is outside {low}..{high}")
+    if not WHOLE_NUMBER.fullmatch(raw):  # int() would also take "+1", "1_0", " 1" and other digits
+        raise BadQuery(f"query parameter {name}={raw[:40]!r} is not a whole number")
+    value = _whole_number(raw)
+    if value is None or not low <= value <= high:
+        raise BadQuery(f"query parameter {name}={raw[:40]} is outside {low}..{high}")
     return value
+
+
+def _whole_number(digits: str) -> int | None:
+    """A WHOLE_NUMBER's value; None past 18 digits (out of every range here, and int()
+    refuses numbers of thousands of digits)."""
+    magnitude = digits.lstrip("-").lstrip("0") or "0"
+    if len(magnitude) > 18:
+        return None
+    return -int(magnitude) if digits.startswith("-") else int(magnitude)
 
 
 def _query_indices(request: Request, name: str) -> frozenset[int]:
     raw = request.query_params.get(name, "")
-    try:
-        return frozenset(int(part) for part in raw.split(",") if part.strip())
-    except ValueError:
-        raise BadQuery(f"query parameter {name}={raw!r} must be comma-separated chunk indices") from None
+    parts = [part.strip() for part in raw.split(",") if part.strip()]
+    indices = [_whole_number(part) if WHOLE_NUMBER.fullmatch(part) else None for part in parts]
+    if None in indices:
+        raise BadQuery(f"query parameter {name}={raw[:40]!r} must be comma-separated chunk indices")
+    return frozenset(index for index in indices if index is not None)
 
 
 @dataclass(frozen=True)
@@ -165,8 +176,8 @@ def create_app(settings: ServerSettings) -> ServerTimed:
         )
 
     async def chunk(request: Request) -> Response:
-        path = (media / request.path_params["name"]).resolve()
-        if path.parent != media or not path.is_file():
+        path = media_file(media, request.path_params["name"])
+        if path is None:
             return PlainTextResponse("no such chunk", status_code=404)
         try:
             delay_ms = _query_int(request, "delay_ms", 0, 0, MAX_DELAY_MS)
@@ -189,4 +200,7 @@ def create_app(settings: ServerSettings) -> ServerTimed:
             Mount("/static", StaticFiles(directory=STATIC_DIR)),
         ]
     )
+    # No 307 from /chunks/x/ to /chunks/x: the redirect's Location is built from the
+    # request's Host header, and a chunk URL either names a file or is 404.
+    app.router.redirect_slashes = False
     return ServerTimed(app)

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from pathlib import Path
 from typing import Any
 
-from starlette.responses import FileResponse
+from starlette.responses import FileResponse, PlainTextResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from playgate.server.ranges import MalformedRange, parse_byte_ranges, range_unit, satisfiable_only
 
 MP4 = "video/mp4"
 PACED_BLOCK = 16 * 1024
@@ -32,6 +35,28 @@ def paced(send: Send, bytes_per_second: int) -> Send:
         await send(message)
 
     return paced_send
+
+
+NAME_MAX_BYTES = 255  # the longest file name Linux file systems hold
+
+
+def media_file(folder: Path, name: str) -> Path | None:
+    """The file ``name`` directly inside ``folder`` (a resolved path), or None.
+
+    None for anything that is not a plain file name of that folder: a separator or a
+    NUL in it, a name too long for the file system, a symlink leading out of the folder,
+    a folder, or nothing there. Checked before the file system is asked, so that no
+    name can raise (a NUL or an over-long name would, and answer 500).
+    """
+    if not name or "/" in name or "\\" in name or "\0" in name or name in {".", ".."}:
+        return None
+    if len(name.encode("utf-8", "surrogateescape")) > NAME_MAX_BYTES:
+        return None
+    try:
+        path = (folder / name).resolve()
+        return path if path.parent == folder and path.is_file() else None
+    except (OSError, ValueError):  # a file system that still refuses the name
+        return None
 
 
 class ServerTimed:
@@ -63,9 +88,9 @@ class ServerTimed:
 
 
 class MediaFileResponse(FileResponse):
-    """FileResponse (206 for a byte range, 416 past the end) with RFC 9110's rule for
-    foreign range units: a server MUST ignore a Range whose unit it does not know
-    (RFC 9110 14.2), where Starlette would answer 400. Malformed byte ranges get 400.
+    """FileResponse (206 for a byte range, 416 past the end) with the Range header
+    sorted first by RFC 9110's grammar (see ranges.py): a unit it does not know ignored,
+    a malformed byte range 400.
 
     ``bytes_per_second`` sends the body at that rate (fault injection: a slow link).
     """
@@ -77,11 +102,20 @@ class MediaFileResponse(FileResponse):
         self.bytes_per_second = bytes_per_second
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        headers = [
-            (name, value)
-            for name, value in scope["headers"]
-            if name != b"range" or value.strip().lower().startswith(b"bytes")
-        ]
+        headers = []
+        for name, value in scope["headers"]:
+            if name == b"range":
+                text = value.decode("latin-1")
+                if range_unit(text) != "bytes":
+                    continue  # a unit not known here, or no unit: ignored
+                try:
+                    ranges = parse_byte_ranges(text)
+                except MalformedRange as exc:
+                    await PlainTextResponse(f"{exc}", status_code=400)(scope, receive, send)
+                    return
+                kept = satisfiable_only(ranges, os.stat(self.path).st_size)
+                value = value if kept is None else kept.encode()
+            headers.append((name, value))
         if self.bytes_per_second:
             send = paced(send, self.bytes_per_second)
         await super().__call__({**scope, "headers": headers}, receive, send)
