@@ -76,8 +76,23 @@ def record_regressed(tally: Tally, judged: JudgedRun, label: str) -> None:
     if not any(reason.startswith("queueing:") for reason in judged.verdict.reasons):
         tally.misses += 1
         wait = judged.verdict.waits[0] if judged.verdict.waits else None
-        seen = f"chunk 0 blocked {first} ms, waited for {wait.short if wait else '-'}; notes: {judged.run.notes}"
+        seen = f"chunk 0 blocked {first} ms, waited for {wait.short if wait else '-'}; {page_timeline(judged)}"
         print(f"  MISS {label}: {seen}: " + (" | ".join(judged.verdict.reasons) or "passed"), flush=True)
+
+
+def page_timeline(judged: JudgedRun) -> str:
+    """Chunk 0 in page time, from its event: when the request was made, when the holders went."""
+    if not judged.run.chunks:
+        return "no chunk"
+    chunk = judged.run.chunks[0]
+    event = chunk.page.event_ms
+    if event is None:
+        return "no chunk event"
+    timing = chunk.resource_timing
+    made = f"{timing.start_time - event:.0f}" if timing else "-"
+    released = judged.run.holders_released_ms
+    gone = f"{released - event:.0f}" if released is not None else "-"
+    return f"after its event: request made at {made} ms, holders released at {gone} ms"
 
 
 def main() -> None:

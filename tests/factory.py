@@ -62,3 +62,10 @@ def run(*chunks, browser="chromium", expected=None, finished=True, mode="h2", re
         requests=requests,
         page_time_origin_ms=1_790_000_000_000.0 - 1000.0,
     )
+
+
+def beside_an_event_stream(*chunks, source="cdp", **settings):
+    """A run whose chunks share their h2 connection with an open event stream: with the
+    server's stream limit unknown, nothing says whether that stream held them."""
+    events = network("https://127.0.0.1:4443/events", started_at=1_789_999_999.0, source=source)
+    return run(*chunks, requests=(events, *(c.network for c in chunks)), **settings)

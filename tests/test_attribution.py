@@ -91,10 +91,18 @@ def test_firefox_h2_streams_are_counted_per_origin_and_protocol():
 
 
 def test_an_unknown_stream_limit_cannot_say_streams_or_none():
-    chunk_request = request("/chunks/chunk-000.mp4", at=0.5, blocked=150.0, protocol="h2")
-    wait = attribute(chunk_request, [chunk_request], max_streams=None)
-    assert (wait.cause, wait.in_flight, wait.limit) == (None, 0, None)
+    events = request("/events", at=0.0, protocol="h2", connection="9")
+    chunk_request = request("/chunks/chunk-000.mp4", at=0.5, blocked=150.0, protocol="h2", connection="9")
+    wait = attribute(chunk_request, [events, chunk_request], max_streams=None)
+    assert (wait.cause, wait.in_flight, wait.limit) == (None, 1, None)
     assert "limit is unknown" in wait.explain()
+
+
+def test_alone_on_its_connection_no_stream_limit_held_it_known_or_not():
+    chunk_request = request("/chunks/chunk-000.mp4", at=0.5, blocked=150.0, protocol="h2", connection="9")
+    wait = attribute(chunk_request, [chunk_request], max_streams=None)
+    assert (wait.cause, wait.in_flight, wait.limit) == ("none", 0, None)
+    assert wait.explain().startswith("with no contention seen (0 streams to https://127.0.0.1:4443 busy)")
 
 
 def test_without_times_the_records_cannot_say():

@@ -1,8 +1,10 @@
 """Every gate rule, both ways, on records built by hand."""
 
+import dataclasses
+
 from playgate.config import GateRules
 from playgate.judging.gate import evaluate
-from tests.factory import chunk, run
+from tests.factory import beside_an_event_stream, chunk, run
 
 RULES = GateRules(max_queued_ms=50.0)  # the figures below were written for a 50 ms limit
 
@@ -32,27 +34,30 @@ def test_unreported_protocol_breaks_the_rule_rather_than_passing():
 
 
 def test_queueing_rule_names_the_worst_chunk_and_figure():
-    verdict = evaluate(run(chunk(0, blocked_ms=50.0), chunk(1, blocked_ms=702.4), chunk(2, blocked_ms=310.0)), RULES)
+    chunks = (chunk(0, blocked_ms=50.0), chunk(1, blocked_ms=702.4), chunk(2, blocked_ms=310.0))
+    verdict = evaluate(beside_an_event_stream(*chunks), RULES)
     assert verdict.reasons == (
         "queueing: chunk 1 waited 702 ms before reaching the network (702 ms in the browser's request queue, "
-        "0 ms stalled for a connection or stream) with 0 streams in flight to https://127.0.0.1:4443 "
+        "0 ms stalled for a connection or stream) with 1 stream in flight to https://127.0.0.1:4443 "
         "(the server's limit is unknown) (limit 50 ms); 1 more chunk(s) too",
     )
 
 
 def test_a_stall_for_a_free_h2_stream_breaks_the_queueing_rule():
-    verdict = evaluate(run(chunk(0, blocked_ms=697.0, queued_ms=1.0)), RULES)
+    verdict = evaluate(beside_an_event_stream(chunk(0, blocked_ms=697.0, queued_ms=1.0)), RULES)
     assert verdict.reasons == (
         "queueing: chunk 0 waited 697 ms before reaching the network (1 ms in the browser's request queue, "
-        "696 ms stalled for a connection or stream) with 0 streams in flight to https://127.0.0.1:4443 "
+        "696 ms stalled for a connection or stream) with 1 stream in flight to https://127.0.0.1:4443 "
         "(the server's limit is unknown) (limit 50 ms)",
     )
 
 
 def test_firefox_queueing_reason_does_not_split_what_it_cannot():
-    verdict = evaluate(run(chunk(0, blocked_ms=680.0, source="bidi"), browser="firefox"), RULES)
+    verdict = evaluate(
+        beside_an_event_stream(chunk(0, blocked_ms=680.0, source="bidi"), source="bidi", browser="firefox"), RULES
+    )
     assert verdict.reasons == (
-        "queueing: chunk 0 waited 680 ms before reaching the network with 0 streams in flight to "
+        "queueing: chunk 0 waited 680 ms before reaching the network with 1 stream in flight to "
         "https://127.0.0.1:4443 (the server's limit is unknown) (limit 50 ms)",
     )
 
@@ -111,7 +116,16 @@ def test_slow_load_reason_names_a_slow_link():
     assert verdict.reasons[0].endswith("1100 ms of it downloading: a slow link")
 
 
-def test_default_blocked_limit_leaves_headroom_for_scheduling_noise():
-    assert GateRules().max_queued_ms == 100.0
-    assert evaluate(run(chunk(0, blocked_ms=100.0)), GateRules()).passed
-    assert not evaluate(run(chunk(0, blocked_ms=310.0)), GateRules()).passed
+def test_default_limits_judge_contention_tightly_and_scheduling_noise_loosely():
+    assert (GateRules().max_queued_ms, GateRules().max_uncontended_ms) == (50.0, 300.0)
+
+    # No other stream in flight, the server's stream limit known: a wait in the browser
+    # itself, judged by the 300 ms limit.
+    def alone(blocked_ms):
+        return dataclasses.replace(run(chunk(0, blocked_ms=blocked_ms)), server_max_streams=100)
+
+    assert evaluate(alone(100.0), GateRules()).passed
+    assert not evaluate(alone(310.0), GateRules()).passed
+    # Not known, another stream open: nothing says the wait was not for a stream, so the
+    # contention limit holds.
+    assert not evaluate(beside_an_event_stream(chunk(0, blocked_ms=100.0)), GateRules()).passed

@@ -6,14 +6,15 @@ from playgate.judging.repeats import combine
 from playgate.reports.har import har_documents
 from playgate.reports.result import result_document
 from playgate.reports.table import describe
-from tests.factory import chunk, run
+from tests.factory import beside_an_event_stream, chunk, run
 
 RULES = GateRules(max_queued_ms=100.0, max_uncontended_ms=300.0)
 
 
 def repeat(blocked_ms, *, load_ms=40.0, protocol="h2"):
-    """A run whose only chunk waited ``blocked_ms`` with no stream limit known (the strict limit)."""
-    record = run(chunk(0, blocked_ms=blocked_ms, load_ms=load_ms, protocol=protocol))
+    """A run whose only chunk waited ``blocked_ms`` beside a stream, the stream limit unknown
+    (judged by the strict limit)."""
+    record = beside_an_event_stream(chunk(0, blocked_ms=blocked_ms, load_ms=load_ms, protocol=protocol))
     return JudgedRun(record, evaluate(record, RULES))
 
 

@@ -11,7 +11,8 @@ the run opened: they share the browser's connections per host). For a request is
 - over h2 and h3, the streams open at ``t`` on its connection (Chromium's connection id;
   Firefox gives none, so its streams to the origin over the same protocol, which Firefox
   carries on one connection), against the server's SETTINGS_MAX_CONCURRENT_STREAMS where
-  it is known. At the limit, the cause is ``streams``.
+  it is known. At the limit, the cause is ``streams``; alone on its connection, ``none``
+  whatever the limit.
 - below the limit, ``none``: no contention was seen; the wait was inside the browser.
 
 A request whose end the browser did not give (Firefox gives none for cancelled requests
@@ -84,10 +85,13 @@ class Wait:
         if self.in_flight is None:
             return ""
         if self.cause is None:  # counted, but against a limit nobody knows
-            return f"with {self.in_flight} {self.unit} in flight to {self.origin} (the server's limit is unknown)"
+            unit = self.unit or ""
+            in_flight = f"{self.in_flight} {unit.removesuffix('s') if self.in_flight == 1 else unit}"
+            return f"with {in_flight} in flight to {self.origin} (the server's limit is unknown)"
         if self.cause == "none":
+            of_limit = f"of {self.limit} " if self.limit is not None else ""
             return (
-                f"with no contention seen ({self.in_flight} of {self.limit} {self.unit} to {self.origin} busy): "
+                f"with no contention seen ({self.in_flight} {of_limit}{self.unit} to {self.origin} busy): "
                 "a wait inside the browser"
             )
         text = f"for one of {self.limit} {self.unit} to {self.origin} (held by {held_by(self.holders)})"
@@ -158,6 +162,8 @@ def attribute(request: NetworkRecord, everything: Sequence[NetworkRecord], max_s
         and (_same_connection(request, r) if multiplexed else not _multiplexed(r.protocol))
     ]
     holders = tuple(r.url for r in holding)
+    if limit is None and not holding:  # alone on its connection: no stream limit held it
+        return Wait("none", origin, unit, 0, None)
     if limit is None:
         return Wait(None, origin, unit, len(holding), None, holders)
     if len(holding) < limit:

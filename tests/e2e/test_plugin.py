@@ -28,7 +28,7 @@ def test_plugin_fails_the_regressed_test_with_the_chunk_table(pytester):
         [
             "*GateFailure: the playback gate failed*",
             "*chunk  protocol  conn  reused  status  blocked  queued  stalled*",
-            "*- queueing: chunk 0 waited * ms before reaching the network*(limit 100 ms)*",
+            "*- queueing: chunk 0 waited * ms before reaching the network*(limit 50 ms)*",
         ]
     )
     for browser in ("chromium", "firefox"):  # --playgate-live, shown with -s
