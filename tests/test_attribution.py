@@ -105,10 +105,22 @@ def test_alone_on_its_connection_no_stream_limit_held_it_known_or_not():
     assert wait.explain().startswith("with no contention seen (0 streams to https://127.0.0.1:4443 busy)")
 
 
-def test_without_times_the_records_cannot_say():
+def test_a_request_without_an_issue_time_counts_as_a_holder_of_the_upper_bound():
     chunk_request = request("/chunks/chunk-000.mp4", at=0.5, blocked=150.0)
-    no_start = network(f"{ORIGIN}/events", protocol="http/1.1", started_at=None)
-    assert attribute(chunk_request, [no_start, chunk_request], max_streams=100).cause is None
+    no_start = network(f"{ORIGIN}/events", protocol=None, started_at=None)
+    # Alone, it cannot have filled six connections: no contention, whatever it was.
+    wait = attribute(chunk_request, [no_start, chunk_request], max_streams=100)
+    assert (wait.cause, wait.in_flight, wait.limit) == ("none", 1, 6)
+    # Beside five known holders it could have been the sixth: the records cannot say.
+    five = h1_holders()[1:]
+    wait = attribute(chunk_request, [*five, no_start, chunk_request], max_streams=100)
+    assert (wait.cause, wait.in_flight, wait.limit) == (None, None, 6)
+    # Over h2 with the server's limit unknown, it may be a stream of the same connection.
+    h2_chunk = request("/chunks/chunk-000.mp4", at=0.5, blocked=150.0, protocol="h2")
+    assert attribute(h2_chunk, [no_start, h2_chunk], max_streams=None).cause is None
+
+
+def test_without_times_the_records_cannot_say():
     no_blocked = network(f"{ORIGIN}/chunks/x", protocol="http/1.1", blocked_ms=None, queued_ms=None)
     assert attribute(no_blocked, [no_blocked], max_streams=100).in_flight is None
 
@@ -166,6 +178,6 @@ def test_uncontended_wait_over_its_own_limit_fails():
 
 def test_a_wait_the_records_cannot_explain_keeps_the_strict_limit():
     no_start = network(f"{ORIGIN}/events", protocol="http/1.1", started_at=None)
-    verdict = gated(150.0, [no_start])
+    verdict = gated(150.0, [*h1_holders()[1:], no_start])
     assert verdict.waits[0].cause is None
     assert not verdict.passed

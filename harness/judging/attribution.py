@@ -17,11 +17,12 @@ the run opened: they share the browser's connections per host). For a request is
 
 A request whose end the browser did not give (Firefox gives none for cancelled requests
 and event streams) counts as still in flight, one without network timing as holding since
-its issue, and one whose protocol Firefox did not name as on the same connection: the
-count is an upper bound, so ``none`` is never claimed where contention could have been.
+its issue, one whose protocol Firefox did not name as on the same connection, and one with
+no issue time at all as holding: the count is an upper bound, so ``none`` is never claimed
+where contention could have been.
 A response that came without network timing (from the cache) held nothing. ``cause`` is None
-when the records cannot say (no issue time or no blocked figure, a limit not known, a
-request to the origin without an issue time).
+when the records cannot say (no issue time or no blocked figure for the request itself, a
+limit not known, or the upper bound at the limit only with requests of unknown issue time).
 """
 
 from __future__ import annotations
@@ -151,23 +152,30 @@ def attribute(request: NetworkRecord, everything: Sequence[NetworkRecord], max_s
     multiplexed = _multiplexed(request.protocol)
     unit = "streams" if multiplexed else "connections"
     same_origin = [r for r in everything if r is not request and origin_of(r.url) == origin]
-    if any(r.started_at is None for r in same_origin):
-        return Wait(None, origin, unit, None, None)
+    # A request the browser gave no issue time for (Firefox: an event stream it never
+    # reported a response for) may have held anything: it counts toward the upper bound.
+    unknown = [
+        r for r in same_origin if r.started_at is None and (r.protocol is None or r.protocol == request.protocol)
+    ]
     limit = max_streams if multiplexed else H1_CONNECTIONS_PER_HOST
     holding = [
         r
         for r in same_origin
-        if _busy_at(r, issued)
+        if r.started_at is not None
+        and _busy_at(r, issued)
         and _on_network_by(r, issued)
         and (_same_connection(request, r) if multiplexed else not _multiplexed(r.protocol))
     ]
     holders = tuple(r.url for r in holding)
-    if limit is None and not holding:  # alone on its connection: no stream limit held it
+    at_most = len(holding) + len(unknown)
+    if limit is None and at_most == 0:  # alone on its connection: no stream limit held it
         return Wait("none", origin, unit, 0, None)
     if limit is None:
-        return Wait(None, origin, unit, len(holding), None, holders)
-    if len(holding) < limit:
-        return Wait("none", origin, unit, len(holding), limit)
+        return Wait(None, origin, unit, at_most, None, holders)
+    if at_most < limit:
+        return Wait("none", origin, unit, at_most, limit)
+    if len(holding) < limit:  # the unknown ones could have made up the difference
+        return Wait(None, origin, unit, None, limit, holders)
     ended = [r for r in holding if r.ended_at is not None and r.ended_at <= reached + SAME_TIME_S]
     released = max(ended, key=lambda r: r.ended_at or 0.0, default=None)
     gap = None if released is None or released.ended_at is None else (reached - released.ended_at) * 1000

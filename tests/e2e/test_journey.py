@@ -156,7 +156,7 @@ def test_the_command_line_works_there(user_env, user_project):
         "--output", "gate-results",
     )  # fmt: skip
     assert run.returncode == 1, run.stdout[-3000:] + run.stderr
-    assert "playgate: 2 passed, 2 failed" in run.stdout
+    assert "playgate: 2 passed, 2 failed" in run.stdout, run.stdout[-6000:]
     assert (user_project / "gate-results" / "result.json").is_file()
     assert (user_project / "gate-results" / "report.html").is_file()
 
