@@ -28,6 +28,7 @@ import trustme
 
 from playgate.errors import ServerStartError
 from playgate.server.settings import ServerSettings
+from playgate.server.workdirs import make_workdir
 
 LOOPBACK = "127.0.0.1"
 READY_TIMEOUT_S = 15.0
@@ -158,18 +159,23 @@ class LoopbackProcess:
         raise NotImplementedError
 
     def start(self) -> None:
-        listener = bind_listener(self.host, self.requested_port)
+        # Known to stop_all before its folder or process exists: an interrupt at any
+        # point of the start finds what there is to stop.
+        LoopbackProcess._running.add(self)
+        try:
+            listener = bind_listener(self.host, self.requested_port)
+        except BaseException:
+            self.stop()
+            raise
         try:
             self.port = listener.getsockname()[1]
-            # mkdtemp makes it 0700: the TLS key written there stays private
-            self._workdir = tempfile.TemporaryDirectory(prefix=self.workdir_prefix)
+            self._workdir = make_workdir(self.workdir_prefix)  # 0700: the TLS key stays private
             self._process = self._spawn(listener, Path(self._workdir.name))
         except BaseException:
             listener.close()
             self.stop()
             raise
         listener.close()  # the child holds its own copy
-        LoopbackProcess._running.add(self)
         try:
             self._wait_ready()
         except BaseException:

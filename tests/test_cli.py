@@ -3,13 +3,10 @@
 import dataclasses
 import json
 import os
-import signal
 import socket
 import subprocess
 import sys
-import time
 import urllib.request
-from pathlib import Path
 
 import pytest
 
@@ -158,72 +155,3 @@ def test_serve_on_a_port_in_use_is_one_clear_error():
         f"playgate: error: port {port} on 127.0.0.1 is in use: "
         "stop what holds it or pick another port (0 picks a free one)"
     )
-
-
-def descendants(pid):
-    found, queue = [], [pid]
-    while queue:
-        parent = queue.pop()
-        try:
-            tasks = os.listdir(f"/proc/{parent}/task")
-        except OSError:
-            continue
-        for task in tasks:
-            try:
-                kids = [int(k) for k in Path(f"/proc/{parent}/task/{task}/children").read_text().split()]
-            except OSError:
-                continue
-            found += kids
-            queue += kids
-    return found
-
-
-def cmdline(pid):
-    try:
-        return Path(f"/proc/{pid}/cmdline").read_text()
-    except OSError:  # gone: FileNotFoundError, or ProcessLookupError while it was going
-        return ""
-
-
-def alive(pid):
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().split(") ")[1][0] != "Z"
-    except OSError:
-        return False
-
-
-@pytest.mark.browser
-def test_ctrl_c_mid_run_leaves_no_server_or_browser():
-    # A long run under held pressure, interrupted once the server and browser are up.
-    command = [
-        sys.executable,
-        "-m",
-        "playgate",
-        "run",
-        "--browser",
-        "chromium",
-        "--mode",
-        "h1-tls",
-        "--pressure",
-        "sse:5",
-        "--hold-ms",
-        "60000",
-        "--chunks",
-        "3",
-    ]
-    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as process:
-        deadline = time.monotonic() + 60
-        started = False
-        while not started and time.monotonic() < deadline:
-            tree = descendants(process.pid)
-            names = {cmdline(p) for p in tree if alive(p)}
-            started = any("-m\0playgate.server" in n for n in names) and any("chrom" in n for n in names)
-        assert started, "the run never started its server and browser"
-        process.send_signal(signal.SIGINT)
-        assert process.wait(timeout=30) == 130
-        assert "playgate: interrupted" in process.stderr.read()
-    # The browser is closed by Playwright's driver once our process is gone: give it time.
-    deadline = time.monotonic() + 20
-    while (leftovers := [p for p in tree if alive(p)]) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert leftovers == [], [cmdline(p)[:80] for p in leftovers]

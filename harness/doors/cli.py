@@ -49,7 +49,7 @@ from playgate.server.serving import serve, stop_all
 from playgate.server.settings import DEFAULT_H2_MAX_STREAMS, Mode, settings_for
 
 COMPARE_PRESSURE = "media:5"  # compare's default: the field's pressure
-EXIT_PASS, EXIT_REGRESSION, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130
+EXIT_PASS, EXIT_REGRESSION, EXIT_ERROR, EXIT_INTERRUPTED, EXIT_TERMINATED = 0, 1, 2, 130, 143
 MODE_CHOICES = ", ".join(m.value for m in Mode)
 
 
@@ -187,12 +187,14 @@ def _compare(args: argparse.Namespace) -> int:
 
 
 def _interrupt(signum: int, frame: object) -> None:
-    # A KeyboardInterrupt raised inside Playwright's event dispatch can leave its
-    # teardown waiting forever; stop the servers ourselves and leave at once. The
+    # Ctrl-C or SIGTERM (a CI job cancelled). A KeyboardInterrupt raised inside
+    # Playwright's event dispatch can leave its teardown waiting forever; stop the
+    # servers ourselves (their folders with keys go with them) and leave at once. The
     # Playwright driver sees our end of its pipe close and closes the browsers.
-    print("playgate: interrupted", file=sys.stderr, flush=True)
+    terminated = signum == signal.SIGTERM
+    print(f"playgate: {'terminated' if terminated else 'interrupted'}", file=sys.stderr, flush=True)
     stop_all()
-    os._exit(EXIT_INTERRUPTED)
+    os._exit(EXIT_TERMINATED if terminated else EXIT_INTERRUPTED)
 
 
 def _diagnose(args: argparse.Namespace) -> int:
@@ -241,6 +243,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "doctor": _doctor,
     }
     signal.signal(signal.SIGINT, _interrupt)
+    signal.signal(signal.SIGTERM, _interrupt)  # serve replaces it: it stops on its own
     try:
         return handlers[args.command](args)
     except PlaygateError as exc:

@@ -1,0 +1,123 @@
+"""Every way out of a run stops the server, nginx and the browser, and removes the folders
+holding its keys; after SIGKILL, the next run removes the folders it can prove stale.
+
+Each run is interrupted once its server, nginx and browser are all up, under held
+pressure so that it cannot finish first. Its temporary folder is its own (TMPDIR), so
+what it leaves there is exactly what the test sees.
+"""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+SIGNALS = {"ctrl-c": (signal.SIGINT, 130, "interrupted"), "sigterm": (signal.SIGTERM, 143, "terminated")}
+BROWSER_PROCESS = {"chromium": "chromium", "firefox": "firefox"}
+
+
+def descendants(pid):
+    found, queue = [], [pid]
+    while queue:
+        parent = queue.pop()
+        try:
+            tasks = os.listdir(f"/proc/{parent}/task")
+        except OSError:
+            continue
+        for task in tasks:
+            try:
+                kids = [int(k) for k in Path(f"/proc/{parent}/task/{task}/children").read_text().split()]
+            except OSError:
+                continue
+            found += kids
+            queue += kids
+    return found
+
+
+def cmdline(pid):
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_text()
+    except OSError:  # gone: FileNotFoundError, or ProcessLookupError while it was going
+        return ""
+
+
+def alive(pid):
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(") ")[1][0] != "Z"
+    except OSError:
+        return False
+
+
+def run_until_everything_is_up(browser, temp):
+    command = [sys.executable, "-m", "playgate", "run", "--browser", browser, "--mode", "nginx-h1"]
+    command += ["--pressure", "sse:5", "--hold-ms", "60000", "--chunks", "3"]
+    env = {**os.environ, "TMPDIR": str(temp)}
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        tree = descendants(process.pid)
+        names = [cmdline(p) for p in tree if alive(p)]
+        up = {
+            "server": any("-m\0playgate.server" in n for n in names),
+            "nginx": any("nginx" in n for n in names),
+            "browser": any(BROWSER_PROCESS[browser] in n for n in names),
+        }
+        if all(up.values()):
+            return process, tree
+        assert process.poll() is None, process.stderr.read()
+    process.kill()
+    raise AssertionError(f"the run never had its server, nginx and browser up: {up}")
+
+
+def leftovers_of(tree):
+    """The processes of ``tree`` still alive once the browser driver has had time to close
+    its browsers (it does so when it sees our end of its pipe close)."""
+    deadline = time.monotonic() + 20
+    while (left := [p for p in tree if alive(p)]) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return [cmdline(p).replace("\0", " ")[:100] for p in left]
+
+
+def work_folders(temp):
+    return sorted(p.name for p in temp.glob("playgate-*"))
+
+
+# browser_name: each browser the suite runs (pytest-playwright's --browser).
+@pytest.mark.browser
+@pytest.mark.parametrize("way_out", sorted(SIGNALS))
+def test_a_signal_mid_run_leaves_no_process_and_no_key_folder(tmp_path, browser_name, way_out):
+    signum, status, said = SIGNALS[way_out]
+    process, tree = run_until_everything_is_up(browser_name, tmp_path)
+    assert work_folders(tmp_path), "the run made no work folder: the test would prove nothing"
+    process.send_signal(signum)
+    returned, stderr = process.wait(timeout=30), process.stderr.read()
+    assert (returned, f"playgate: {said}" in stderr) == (status, True), stderr[-2000:]
+    process.stdout.close()
+    process.stderr.close()
+    assert leftovers_of(tree) == []
+    assert work_folders(tmp_path) == []
+
+
+@pytest.mark.browser
+def test_after_sigkill_processes_go_and_the_next_run_removes_the_stale_folders(tmp_path, browser_name):
+    process, tree = run_until_everything_is_up(browser_name, tmp_path)
+    process.kill()  # nothing of playgate runs after this
+    process.wait(timeout=30)
+    process.stdout.close()
+    process.stderr.close()
+    assert leftovers_of(tree) == []
+    stale = work_folders(tmp_path)
+    assert stale, "SIGKILL left no folder: the next run's cleaning would be untested"
+    # The next run removes the stale folders, and keeps its own while it runs.
+    env = {**os.environ, "TMPDIR": str(tmp_path)}
+    command = [sys.executable, "-m", "playgate", "serve", "--mode", "h1-tls"]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env) as serving:
+        assert serving.stdout.readline().startswith("serving https://127.0.0.1:")
+        remaining = work_folders(tmp_path)
+        assert len(remaining) == 1 and remaining[0] not in stale, (stale, remaining)
+        serving.send_signal(signal.SIGTERM)
+        assert serving.wait(timeout=30) == 0
+    assert work_folders(tmp_path) == []
