@@ -39,6 +39,7 @@ if TYPE_CHECKING:
         GateFailure,
         MeasurementError,
         PlaygateError,
+        RunsAborted,
         ServerStartError,
         UsageError,
     )
@@ -62,6 +63,7 @@ _HOMES = {
             "GateFailure",
             "MeasurementError",
             "PlaygateError",
+            "RunsAborted",
             "ServerStartError",
             "UsageError",
         ],
@@ -122,4 +124,5 @@ __all__ = [
     "BrowserLaunchError",
     "ServerStartError",
     "MeasurementError",
+    "RunsAborted",
 ]

@@ -6,13 +6,17 @@
      │    ├── BrowserNotFound      no browser executable where we looked
      │    ├── BrowserLaunchError   the browser is there but would not start
      │    └── ServerStartError     the reference server could not start
-     └── MeasurementError      the browser gave no usable record of the run
+     ├── MeasurementError      the browser gave no usable record of the run
+     └── RunsAborted           runs stopped halfway: their browser or server went away
+                               (the others still ran; ``completed`` holds them)
 
 A gate that fails is not an error: it is a verdict (``playgate.judging.gate``), and in pytest it
 raises ``GateFailure``, an AssertionError carrying the chunk table.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 
 class PlaygateError(Exception):
@@ -45,3 +49,16 @@ class MeasurementError(PlaygateError):
 
 class GateFailure(AssertionError):
     """A run broke a gate rule; the message holds the reasons and the chunk table."""
+
+
+class RunsAborted(PlaygateError):
+    """Runs that stopped halfway because their browser or server process went away.
+
+    Raised once every other run of the command has run: ``completed`` holds their judged
+    runs, ``reasons`` one line per aborted run.
+    """
+
+    def __init__(self, completed: list[Any], reasons: list[str]) -> None:
+        super().__init__("; ".join(reasons))
+        self.completed = completed
+        self.reasons = reasons

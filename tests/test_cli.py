@@ -66,6 +66,15 @@ def test_missing_browser_without_override(monkeypatch, capsys):
     assert "run `make setup` (or `apt-get install chromium`)" in capsys.readouterr().err
 
 
+def test_headed_without_a_display_says_how_to_get_one(monkeypatch, capsys):
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    assert main(["run", "--browser", "all", "--headed"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("playgate: error: --headed shows the browser, but there is no display")
+    assert "xvfb-run -a playgate run --headed" in err and len(err.splitlines()) == 1
+
+
 @pytest.mark.browser
 def test_run_writes_json_and_exits_1_on_a_regression(tmp_path):
     out = tmp_path / "result.json"

@@ -15,7 +15,7 @@ from typing import Any
 
 from playwright.sync_api import Browser, Error, Playwright
 
-from playgate.errors import BrowserLaunchError, BrowserNotFound, UsageError
+from playgate.errors import BrowserLaunchError, BrowserNotFound, EnvironmentProblem, UsageError
 
 
 @dataclass(frozen=True)
@@ -65,6 +65,15 @@ def find_executable(name: str, override: str | None = None) -> Path:
         f"{name} is not installed: run `make setup` (or `apt-get install {spec.debian_package}`), "
         f"or point {spec.env_var} at its executable"
     )
+
+
+def check_display(headed: bool) -> None:
+    """A headed browser needs a display; without one both browsers fail with pages of log."""
+    if headed and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        raise EnvironmentProblem(
+            "--headed shows the browser, but there is no display (DISPLAY is not set): run under a "
+            "virtual one, xvfb-run -a playgate run --headed ... (apt-get install xvfb), or drop --headed"
+        )
 
 
 def launch_options(name: str, executable: Path, *, headless: bool = True, slow_mo: float = 0) -> dict[str, Any]:

@@ -38,7 +38,7 @@ from playgate.doors.options import (
     layered,
     option_type,
 )
-from playgate.errors import PlaygateError, UsageError
+from playgate.errors import PlaygateError, RunsAborted, UsageError
 from playgate.fixtures.generate import ensure_media
 from playgate.judging.gate import JudgedRun
 from playgate.reports.table import describe
@@ -172,11 +172,20 @@ def _run(args: argparse.Namespace) -> int:
     def show(judged: JudgedRun) -> None:
         print(describe(judged) + "\n", flush=True)
 
-    results = run_gate(config, ensure_media(), on_run=show)
+    aborted: list[str] = []
+    try:
+        results = run_gate(config, ensure_media(), on_run=show)
+    except RunsAborted as exc:  # the runs that finished are still reported and written
+        results, aborted = exc.completed, exc.reasons
     for path in outputs.write(results):
         print(f"wrote {path}")
     failed = [r for r in results if not r.verdict.passed]
-    print(f"playgate: {len(results) - len(failed)} passed, {len(failed)} failed")
+    summary = f"playgate: {len(results) - len(failed)} passed, {len(failed)} failed"
+    print(summary + (f", {len(aborted)} could not finish" if aborted else ""))
+    for reason in aborted:
+        print(f"playgate: error: {reason}", file=sys.stderr)
+    if aborted:
+        return EXIT_ERROR
     return EXIT_REGRESSION if failed else EXIT_PASS
 
 

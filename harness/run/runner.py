@@ -12,12 +12,14 @@ from functools import partial
 from pathlib import Path
 
 from playwright.sync_api import Browser, Playwright, sync_playwright
+from playwright.sync_api import Error as PlaywrightError
 
 from playgate.capture.app_page import run_app_page
-from playgate.capture.browsers import find_executable, launch, launch_options
+from playgate.capture.browsers import check_display, find_executable, launch, launch_options
 from playgate.capture.live import LiveLog, Watching
 from playgate.capture.scenario import NOT_WATCHED, PLAYER_CHUNKS, PLAYER_EVENTS, run_scenario
 from playgate.config import GateRules, RunConfig, Scenario
+from playgate.errors import RunsAborted
 from playgate.fixtures.generate import MediaSet
 from playgate.judging.gate import JudgedRun, evaluate
 from playgate.judging.repeats import combine
@@ -48,6 +50,10 @@ class BrowserPool:
             options = launch_options(name, executable, headless=self.headless, slow_mo=self.slow_mo)
             self._browsers[name] = launch(self.playwright, name, options)
         return self._browsers[name]
+
+    def forget(self, name: str) -> None:
+        """Drop a browser whose process went away: the next ``get`` launches it again."""
+        self._browsers.pop(name, None)
 
     def close(self) -> None:
         browsers, self._browsers = self._browsers, {}
@@ -121,17 +127,39 @@ def run_gate(
     config: RunConfig, media: MediaSet, on_run: Callable[[JudgedRun], None] = lambda _: None
 ) -> list[JudgedRun]:
     """Every mode x browser of the config (or every browser at ``config.url``); a server
-    per mode, started and always stopped."""
+    per mode, started and always stopped.
+
+    A run whose browser or server process goes away halfway is not judged: the other runs
+    still run, then ``RunsAborted`` names it (and carries the judged ones).
+    """
     results: list[JudgedRun] = []
+    aborted: list[str] = []
     executables = dict(config.executables)
     # Browsers first: a missing one is reported before any server starts.
     for name in config.browsers:
         find_executable(name, executables.get(name))
+    check_display(config.headed)
 
-    def measure_each(name: str, measure: Callable[[Browser, Watching], JudgedRun]) -> None:
+    def measure_each(
+        name: str, measure: Callable[[Browser, Watching], JudgedRun], server: Served | None = None
+    ) -> None:
         """``config.repeat`` runs of one setup in browser ``name``, judged as one."""
         browser = pool.get(name)
-        repeats = [measure(browser, watching_for(config, name)) for _ in range(config.repeat)]
+        setup = server.label if server is not None else "url"
+        try:
+            repeats = [measure(browser, watching_for(config, name)) for _ in range(config.repeat)]
+        except PlaywrightError as exc:
+            gone = what_went_away(browser, server)
+            if gone is None:
+                raise
+            aborted.append(f"{name}, {setup}: {gone} in the middle of the run ({str(exc).splitlines()[0]})")
+            if not browser.is_connected():
+                pool.forget(name)
+            return
+        gone = what_went_away(browser, server)
+        if gone is not None:  # a run that ended early because of it is not the app's verdict
+            aborted.append(f"{name}, {setup}: {gone} in the middle of the run")
+            return
         judged = combine(repeats, config.rules)
         results.append(judged)
         on_run(judged)
@@ -153,10 +181,28 @@ def run_gate(
                 )
                 with serve(settings) as server:
                     for name in config.browsers:
-                        measure_each(name, partial(_measure, name=name, server=server, config=config))
+                        if not server_running(server):
+                            aborted.append(f"{name}, {server.label}: not run, the server process had exited")
+                            continue
+                        measure_each(name, partial(_measure, name=name, server=server, config=config), server)
                     if config.keep_open:
                         wait_for_enter(f"{server.label}: the browser stays open with the server")
+    if aborted:
+        raise RunsAborted(results, aborted)
     return results
+
+
+def server_running(server: Served) -> bool:
+    return server.app.running and (server.proxy is None or server.proxy.running)
+
+
+def what_went_away(browser: Browser, server: Served | None) -> str | None:
+    """What ended under a run: the browser's process, or the server's; None if neither."""
+    if not browser.is_connected():
+        return "the browser's process ended (killed, or crashed: see the system log)"
+    if server is not None and not server_running(server):
+        return "the server process exited"
+    return None
 
 
 def _measure_url(browser: Browser, watching: Watching, *, name: str, config: RunConfig) -> JudgedRun:
