@@ -14,6 +14,7 @@ setup: debian-packages $(VENV)/.installed
 
 # Debian's own browsers: the gate measures what users run (Playwright's downloads are not
 # used). nginx: the reverse-proxy regression runs Debian's nginx in front of the app.
+# xvfb: a virtual display for the tests of --headed.
 # Without recommends (they bring avahi, cups and desktop services) but with the libavcodec
 # firefox-esr recommends: Firefox plays H.264 and AAC through it (`playgate doctor` checks).
 debian-packages:
@@ -21,6 +22,7 @@ debian-packages:
 	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
 	command -v firefox-esr >/dev/null 2>&1 || missing="$$missing firefox-esr"; \
 	[ -x /usr/sbin/nginx ] || command -v nginx >/dev/null 2>&1 || missing="$$missing nginx"; \
+	command -v Xvfb >/dev/null 2>&1 || missing="$$missing xvfb"; \
 	{ ldconfig -p 2>/dev/null || /sbin/ldconfig -p; } | grep -q 'libavcodec\.so\.' || missing="$$missing libavcodec"; \
 	if [ -n "$$missing" ]; then \
 		echo "installing$$missing from Debian"; \

@@ -123,67 +123,58 @@ def test_after_sigkill_processes_go_and_the_next_run_removes_the_stale_folders(t
     assert work_folders(tmp_path) == []
 
 
-RENDERER = {"chromium": "--type=renderer", "firefox": "-isForBrowser"}  # a page's process
-
-
-def main_process(browser, names_by_pid):
-    """The browser's own process (not a renderer or helper) among ``names_by_pid``."""
-    for pid, name in names_by_pid.items():
-        argv = name.split("\0")
+def main_process(browser, tree):
+    """The browser's own process in ``tree`` (not a renderer or a helper of it)."""
+    for pid in tree:
+        argv = cmdline(pid).split("\0")
         if BROWSER_PROCESS[browser] in argv[0] and not any(a.startswith(("--type=", "-contentproc")) for a in argv):
             return pid
-    return None
+    raise AssertionError(f"no {browser} process in the run's tree")
 
 
-def gate_until(order, ready, temp):
-    """``playgate run`` in the browsers of ``order`` (h2), and its process tree once
-    ``ready(names_by_pid)`` is true."""
-    command = [sys.executable, "-m", "playgate", "run", "--browser", ",".join(order), "--chunks", "3"]
+def gate_until_chunk_requested(order, temp, *flags):
+    """``playgate run --live`` in the browsers of ``order`` (h2), read until the first
+    browser has requested chunk 0: the middle of its run. Returns the process, the lines
+    read and the process tree at that moment."""
+    command = [sys.executable, "-m", "playgate", "run", "--browser", ",".join(order), "--chunks", "3", "--live", *flags]
     env = {**os.environ, "TMPDIR": str(temp)}
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        tree = descendants(process.pid)
-        names = {p: cmdline(p) for p in tree if alive(p)}
-        if ready(names):
-            return process, names
-        assert process.poll() is None, process.stdout.read() + process.stderr.read()
-    process.kill()
-    raise AssertionError("the run never reached the moment to break it")
+    seen = []
+    for line in process.stdout:
+        seen.append(line)
+        if f"{order[0]:8}  chunk 0 requested" in line:
+            return process, seen, descendants(process.pid)
+    process.wait()
+    raise AssertionError("the run ended before chunk 0 was requested: " + "".join(seen) + process.stderr.read())
 
 
 @pytest.mark.browser
 def test_a_browser_killed_mid_run_is_one_error_and_the_other_browser_still_runs(tmp_path, browser_name):
     other = "firefox" if browser_name == "chromium" else "chromium"
-
-    def page_open(names):
-        return any(RENDERER[browser_name] in n for n in names.values()) and main_process(browser_name, names)
-
-    process, names = gate_until([browser_name, other], page_open, tmp_path)
-    os.kill(main_process(browser_name, names), signal.SIGKILL)
-    out, err = process.communicate(timeout=120)
+    process, seen, tree = gate_until_chunk_requested([browser_name, other], tmp_path)
+    os.kill(main_process(browser_name, tree), signal.SIGKILL)
+    rest, err = process.communicate(timeout=120)
+    out = "".join(seen) + rest
     assert process.returncode == 2, out + err
-    assert f"playgate: error: {browser_name}, h2: the browser's process ended (killed, or crashed" in err, err
+    said = f"playgate: error: {browser_name}, h2: the browser's process ended (killed, or crashed"
+    assert err.startswith(said) and len(err.strip().splitlines()) == 1, err
     assert f"{other} " in out and "verdict: PASS" in out, out  # the other browser's run, judged
     assert "playgate: 1 passed, 0 failed, 1 could not finish" in out, out
-    assert leftovers_of(list(names)) == []
+    assert leftovers_of(tree) == []
     assert work_folders(tmp_path) == []
 
 
 @pytest.mark.browser
-def test_a_server_killed_mid_run_is_one_error_per_run_and_nothing_is_left(tmp_path, browser_name):
-    def page_open(names):
-        return any(RENDERER[browser_name] in n for n in names.values()) and any(
-            "-m\0playgate.server" in n for n in names.values()
-        )
-
-    process, names = gate_until([browser_name], page_open, tmp_path)
-    server = next(p for p, n in names.items() if "-m\0playgate.server" in n)
+def test_a_server_killed_mid_run_is_one_error_and_nothing_is_left(tmp_path, browser_name):
+    # The page waits for chunks that never come until the run's timeout: a short one.
+    process, seen, tree = gate_until_chunk_requested([browser_name], tmp_path, "--timeout", "8")
+    server = next(p for p in tree if "-m\0playgate.server" in cmdline(p))
     os.kill(server, signal.SIGKILL)
-    out, err = process.communicate(timeout=120)
+    rest, err = process.communicate(timeout=120)
+    out = "".join(seen) + rest
     assert process.returncode == 2, out + err
     said = f"playgate: error: {browser_name}, h2: the server process exited in the middle of the run"
     assert err.startswith(said) and len(err.strip().splitlines()) == 1, err
     assert "playgate: 0 passed, 0 failed, 1 could not finish" in out, out
-    assert leftovers_of(list(names)) == []
+    assert leftovers_of(tree) == []
     assert work_folders(tmp_path) == []

@@ -19,7 +19,7 @@ from playgate.capture.browsers import check_display, find_executable, launch, la
 from playgate.capture.live import LiveLog, Watching
 from playgate.capture.scenario import NOT_WATCHED, PLAYER_CHUNKS, PLAYER_EVENTS, run_scenario
 from playgate.config import GateRules, RunConfig, Scenario
-from playgate.errors import RunsAborted
+from playgate.errors import PlaygateError, RunsAborted
 from playgate.fixtures.generate import MediaSet
 from playgate.judging.gate import JudgedRun, evaluate
 from playgate.judging.repeats import combine
@@ -148,7 +148,7 @@ def run_gate(
         setup = server.label if server is not None else "url"
         try:
             repeats = [measure(browser, watching_for(config, name)) for _ in range(config.repeat)]
-        except PlaywrightError as exc:
+        except (PlaywrightError, PlaygateError) as exc:  # PlaygateError: a page that could not open
             gone = what_went_away(browser, server)
             if gone is None:
                 raise
