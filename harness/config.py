@@ -79,7 +79,8 @@ class Scenario:
     chunks: int = 5
     pressure: Pressure = field(default_factory=Pressure)
     pace_ms: int = 200  # between chunk events
-    # Holders are released this long after the first chunk event. Under media:5,
+    # Holders are released this long after the first chunk event (and the page keeps them
+    # at least this long after chunk 0 started loading: see player.js). Under media:5,
     # Firefox holds back new video elements' loadeddata until the holders are torn down:
     # a playback-side stall usually ~40 ms past the hold, but up to ~390 ms on a busy
     # 2-core machine (2 of 25 healthy rounds failed the 1000 ms load limit with a 700 ms

@@ -53,7 +53,9 @@ class Options:
     pressure: str = _opt("none", "none, sse:N, tabs:N, media:N, streams:N or a sum like media:5+tabs:2")
     chunks: int = _opt(_scenario.chunks, "chunks to stream (with --url/--app: chunks to wait for)", metavar="N")
     pace_ms: int = _opt(_scenario.pace_ms, "ms between chunk events")
-    hold_ms: int = _opt(_scenario.hold_ms, "holders released this long after the first chunk event")
+    hold_ms: int = _opt(
+        _scenario.hold_ms, "holders released this long after the first chunk event (and chunk 0 started loading)"
+    )
     timeout: float = _opt(_scenario.timeout_s, "seconds a run may take", metavar="SECONDS")
     chunk_delay_ms: int = _opt(0, "fault injection: the server delays each chunk's headers")
     chunk_kib_per_s: int = _opt(0, "fault injection: chunk bodies sent at this rate (0: no limit)", metavar="KIB_PER_S")

@@ -8,6 +8,12 @@ const PRESSURE_SETTLE_MS = 3000; // stop waiting for holders that cannot get a c
 const releases = []; // one function per held connection, to let go of it
 // Other tabs of the app (``tabs:N``, opened by the harness) let go when this one does.
 const releaseChannel = new BroadcastChannel("playgate-release");
+// The holders go when the server's release event says so (hold_ms after it sent the first
+// chunk event), and never sooner than hold_ms after chunk 0 started loading here: a page
+// that handles its events late (a busy machine) still queues chunk 0 for the whole hold.
+const minimumHoldMs = params.has("hold_ms") ? Number(params.get("hold_ms")) : 0;
+let releaseAsked = false;
+let firstLoadstartMs = null;
 
 const state = {
   phase: "pressure",
@@ -126,7 +132,17 @@ function loadChunk(announcement) {
   video.muted = true;
   video.playsInline = true;
   video.preload = "auto";
-  video.addEventListener("loadstart", () => (record.loadstart_ms = performance.now()), { once: true });
+  video.addEventListener(
+    "loadstart",
+    () => {
+      record.loadstart_ms = performance.now();
+      if (record.index === 0) {
+        firstLoadstartMs = record.loadstart_ms;
+        scheduleRelease();
+      }
+    },
+    { once: true },
+  );
   video.addEventListener(
     "loadeddata",
     () => {
@@ -154,6 +170,26 @@ function loadChunk(announcement) {
   show(`chunk ${record.index} announced`);
 }
 
+function releaseHolders() {
+  if (state.pressure.released_ms !== null) return;
+  state.pressure.released_ms = performance.now();
+  releaseChannel.postMessage("release");
+  for (const release of releases.splice(0)) release();
+}
+
+function scheduleRelease() {
+  if (!releaseAsked || state.pressure.released_ms !== null) return;
+  if (firstLoadstartMs === null) {
+    // Chunk 0 has not started loading (its element failed, or is that late): the hold
+    // counts from now, so the holders are not kept for ever.
+    setTimeout(releaseHolders, minimumHoldMs);
+    return;
+  }
+  const left = minimumHoldMs - (performance.now() - firstLoadstartMs);
+  if (left <= 0) releaseHolders();
+  else setTimeout(releaseHolders, left);
+}
+
 function followStream() {
   state.phase = "streaming";
   const query = new URLSearchParams();
@@ -163,9 +199,8 @@ function followStream() {
   source.addEventListener("error", () => state.stream.errors++);
   source.addEventListener("chunk", (event) => loadChunk(JSON.parse(event.data)));
   source.addEventListener("release", () => {
-    state.pressure.released_ms = performance.now();
-    releaseChannel.postMessage("release");
-    for (const release of releases.splice(0)) release();
+    releaseAsked = true;
+    scheduleRelease();
   });
   source.addEventListener("done", (event) => {
     state.stream.done_ms = performance.now();
