@@ -8,19 +8,19 @@ buffering (the event stream must flow as it is written).
 
 Like the app server, this process owns the listening socket and hands it to nginx
 (nginx takes inherited sockets from its ``NGINX`` environment variable), so a busy port
-is one clear error before nginx starts. nginx runs in the foreground (one worker) and
-its master receives SIGTERM if the thread that started it dies. (A single-process
-nginx, ``master_process off``, crashes on an inherited socket: measured with 1.22.)
+is one clear error before nginx starts. nginx runs in the foreground (one worker) under
+a small guard process (``nginx_guard``) that stops its whole process group when playgate
+goes, however it goes. (A single-process nginx, ``master_process off``, crashes on an
+inherited socket: measured with 1.22.)
 """
 
 from __future__ import annotations
 
-import ctypes
 import os
 import shutil
-import signal
 import socket
 import subprocess
+import sys
 from pathlib import Path
 
 from playgate.errors import ServerStartError
@@ -28,7 +28,6 @@ from playgate.server.launcher import LOOPBACK, LoopbackProcess, write_certificat
 
 NGINX_ENV = "PLAYGATE_NGINX"
 DEBIAN_NGINX = "/usr/sbin/nginx"
-_PR_SET_PDEATHSIG = 1
 
 CONFIG = """\
 daemon off;
@@ -76,11 +75,6 @@ def find_nginx() -> str:
     return found
 
 
-def _die_with_parent() -> None:
-    libc = ctypes.CDLL(None, use_errno=True)
-    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
-
-
 class NginxProxy(LoopbackProcess):
     """nginx on a loopback port, forwarding to ``upstream_port``; a context manager."""
 
@@ -113,15 +107,15 @@ class NginxProxy(LoopbackProcess):
             )
         )
         fd = listener.fileno()
+        nginx = [find_nginx(), "-p", str(workdir), "-c", str(config), "-e", str(workdir / "error.log")]
         with open(workdir / "stderr.log", "wb") as log:
             return subprocess.Popen(
-                [find_nginx(), "-p", str(workdir), "-c", str(config), "-e", str(workdir / "error.log")],
-                stdin=subprocess.DEVNULL,
+                [sys.executable, "-m", "playgate.server.nginx_guard", *nginx],  # stops it when we go
+                stdin=subprocess.PIPE,  # closed when this process ends, however it ends
                 stdout=subprocess.DEVNULL,
                 stderr=log,
                 pass_fds=[fd],
                 env={**os.environ, "NGINX": f"{fd};"},  # nginx's inherited-socket list
-                preexec_fn=_die_with_parent,  # prctl only: safe between fork and exec
             )
 
     def _log_tail(self, lines: int = 8) -> str:

@@ -11,44 +11,13 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 
+from tests.processes import alive, cmdline, descendants
+
 SIGNALS = {"ctrl-c": (signal.SIGINT, 130, "interrupted"), "sigterm": (signal.SIGTERM, 143, "terminated")}
 BROWSER_PROCESS = {"chromium": "chromium", "firefox": "firefox"}
-
-
-def descendants(pid):
-    found, queue = [], [pid]
-    while queue:
-        parent = queue.pop()
-        try:
-            tasks = os.listdir(f"/proc/{parent}/task")
-        except OSError:
-            continue
-        for task in tasks:
-            try:
-                kids = [int(k) for k in Path(f"/proc/{parent}/task/{task}/children").read_text().split()]
-            except OSError:
-                continue
-            found += kids
-            queue += kids
-    return found
-
-
-def cmdline(pid):
-    try:
-        return Path(f"/proc/{pid}/cmdline").read_text()
-    except OSError:  # gone: FileNotFoundError, or ProcessLookupError while it was going
-        return ""
-
-
-def alive(pid):
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().split(") ")[1][0] != "Z"
-    except OSError:
-        return False
 
 
 def run_until_everything_is_up(browser, temp):

@@ -1,8 +1,12 @@
 """The nginx-h1 setup: Debian's nginx in front of the app, HTTP/1.1 to the client."""
 
 import os
+import signal
 import socket
 import ssl
+import subprocess
+import sys
+import time
 
 import h2.connection
 import h2.events
@@ -16,6 +20,7 @@ from playgate.server.launcher import ServerProcess, bind_listener
 from playgate.server.proxy import NGINX_ENV, NginxProxy
 from playgate.server.serving import serve
 from playgate.server.settings import Mode, settings_for
+from tests.processes import alive, cmdline, descendants, group_members
 
 
 @pytest.fixture(scope="module")
@@ -100,3 +105,31 @@ def test_h2_stream_limit_is_announced_to_clients(media):
         assert announced_max_streams(served.app.host, served.app.port) == 4
     with serve(settings_for(Mode.H2, media)) as served:
         assert announced_max_streams(served.app.host, served.app.port) == 100
+
+
+def test_nginx_goes_when_playgate_is_killed_even_while_it_starts():
+    """SIGKILL of the process that started nginx, 0-38 ms after nginx's exec: before the
+    guard, a master that got its parent-death SIGTERM between installing its handler and
+    waiting for signals waited for ever (5 of these 20 moments), and workers outlive a
+    lost master. The guard stops nginx's whole group when its pipe from us closes."""
+    script = "from playgate.server.proxy import NginxProxy\nNginxProxy(9, ready_path=None).start()\ninput()"
+    left_behind = {}
+    for delay_ms in range(0, 40, 2):
+        with subprocess.Popen([sys.executable, "-c", script], stdin=subprocess.PIPE) as starter:
+            nginx = []
+            while not nginx:
+                assert starter.poll() is None, "the starting process ended by itself"
+                nginx = [p for p in descendants(starter.pid) if cmdline(p).startswith(("nginx", "/usr/sbin/nginx"))]
+            kill_at = time.monotonic() + delay_ms / 1000
+            while time.monotonic() < kill_at:
+                pass
+            starter.kill()
+        master = nginx[0]
+        deadline = time.monotonic() + 10  # the guard's grace time is 2 s
+        while (left := {*group_members(master), *([master] if alive(master) else [])}) and time.monotonic() < deadline:
+            pass
+        if left:
+            left_behind[delay_ms] = [cmdline(p)[:40] for p in left]
+            for pid in left:
+                os.kill(pid, signal.SIGKILL)
+    assert left_behind == {}
