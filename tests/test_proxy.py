@@ -108,13 +108,13 @@ def test_h2_stream_limit_is_announced_to_clients(media):
 
 
 def test_nginx_goes_when_playgate_is_killed_even_while_it_starts():
-    """SIGKILL of the process that started nginx, 0-38 ms after nginx's exec: before the
+    """SIGKILL of the process that started nginx, 0-36 ms after nginx's exec: before the
     guard, a master that got its parent-death SIGTERM between installing its handler and
-    waiting for signals waited for ever (5 of these 20 moments), and workers outlive a
+    waiting for signals waited for ever (5 of 20 such moments), and workers outlive a
     lost master. The guard stops nginx's whole group when its pipe from us closes."""
     script = "from playgate.server.proxy import NginxProxy\nNginxProxy(9, ready_path=None).start()\ninput()"
     left_behind = {}
-    for delay_ms in range(0, 40, 2):
+    for delay_ms in range(0, 40, 4):
         with subprocess.Popen([sys.executable, "-c", script], stdin=subprocess.PIPE) as starter:
             nginx = []
             while not nginx:
