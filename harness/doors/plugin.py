@@ -35,7 +35,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Playwright
 
-from playgate.capture.browsers import BROWSERS, find_executable, launch, launch_options
+from playgate.capture.browsers import BROWSERS, RecycledBrowser, find_executable, launch_options
 from playgate.config import check_h2_max_streams, parse_modes
 from playgate.doors.options import OPTION_FIELDS, Options, file_values, option_type
 from playgate.errors import PlaygateError
@@ -125,21 +125,31 @@ def playgate_server(playgate_media: MediaSet) -> Iterator[Callable[..., Served]]
 
 
 @pytest.fixture(scope="session")
-def playgate_browser(
+def _playgate_browsers(
     pytestconfig: pytest.Config, playwright: Playwright, browser_name: str, browser_type_launch_args: dict[str, Any]
-) -> Iterator[Browser]:
-    """The real browser for this parametrization of ``--browser``, launched once."""
+) -> Iterator[RecycledBrowser]:
+    """The real browser for this parametrization of ``--browser``: launched once, and
+    again every few runs in Firefox (see RecycledBrowser)."""
     if browser_name not in BROWSERS:
         raise pytest.UsageError(f"playgate drives chromium and firefox, not {browser_name}")
     try:
         override = pytestconfig.getoption(_flag(f"{browser_name}_executable"))
         options = launch_options(browser_name, find_executable(browser_name, override))
-        options.update({k: v for k, v in browser_type_launch_args.items() if k in ("headless", "slow_mo")})
-        browser = launch(playwright, browser_name, options)
     except PlaygateError as exc:
         pytest.fail(str(exc), pytrace=False)
-    yield browser
-    browser.close()
+    options.update({k: v for k, v in browser_type_launch_args.items() if k in ("headless", "slow_mo")})
+    browsers = RecycledBrowser(playwright, browser_name, options)
+    yield browsers
+    browsers.close()
+
+
+@pytest.fixture
+def playgate_browser(_playgate_browsers: RecycledBrowser) -> Browser:
+    """The real browser for this parametrization of ``--browser`` (the session's)."""
+    try:
+        return _playgate_browsers.for_runs(0)
+    except PlaygateError as exc:
+        pytest.fail(str(exc), pytrace=False)
 
 
 def _marker_settings(request: pytest.FixtureRequest) -> dict[str, Any]:
@@ -208,7 +218,7 @@ def record_property(request: pytest.FixtureRequest, name: str, value: object) ->
 @pytest.fixture
 def playgate_run(
     request: pytest.FixtureRequest,
-    playgate_browser: Browser,
+    _playgate_browsers: RecycledBrowser,
     browser_name: str,
     playgate_server: Callable[..., Served],
     output_path: str,
@@ -254,6 +264,7 @@ def playgate_run(
                 trace.parent.mkdir(parents=True, exist_ok=True)
                 test_runs.traces.append(trace)
             watching = watching_for(config, browser_name, trace)
+            playgate_browser = _playgate_browsers.for_runs(1)
             if config.url:
                 return judge_page(playgate_browser, browser_name, config.url, config, "url", watching)
             if config.app:

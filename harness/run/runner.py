@@ -15,7 +15,7 @@ from playwright.sync_api import Browser, Playwright, sync_playwright
 from playwright.sync_api import Error as PlaywrightError
 
 from playgate.capture.app_page import run_app_page
-from playgate.capture.browsers import check_display, find_executable, launch, launch_options
+from playgate.capture.browsers import RecycledBrowser, check_display, find_executable, launch_options
 from playgate.capture.live import LiveLog, Watching
 from playgate.capture.scenario import NOT_WATCHED, PLAYER_CHUNKS, PLAYER_EVENTS, run_scenario
 from playgate.config import GateRules, RunConfig, Scenario
@@ -42,18 +42,15 @@ class BrowserPool:
         self.headless = headless
         self.slow_mo = slow_mo
         self.executables = executables or {}
-        self._browsers: dict[str, Browser] = {}
+        self._browsers: dict[str, RecycledBrowser] = {}
 
-    def get(self, name: str) -> Browser:
+    def get(self, name: str, runs: int = 1) -> Browser:
+        """Browser ``name`` for the next ``runs`` runs (relaunched when it has served its share)."""
         if name not in self._browsers:
             executable = find_executable(name, self.executables.get(name))
             options = launch_options(name, executable, headless=self.headless, slow_mo=self.slow_mo)
-            self._browsers[name] = launch(self.playwright, name, options)
-        return self._browsers[name]
-
-    def forget(self, name: str) -> None:
-        """Drop a browser whose process went away: the next ``get`` launches it again."""
-        self._browsers.pop(name, None)
+            self._browsers[name] = RecycledBrowser(self.playwright, name, options)
+        return self._browsers[name].for_runs(runs)
 
     def close(self) -> None:
         browsers, self._browsers = self._browsers, {}
@@ -144,7 +141,7 @@ def run_gate(
         name: str, measure: Callable[[Browser, Watching], JudgedRun], server: Served | None = None
     ) -> None:
         """``config.repeat`` runs of one setup in browser ``name``, judged as one."""
-        browser = pool.get(name)
+        browser = pool.get(name, runs=config.repeat)
         setup = server.label if server is not None else "url"
         try:
             repeats = [measure(browser, watching_for(config, name)) for _ in range(config.repeat)]
@@ -153,9 +150,7 @@ def run_gate(
             if gone is None:
                 raise
             aborted.append(f"{name}, {setup}: {gone} in the middle of the run ({str(exc).splitlines()[0]})")
-            if not browser.is_connected():
-                pool.forget(name)
-            return
+            return  # a browser that went away is launched again for the next setup
         gone = what_went_away(browser, server)
         if gone is not None:  # a run that ended early because of it is not the app's verdict
             aborted.append(f"{name}, {setup}: {gone} in the middle of the run")

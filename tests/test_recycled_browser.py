@@ -1,0 +1,61 @@
+"""Firefox is launched afresh after its share of runs; Chromium is kept; a dead one is replaced."""
+
+from playgate.capture.browsers import RUNS_PER_LAUNCH, RecycledBrowser
+
+
+class FakeBrowser:
+    def __init__(self):
+        self.connected = True
+
+    def is_connected(self):
+        return self.connected
+
+    def close(self):
+        self.connected = False
+
+
+class FakeType:
+    def __init__(self):
+        self.launched = []
+
+    def launch(self, **options):
+        self.launched.append(FakeBrowser())
+        return self.launched[-1]
+
+
+class FakePlaywright:
+    def __init__(self):
+        self.firefox, self.chromium = FakeType(), FakeType()
+
+
+def test_firefox_is_relaunched_after_its_share_of_runs_and_the_old_one_closed():
+    playwright = FakePlaywright()
+    browsers = RecycledBrowser(playwright, "firefox", {})
+    share = RUNS_PER_LAUNCH["firefox"]
+    first = {id(browsers.for_runs()) for _ in range(share)}
+    assert len(first) == 1 and len(playwright.firefox.launched) == 1
+    browsers.for_runs()
+    assert len(playwright.firefox.launched) == 2
+    assert not playwright.firefox.launched[0].connected  # closed, not left running
+    assert browsers.for_runs(0) is playwright.firefox.launched[1]  # looking does not count a run
+
+
+def test_repeats_asked_together_are_not_split_across_launches():
+    playwright = FakePlaywright()
+    browsers = RecycledBrowser(playwright, "firefox", {})
+    browsers.for_runs(RUNS_PER_LAUNCH["firefox"] - 1)
+    browsers.for_runs(3)  # would pass the share: a fresh browser for all three
+    assert len(playwright.firefox.launched) == 2
+
+
+def test_chromium_is_kept_and_a_browser_that_died_is_replaced():
+    playwright = FakePlaywright()
+    browsers = RecycledBrowser(playwright, "chromium", {})
+    for _ in range(500):
+        browsers.for_runs()
+    assert len(playwright.chromium.launched) == 1
+    playwright.chromium.launched[0].connected = False  # its process went away
+    browsers.for_runs()
+    assert len(playwright.chromium.launched) == 2
+    browsers.close()
+    assert not playwright.chromium.launched[1].connected
