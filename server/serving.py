@@ -20,6 +20,11 @@ class Served:
     proxy: NginxProxy | None = None
 
     @property
+    def running(self) -> bool:
+        """The app's process, and nginx's where there is one, still up."""
+        return self.app.running and (self.proxy is None or self.proxy.running)
+
+    @property
     def max_streams(self) -> int | None:
         """The h2 SETTINGS_MAX_CONCURRENT_STREAMS the browser meets (none behind nginx, which speaks h1)."""
         return None if self.proxy is not None else self.app.settings.h2_max_streams

@@ -59,3 +59,14 @@ def test_chromium_is_kept_and_a_browser_that_died_is_replaced():
     assert len(playwright.chromium.launched) == 2
     browsers.close()
     assert not playwright.chromium.launched[1].connected
+
+
+def test_runs_counted_inside_a_test_never_close_the_browser_it_holds():
+    playwright = FakePlaywright()
+    browsers = RecycledBrowser(playwright, "firefox", {})
+    held = browsers.for_runs(0)  # what a test got at its start
+    for _ in range(RUNS_PER_LAUNCH["firefox"] + 5):
+        assert browsers.counted(1) is held
+    assert held.connected and len(playwright.firefox.launched) == 1
+    assert browsers.for_runs(0) is not held  # the next test starts on a fresh one
+    assert not held.connected

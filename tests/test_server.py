@@ -11,6 +11,7 @@ import pytest
 from playgate.fixtures.generate import ensure_media
 from playgate.server.launcher import ServerProcess
 from playgate.server.settings import Mode, settings_for
+from tests.servers import open_streams, wait_for
 
 
 @pytest.fixture(scope="module")
@@ -118,18 +119,6 @@ def read_events(response, until):
             if name == until:
                 return events
     return events
-
-
-def open_streams(server):
-    return server.get_json("/health")["open_streams"]
-
-
-def wait_for(predicate, timeout=10.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-    return False
 
 
 def test_event_stream_announces_chunks_release_and_done(server):

@@ -18,6 +18,7 @@ import pytest
 from playgate.fixtures.generate import ensure_media
 from playgate.server.launcher import ServerProcess, get
 from playgate.server.settings import Mode, settings_for
+from tests.servers import open_streams, wait_for
 
 SLOW_BODY = "kib_per_s=64"  # a 97 KB chunk takes 1.5 s: the client leaves in the middle
 
@@ -37,15 +38,6 @@ def h2_server():
 def fetch(server, path):
     """(status, body) of a GET over a new HTTP/1.1 connection."""
     return get(server.host, server.port, path, server.client_ssl_context())
-
-
-def open_streams(server):
-    return server.get_json("/health")["open_streams"]
-
-
-def streams_back_to_zero(server, polls=2000):
-    """Polls /health (each poll a request: no sleep) until no event stream is open."""
-    return any(open_streams(server) == 0 for _ in range(polls))
 
 
 def tls_socket(server, alpn):
@@ -88,7 +80,7 @@ def test_http1_reset_mid_event_stream_and_mid_chunk(h1_server):
     read_until(chunk, b"\r\n\r\n")
     reset(events)
     reset(chunk)
-    assert streams_back_to_zero(server)
+    assert wait_for(lambda: open_streams(server) == 0)
     status, body = fetch(server, "/chunks/chunk-001.mp4")
     assert status == 200 and len(body) > 90_000
 
@@ -151,7 +143,7 @@ def test_h2_stream_cancelled_mid_event_stream_and_mid_chunk_keeps_the_connection
     # The same connection goes on: a whole chunk over it, then no stream left open.
     again = client.get("/chunks/chunk-001.mp4")
     assert len(client.until(again, h2.events.StreamEnded)) > 90_000
-    assert streams_back_to_zero(server)
+    assert wait_for(lambda: open_streams(server) == 0)
     reset(client.sock)
 
 

@@ -121,6 +121,14 @@ class RecycledBrowser:
         self._runs += runs
         return self._browser
 
+    def counted(self, runs: int = 1) -> Browser:
+        """The current browser, counting ``runs`` more on it but never relaunching: for runs
+        inside a test that already holds it (a relaunch would close it under the test)."""
+        if self._browser is None or not self._browser.is_connected():
+            return self.for_runs(runs)
+        self._runs += runs
+        return self._browser
+
     def close(self) -> None:
         browser, self._browser, self._runs = self._browser, None, 0
         if browser is not None and browser.is_connected():

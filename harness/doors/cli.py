@@ -159,7 +159,7 @@ def _serve(args: argparse.Namespace) -> int:
         if not args.app:
             print(f"  player under pressure: {server.base_url}/?pressure=media:5", flush=True)
         while not stop.wait(0.5):
-            if not server.app.running:
+            if not server.running:
                 raise PlaygateError("the server process stopped unexpectedly")
     return EXIT_PASS
 

@@ -145,7 +145,8 @@ def _playgate_browsers(
 
 @pytest.fixture
 def playgate_browser(_playgate_browsers: RecycledBrowser) -> Browser:
-    """The real browser for this parametrization of ``--browser`` (the session's)."""
+    """The real browser for this parametrization of ``--browser`` (the session's, launched
+    afresh, if due, before the test starts: never during it)."""
     try:
         return _playgate_browsers.for_runs(0)
     except PlaygateError as exc:
@@ -218,6 +219,7 @@ def record_property(request: pytest.FixtureRequest, name: str, value: object) ->
 @pytest.fixture
 def playgate_run(
     request: pytest.FixtureRequest,
+    playgate_browser: Browser,  # set up first: a due relaunch happens before the test, not in it
     _playgate_browsers: RecycledBrowser,
     browser_name: str,
     playgate_server: Callable[..., Served],
@@ -264,7 +266,7 @@ def playgate_run(
                 trace.parent.mkdir(parents=True, exist_ok=True)
                 test_runs.traces.append(trace)
             watching = watching_for(config, browser_name, trace)
-            playgate_browser = _playgate_browsers.for_runs(1)
+            playgate_browser = _playgate_browsers.counted(1)
             if config.url:
                 return judge_page(playgate_browser, browser_name, config.url, config, "url", watching)
             if config.app:

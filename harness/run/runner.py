@@ -176,7 +176,7 @@ def run_gate(
                 )
                 with serve(settings) as server:
                     for name in config.browsers:
-                        if not server_running(server):
+                        if not server.running:
                             aborted.append(f"{name}, {server.label}: not run, the server process had exited")
                             continue
                         measure_each(name, partial(_measure, name=name, server=server, config=config), server)
@@ -187,15 +187,11 @@ def run_gate(
     return results
 
 
-def server_running(server: Served) -> bool:
-    return server.app.running and (server.proxy is None or server.proxy.running)
-
-
 def what_went_away(browser: Browser, server: Served | None) -> str | None:
     """What ended under a run: the browser's process, or the server's; None if neither."""
     if not browser.is_connected():
         return "the browser's process ended (killed, or crashed: see the system log)"
-    if server is not None and not server_running(server):
+    if server is not None and not server.running:
         return "the server process exited"
     return None
 
