@@ -13,7 +13,13 @@ from playgate.judging.attribution import SAME_TIME_S
 
 pytestmark = pytest.mark.browser
 
+# The pages let go of their holders -> the releasing holder's end, across the page's and
+# the network's clocks.
 RELEASE_WITHIN_MS = 15.0
+# That end -> the chunk on the network: handing the freed connection or stream on is a task
+# the network service posts; 2-6 ms usually, 15.8 ms once in eight suite runs on a loaded
+# 2-core machine. Its own tolerance, not the one above.
+HANDOVER_WITHIN_MS = 30.0
 PRESSURE_HOLDERS = {
     "sse:5": ["/pressure/sse"] * 5,
     "tabs:5": ["/pressure/sse"] * 5,
@@ -37,7 +43,7 @@ def assert_released_when_the_pages_let_go(judged):
     assert holder_end_ms == pytest.approx(run.holders_released_ms, abs=RELEASE_WITHIN_MS)
     # Chromium stamps a holder's end and the chunk's start from different events: the
     # chunk can appear up to 2 ms (attribution's SAME_TIME_S) before the end it followed.
-    assert -SAME_TIME_S * 1000 <= wait.released_gap_ms <= RELEASE_WITHIN_MS
+    assert -SAME_TIME_S * 1000 <= wait.released_gap_ms <= HANDOVER_WITHIN_MS
 
 
 @pytest.mark.parametrize("pressure", ["sse:5", "tabs:5", "media:5"])
