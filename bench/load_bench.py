@@ -8,10 +8,10 @@ For each mode, one server (one Hypercorn worker, as the harness runs it) holds
 ``--streams`` event streams (``/events``, a chunk event a second) for ``--duration``
 seconds while an established load tool fetches a 97 KB chunk as fast as it can, 10
 requests in flight: h2load over h2 (2 connections × 5 streams), wrk over HTTP/1.1 (10
-connections). Printed per
-mode: streams held to the end and stream errors, events received, chunk requests, failed
-ones, requests/s, latency p50/p99, the server's resident memory at the start and the end,
-and /health's open_streams once the clients have left (0: nothing leaked).
+connections). Printed per mode: streams held to the end and stream errors, events
+received, chunk requests, failed ones, requests/s, latency p50/p99, the server's resident
+memory at the start, each minute and the end, and /health's open_streams once the
+clients have left (0: nothing leaked).
 
 h2load --h1 cannot be used for HTTP/1.1: it takes the status code from llhttp's
 reason-phrase callback, which never fires for Hypercorn's empty reason phrase ("HTTP/1.1
@@ -40,6 +40,7 @@ from playgate.server.launcher import ServerProcess
 from playgate.server.settings import Mode, settings_for
 
 STREAMS_PER_CLIENT = 50  # h2: under the server's 100 concurrent streams per connection
+H2LOAD_ROUND = 1800  # two connections, 900 requests each: under Hypercorn's 1,000 per connection
 STREAM_PATH = "/events?chunks=1000&pace_ms=1000&hold_ms=0"
 
 
@@ -57,6 +58,12 @@ class ChunkLoad:
     per_second: float
     p50_ms: float | None
     p99_ms: float | None
+
+
+async def sample_memory(pid: int, samples: list[float]) -> None:
+    while True:
+        await asyncio.sleep(60)
+        samples.append(resident_mb(pid))
 
 
 def resident_mb(pid: int) -> float:
@@ -106,17 +113,29 @@ async def hold_streams(server: ServerProcess, count: int, seconds: float, tally:
 
 
 def fetch_chunks_h2(url: str, seconds: float) -> ChunkLoad:
+    """h2load in rounds of fresh connections until ``seconds`` have passed.
+
+    Hypercorn closes a connection after 1,000 requests (keep_alive_max_requests), as
+    production servers do, and h2load does not reconnect: one ``-D 300`` run stops
+    fetching after about 2,000 requests and idles for the rest of the duration. Each round
+    stays under the cap (900 requests per connection).
+    """
+    total = failed = 0
+    durations: list[float] = []
+    started = time.monotonic()
     with tempfile.TemporaryDirectory() as folder:
         log = Path(folder) / "requests.tsv"
-        command = ["h2load", "-D", str(int(seconds)), "-c", "2", "-m", "5", f"--log-file={log}", url]
-        output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
-        rows = [line.split("\t") for line in log.read_text().splitlines() if line]
-    durations = sorted(int(row[2]) / 1000 for row in rows if row[1] == "200")
-    match = re.search(r"requests: (\d+) total, \d+ started, \d+ done, (\d+) succeeded, (\d+) failed", output)
-    if match is None:
-        raise RuntimeError(f"h2load printed no request count: {output[-500:]}")
-    total, failed = int(match[1]), int(match[3])
-    return ChunkLoad(total, failed, len(rows) / seconds, *percentiles(durations))
+        while time.monotonic() < started + seconds:
+            command = ["h2load", "-n", str(H2LOAD_ROUND), "-c", "2", "-m", "5", f"--log-file={log}", url]
+            output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+            match = re.search(r"requests: (\d+) total, \d+ started, \d+ done, (\d+) succeeded, (\d+) failed", output)
+            if match is None:
+                raise RuntimeError(f"h2load printed no request count: {output[-500:]}")
+            total, failed = total + int(match[1]), failed + int(match[3])
+            rows = [line.split("\t") for line in log.read_text().splitlines() if line]
+            durations += [int(row[2]) / 1000 for row in rows if row[1] == "200"]
+    elapsed = time.monotonic() - started
+    return ChunkLoad(total, failed, total / elapsed, *percentiles(sorted(durations)))
 
 
 def fetch_chunks_h1(url: str, seconds: float) -> ChunkLoad:
@@ -156,7 +175,7 @@ def soak(mode: Mode, streams: int, seconds: float) -> list[str]:
         assert server.pid is not None
         url = f"{server.base_url}/chunks/chunk-000.mp4"
         fetch_chunks_h1(url, 2) if mode is not Mode.H2 else fetch_chunks_h2(url, 2)  # warm up
-        memory_start = resident_mb(server.pid)
+        memory = [resident_mb(server.pid)]  # at the start, then each minute
         tally = StreamTally()
         started = time.monotonic()
 
@@ -164,12 +183,14 @@ def soak(mode: Mode, streams: int, seconds: float) -> list[str]:
             holding = asyncio.create_task(hold_streams(server, streams, seconds + 5, tally))
             await asyncio.sleep(3)  # the streams open before the chunk load starts
             fetch = fetch_chunks_h2 if mode is Mode.H2 else fetch_chunks_h1
+            sampling = asyncio.create_task(sample_memory(server.pid, memory))
             load = await asyncio.to_thread(fetch, url, seconds)
+            sampling.cancel()
             await holding
             return load
 
         load = asyncio.run(both())
-        memory_end = resident_mb(server.pid)
+        memory.append(resident_mb(server.pid))
         left_open = open_streams_settled(server)
         print(f"  {mode.value}: {time.monotonic() - started:.0f} s", flush=True)
     return [
@@ -182,7 +203,7 @@ def soak(mode: Mode, streams: int, seconds: float) -> list[str]:
         f"{load.per_second:.0f}",
         "-" if load.p50_ms is None else f"{load.p50_ms:.0f}",
         "-" if load.p99_ms is None else f"{load.p99_ms:.0f}",
-        f"{memory_start:.0f} → {memory_end:.0f}",
+        " ".join(f"{mb:.0f}" for mb in memory),
         str(left_open),
     ]
 
@@ -198,7 +219,7 @@ def main() -> None:
             raise SystemExit(f"{tool} is not installed: apt-get install --no-install-recommends nghttp2-client wrk")
     modes = [Mode.parse(m) for m in args.mode.split(",")]
     header = ["mode", "streams held", "stream errors", "events", "chunk requests", "failed", "req/s"]
-    rows = [header + ["p50 ms", "p99 ms", "server MB start → end", "open after"]]
+    rows = [header + ["p50 ms", "p99 ms", "server MB: start, each minute, end", "open after"]]
     for mode in modes:
         rows.append(soak(mode, args.streams, args.duration))
     print(f"\n{date.today()}: {args.duration:g} s per mode, {args.streams} event streams, one server process")
