@@ -160,7 +160,8 @@ def check_h2_max_streams(value: int) -> int:
     return value
 
 
-def parse_modes(text: str | list[str]) -> list[Mode]:
+def parse_modes(text: str | list[str], *, in_browsers: bool = True) -> list[Mode]:
+    """Modes from a comma list; ``in_browsers``: for a gate run, which the h3 modes are not yet."""
     items = text.split(",") if isinstance(text, str) else [p for t in text for p in t.split(",")]
     modes: list[Mode] = []
     for item in (i.strip() for i in items):
@@ -168,6 +169,11 @@ def parse_modes(text: str | list[str]) -> list[Mode]:
             mode = Mode.parse(item)
         except ValueError as exc:
             raise UsageError(str(exc)) from None
+        if in_browsers and mode.holds_udp_port:
+            raise UsageError(
+                f"--mode {mode}: the browsers are not yet told to use HTTP/3, so a gate run would measure h2; "
+                f"`playgate serve --mode {mode}` serves it and `playgate diagnose URL --http3` measures it"
+            )
         if mode not in modes:
             modes.append(mode)
     return modes

@@ -1,7 +1,8 @@
-"""The server process: ``python -m playgate.server SETTINGS_JSON LISTEN_FD [CERTFILE KEYFILE]``.
+"""The server process: ``python -m playgate.server SETTINGS_JSON LISTEN_FD [CERTFILE KEYFILE [UDP_FD]]``.
 
-Started by ``playgate.server.launcher``, which owns the listening socket and hands it over as a
-file descriptor, so the port is known (and checked free) before this process starts.
+Started by ``playgate.server.launcher``, which owns the listening socket (and, for the h3
+modes, the UDP socket of the same port) and hands it over as a file descriptor, so the
+port is known (and checked free) before this process starts.
 The process stops on SIGTERM, SIGINT, or when its stdin closes: if the parent dies,
 the server goes with it.
 """
@@ -10,7 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import importlib
+import os
 import signal
+import socket
 import sys
 import threading
 from typing import Any, NoReturn
@@ -22,15 +25,33 @@ from playgate.server.app import create_app
 from playgate.server.settings import ServerSettings
 
 
-def _hypercorn_config(settings: ServerSettings, fd: int, certfile: str | None, keyfile: str | None) -> Config:
-    config = Config()
+class _NoAltSvcConfig(Config):
+    """Hypercorn advertises its QUIC port on every response; this one never does."""
+
+    def response_headers(self, protocol: str) -> list[tuple[bytes, bytes]]:
+        return [(name, value) for name, value in super().response_headers(protocol) if name != b"alt-svc"]
+
+
+def _hypercorn_config(
+    settings: ServerSettings, fd: int, certfile: str | None, keyfile: str | None, udp_fd: int | None = None
+) -> Config:
+    mode = settings.mode
+    config = _NoAltSvcConfig() if mode.holds_udp_port and not mode.advertises_h3 else Config()
     config.bind = [f"fd://{fd}"]
     config.accesslog = None
     config.graceful_timeout = 1.0
     config.h2_max_concurrent_streams = settings.h2_max_streams
-    if settings.mode.uses_tls:
+    if mode.uses_tls:
         config.certfile, config.keyfile = certfile, keyfile
-        config.alpn_protocols = settings.mode.alpn_protocols
+        config.alpn_protocols = mode.alpn_protocols
+    if udp_fd is not None and mode.serves_quic:
+        config.quic_bind = [f"fd://{udp_fd}"]  # Hypercorn then sends Alt-Svc: h3=":PORT" itself
+    elif udp_fd is not None and mode.advertises_h3:
+        # h3-udp-blocked: advertised, and the UDP socket held but never read, as a
+        # firewall that drops it would leave it: the browser's QUIC handshake times out.
+        with socket.socket(fileno=os.dup(udp_fd)) as udp:  # a copy: closing it leaves udp_fd open
+            port = udp.getsockname()[1]
+        config.alt_svc_headers = [f'h3=":{port}"; ma=3600']
     return config
 
 
@@ -78,9 +99,10 @@ def main(argv: list[str]) -> None:
     settings = ServerSettings.from_json(argv[0])
     fd = int(argv[1])
     certfile, keyfile = (argv[2], argv[3]) if len(argv) >= 4 else (None, None)
+    udp_fd = int(argv[4]) if len(argv) >= 5 else None
     # The user's app is imported before anything else runs, so a failure is one clean line.
     app = load_app(settings.app, settings.app_dir) if settings.app else create_app(settings)
-    asyncio.run(_serve(app, _hypercorn_config(settings, fd, certfile, keyfile)))
+    asyncio.run(_serve(app, _hypercorn_config(settings, fd, certfile, keyfile, udp_fd)))
 
 
 if __name__ == "__main__":

@@ -10,7 +10,9 @@ so it cannot outlive a parent that was killed.
 
 from __future__ import annotations
 
+import base64
 import errno
+import hashlib
 import http.client
 import json
 import signal
@@ -25,6 +27,8 @@ from types import TracebackType
 from typing import ClassVar, Self
 
 import trustme
+from cryptography import x509
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from playgate.errors import ServerStartError
 from playgate.server.settings import ServerSettings
@@ -33,6 +37,7 @@ from playgate.server.workdirs import make_workdir
 LOOPBACK = "127.0.0.1"
 READY_TIMEOUT_S = 15.0
 STOP_TIMEOUT_S = 5.0
+UDP_TWIN_ATTEMPTS = 20
 
 
 def bind_listener(host: str, port: int) -> socket.socket:
@@ -56,6 +61,24 @@ def bind_listener(host: str, port: int) -> socket.socket:
     return sock
 
 
+def bind_udp(host: str, port: int) -> socket.socket:
+    """The UDP socket of ``port`` on a loopback host, for QUIC (HTTP/3)."""
+    family = socket.AF_INET6 if host == "::1" else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_DGRAM)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        if exc.errno == errno.EADDRINUSE:
+            raise ServerStartError(
+                f"UDP port {port} on {host} is in use (HTTP/3 answers on the UDP port of the same number "
+                "as TCP): stop what holds it or pick another port (0 picks a free one)"
+            ) from exc
+        raise ServerStartError(f"cannot bind UDP {host}:{port}: {exc.strerror}") from exc
+    sock.set_inheritable(True)
+    return sock
+
+
 def write_certificates(workdir: Path) -> tuple[Path, Path, bytes]:
     """A throwaway CA and a loopback leaf certificate: (certfile, keyfile, CA PEM)."""
     ca = trustme.CA()
@@ -64,6 +87,14 @@ def write_certificates(workdir: Path) -> tuple[Path, Path, bytes]:
     leaf.cert_chain_pems[0].write_to_path(str(certfile))
     leaf.private_key_pem.write_to_path(str(keyfile))
     return certfile, keyfile, ca.cert_pem.bytes()
+
+
+def spki_sha256(certificate_pem: bytes) -> str:
+    """base64(SHA-256(DER SubjectPublicKeyInfo)) of a certificate: Chromium's
+    --ignore-certificate-errors-spki-list takes this of the leaf the server sends."""
+    certificate = x509.load_pem_x509_certificate(certificate_pem)
+    der = certificate.public_key().public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
+    return base64.b64encode(hashlib.sha256(der).digest()).decode()
 
 
 def client_ssl_context(ca_pem: bytes | None) -> ssl.SSLContext | None:
@@ -129,6 +160,8 @@ class LoopbackProcess:
         self.requested_port = port
         self.port: int | None = None
         self.ca_pem: bytes | None = None
+        # base64 SHA-256 of the leaf's public key: how Chromium is told to accept it over QUIC
+        self.leaf_spki_sha256: str | None = None
         self._process: subprocess.Popen[bytes] | None = None
         self._workdir: tempfile.TemporaryDirectory[str] | None = None
 
@@ -152,6 +185,13 @@ class LoopbackProcess:
     ) -> None:
         self.stop()
 
+    def _bind(self) -> socket.socket:
+        """The listening socket the child is handed (and any other it needs, kept aside)."""
+        return bind_listener(self.host, self.requested_port)
+
+    def _close_sockets(self, listener: socket.socket) -> None:
+        listener.close()
+
     def _spawn(self, listener: socket.socket, workdir: Path) -> subprocess.Popen[bytes]:
         raise NotImplementedError
 
@@ -163,7 +203,7 @@ class LoopbackProcess:
         # point of the start finds what there is to stop.
         LoopbackProcess._running.add(self)
         try:
-            listener = bind_listener(self.host, self.requested_port)
+            listener = self._bind()
         except BaseException:
             self.stop()
             raise
@@ -172,10 +212,10 @@ class LoopbackProcess:
             self._workdir = make_workdir(self.workdir_prefix)  # 0700: the TLS key stays private
             self._process = self._spawn(listener, Path(self._workdir.name))
         except BaseException:
-            listener.close()
+            self._close_sockets(listener)
             self.stop()
             raise
-        listener.close()  # the child holds its own copy
+        self._close_sockets(listener)  # the child holds its own copies
         try:
             self._wait_ready()
         except BaseException:
@@ -252,6 +292,7 @@ class ServerProcess(LoopbackProcess):
         super().__init__(host=host, port=port)
         self.settings = settings
         self._log: Path | None = None
+        self._udp: socket.socket | None = None  # QUIC's, handed over beside the listener
         if settings.app is not None:
             self.ready_path = None
 
@@ -259,11 +300,38 @@ class ServerProcess(LoopbackProcess):
     def scheme(self) -> str:
         return "https" if self.settings.mode.uses_tls else "http"
 
+    def _bind(self) -> socket.socket:
+        if not self.settings.mode.holds_udp_port:
+            return super()._bind()
+        # A free TCP port's UDP twin is almost always free too; when the kernel picked the
+        # port and the twin is taken, pick again rather than fail.
+        for _ in range(UDP_TWIN_ATTEMPTS):
+            listener = super()._bind()
+            try:
+                self._udp = bind_udp(self.host, listener.getsockname()[1])
+                return listener
+            except ServerStartError:
+                listener.close()
+                if self.requested_port != 0:
+                    raise
+        raise ServerStartError(f"found no free TCP port whose UDP twin was free in {UDP_TWIN_ATTEMPTS} tries")
+
+    def _close_sockets(self, listener: socket.socket) -> None:
+        super()._close_sockets(listener)
+        udp, self._udp = self._udp, None
+        if udp is not None:
+            udp.close()
+
     def _spawn(self, listener: socket.socket, workdir: Path) -> subprocess.Popen[bytes]:
         args = [sys.executable, "-m", "playgate.server", self.settings.to_json(), str(listener.fileno())]
+        passed = [listener.fileno()]
         if self.settings.mode.uses_tls:
             certfile, keyfile, self.ca_pem = write_certificates(workdir)
+            self.leaf_spki_sha256 = spki_sha256(certfile.read_bytes())
             args += [str(certfile), str(keyfile)]
+        if self._udp is not None:
+            args.append(str(self._udp.fileno()))
+            passed.append(self._udp.fileno())
         self._log = workdir / "server.log"
         with open(self._log, "wb") as log:
             return subprocess.Popen(
@@ -271,7 +339,7 @@ class ServerProcess(LoopbackProcess):
                 stdin=subprocess.PIPE,  # closed by stop(); the server also stops at its EOF
                 stdout=log,
                 stderr=subprocess.STDOUT,
-                pass_fds=[listener.fileno()],
+                pass_fds=passed,
             )
 
     def _log_tail(self, lines: int = 15) -> str:

@@ -19,11 +19,21 @@ class Mode(enum.StrEnum):
     H1 = "h1"  # plain http: browsers never speak h2c, so HTTP/1.1
     # nginx in front: TLS without h2 to the browser, plain HTTP/1.1 to the app behind it
     NGINX_H1 = "nginx-h1"
+    # HTTP/3 over QUIC on the UDP port of the same number, beside h2 over TCP. The
+    # browser is told to use h3 for the origin from the first request.
+    H3 = "h3"
+    # The same server; the browser finds h3 as in production, from the Alt-Svc header of
+    # its h2 responses.
+    H3_DISCOVERY = "h3-discovery"
+    # Regressions that hide h3: Alt-Svc advertises it but nothing answers on UDP (a
+    # firewall that drops it); QUIC is served but never advertised.
+    H3_UDP_BLOCKED = "h3-udp-blocked"
+    H3_NO_ALT_SVC = "h3-no-alt-svc"
 
     @property
     def uses_tls(self) -> bool:
         """Whether the app process itself speaks TLS (behind nginx it does not)."""
-        return self in (Mode.H2, Mode.H1_TLS)
+        return self not in (Mode.H1, Mode.NGINX_H1)
 
     @property
     def behind_nginx(self) -> bool:
@@ -31,7 +41,27 @@ class Mode(enum.StrEnum):
 
     @property
     def alpn_protocols(self) -> list[str]:
-        return ["h2", "http/1.1"] if self is Mode.H2 else ["http/1.1"]
+        """ALPN over TCP: h2 wherever the setup is not the HTTP/1.1 regression."""
+        return ["http/1.1"] if self is Mode.H1_TLS else ["h2", "http/1.1"]
+
+    @property
+    def holds_udp_port(self) -> bool:
+        """The UDP port of the same number is the server's (answered or, blocked, dropped)."""
+        return self in (Mode.H3, Mode.H3_DISCOVERY, Mode.H3_UDP_BLOCKED, Mode.H3_NO_ALT_SVC)
+
+    @property
+    def serves_quic(self) -> bool:
+        return self in (Mode.H3, Mode.H3_DISCOVERY, Mode.H3_NO_ALT_SVC)
+
+    @property
+    def advertises_h3(self) -> bool:
+        """Responses carry ``Alt-Svc: h3=":PORT"``."""
+        return self in (Mode.H3, Mode.H3_DISCOVERY, Mode.H3_UDP_BLOCKED)
+
+    @property
+    def forces_h3(self) -> bool:
+        """The browser is told to speak h3 to the origin without waiting for Alt-Svc."""
+        return self is Mode.H3
 
     @classmethod
     def parse(cls, text: str) -> Mode:

@@ -86,3 +86,18 @@ def test_cli_on_this_machine_launches_both_browsers_and_plays():
     for browser in ("chromium", "firefox"):
         lines = result.stdout.splitlines()
         assert any(line.split()[:2] == ["ok", browser] and "plays H.264/AAC" in line for line in lines)
+
+
+def test_http3_is_one_round_trip_to_the_reference_server():
+    finding = doctor.check_http3()
+    assert (finding.name, finding.ok, finding.needed) == ("http/3", True, False)
+    assert "answered 200 over h3 on UDP 127.0.0.1" in finding.detail
+
+
+def test_no_http3_answer_is_optional_and_says_why(monkeypatch):
+    blocked, real_settings_for = doctor.Mode.H3_UDP_BLOCKED, doctor.settings_for  # the handshake times out
+    monkeypatch.setattr(doctor, "settings_for", lambda _mode, media: real_settings_for(blocked, media))
+    monkeypatch.setattr(doctor, "H3_CHECK_TIMEOUT_S", 0.5)
+    finding = doctor.check_http3()
+    assert (finding.ok, finding.label) == (False, "optional")
+    assert finding.detail.startswith("no h3 round trip on 127.0.0.1: no QUIC handshake with 127.0.0.1:")

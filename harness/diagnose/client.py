@@ -23,10 +23,12 @@ import httpx
 
 from playgate.config import check_http_url
 from playgate.diagnose.decode import NotVideo, first_frame_from_bytes, first_frame_from_stream
+from playgate.diagnose.h3 import H3Client, H3Response
 from playgate.diagnose.stages import RequestStages, StageClock
 from playgate.errors import MeasurementError, UsageError
 
-PROTOCOLS = ("http/1.1", "h2")
+PROTOCOLS = ("http/1.1", "h2", "h3")
+DEFAULT_PROTOCOLS = ("http/1.1", "h2")  # h3 when asked for (--http3): it needs the server's UDP
 VARIANTS = ("cold", "pooled", "partial", "stream")
 MB = 1024 * 1024
 BLOCK = 64 * 1024
@@ -37,7 +39,7 @@ T = TypeVar("T")
 class DiagnoseOptions:
     url: str
     requests: int = 3
-    protocols: tuple[str, ...] = PROTOCOLS
+    protocols: tuple[str, ...] = DEFAULT_PROTOCOLS
     partial_mb: float = 1.0
     stream_start_kb: int = 64
     verify: bool | str = True  # False, or a CA bundle path
@@ -69,7 +71,8 @@ class _Connections:
 
 
 def _protocol_name(http_version: str) -> str:
-    return {"HTTP/1.1": "http/1.1", "HTTP/2": "h2", "HTTP/1.0": "http/1.0"}.get(http_version, http_version.lower())
+    names = {"HTTP/1.1": "http/1.1", "HTTP/2": "h2", "HTTP/3": "h3", "HTTP/1.0": "http/1.0"}
+    return names.get(http_version, http_version.lower())
 
 
 @dataclass
@@ -110,7 +113,11 @@ class Diagnoser:
         self.notes: list[str] = []
 
     @contextmanager
-    def _client(self, protocol: str) -> Iterator[httpx.Client]:
+    def _client(self, protocol: str) -> Iterator[httpx.Client | H3Client]:
+        if protocol == "h3":
+            with H3Client(verify=self.options.verify, timeout_s=self.options.timeout_s) as h3_client:
+                yield h3_client
+            return
         https = urlsplit(self.options.url).scheme == "https"
         # For h2 over TLS both are offered and ALPN decides; plain http needs prior knowledge.
         http1, http2 = (https, True) if protocol == "h2" else (True, False)
@@ -123,10 +130,16 @@ class Diagnoser:
             yield client
 
     def _send(
-        self, client: httpx.Client, target: _Target, clock: StageClock, headers: dict[str, str]
-    ) -> httpx.Response:
+        self, client: httpx.Client | H3Client, target: _Target, clock: StageClock, headers: dict[str, str]
+    ) -> httpx.Response | H3Response:
         if target.host_header:
             headers = {**headers, "Host": target.host_header}
+        if isinstance(client, H3Client):
+            answer = client.send(target.url, headers, clock, sni=target.sni)
+            if answer.status_code >= 400:
+                answer.close()
+                raise MeasurementError(f"{self.options.url} answered {answer.status_code}")
+            return answer
         extensions: dict[str, object] = {"trace": clock.trace}
         if target.sni:
             extensions["sni_hostname"] = target.sni
@@ -150,7 +163,7 @@ class Diagnoser:
         return response
 
     def _request(
-        self, client: httpx.Client, asked: str, variant: str, target: _Target | None
+        self, client: httpx.Client | H3Client, asked: str, variant: str, target: _Target | None
     ) -> tuple[RequestStages, _Target]:
         clock = StageClock()
         if target is None or variant != "pooled":
@@ -207,14 +220,14 @@ class Diagnoser:
         )
         return stages, target
 
-    def _decode(self, response: httpx.Response, decode: Callable[[], T]) -> T:
+    def _decode(self, response: httpx.Response | H3Response, decode: Callable[[], T]) -> T:
         try:
             return decode()
         except NotVideo as exc:
             kind = response.headers.get("content-type", "no content-type")
             raise NotVideo(f"{self.options.url} ({kind}): {exc}") from exc
 
-    def _stream_decode(self, response: httpx.Response, clock: StageClock) -> tuple[int, float | None]:
+    def _stream_decode(self, response: httpx.Response | H3Response, clock: StageClock) -> tuple[int, float | None]:
         start_bytes = self.options.stream_start_kb * 1024
         blocks = response.iter_raw(BLOCK)
         prefix = bytearray()

@@ -26,7 +26,7 @@ from typing import Any
 from playgate.capture.browsers import browser_names
 from playgate.config import check_app_spec, check_h2_max_streams, parse_modes
 from playgate.diagnose import report as diagnose_report
-from playgate.diagnose.client import PROTOCOLS, DiagnoseOptions, Diagnoser
+from playgate.diagnose.client import DEFAULT_PROTOCOLS, DiagnoseOptions, Diagnoser
 from playgate.doors import doctor
 from playgate.doors.options import (
     COMPARE,
@@ -45,7 +45,7 @@ from playgate.reports.table import describe
 from playgate.run.compare import run_compare
 from playgate.run.runner import run_gate
 from playgate.server.launcher import LOOPBACK
-from playgate.server.serving import serve, stop_all
+from playgate.server.serving import Served, serve, stop_all
 from playgate.server.settings import DEFAULT_H2_MAX_STREAMS, Mode, settings_for
 
 COMPARE_PRESSURE = "media:5"  # compare's default: the field's pressure
@@ -103,7 +103,10 @@ def build_parser() -> argparse.ArgumentParser:
     which = diagnose.add_mutually_exclusive_group()
     which.add_argument("--http1", action="store_const", dest="protocols", const=("http/1.1",), help="HTTP/1.1 only")
     which.add_argument("--http2", action="store_const", dest="protocols", const=("h2",), help="HTTP/2 only")
-    which.add_argument("--both", action="store_const", dest="protocols", const=PROTOCOLS, help="both (default)")
+    which.add_argument("--both", action="store_const", dest="protocols", const=DEFAULT_PROTOCOLS, help="both (default)")
+    diagnose.add_argument(
+        "--http3", action="store_true", help="HTTP/3 too, beside the others (QUIC on the URL's UDP port)"
+    )
     diagnose.add_argument("--partial-mb", type=float, default=1.0, help="Range download size (default: 1)")
     diagnose.add_argument("--stream-start-kb", type=int, default=64, help="decode once this much arrived (64)")
     trust = diagnose.add_mutually_exclusive_group()
@@ -139,7 +142,7 @@ def _options(args: argparse.Namespace, command: str) -> Options:
 def _serve(args: argparse.Namespace) -> int:
     if not 0 <= args.port <= 65535:
         raise UsageError(f"--port {args.port} is not a port number (0..65535)")
-    mode = parse_modes(args.mode)
+    mode = parse_modes(args.mode, in_browsers=False)
     if len(mode) != 1:
         raise UsageError("serve takes one --mode")
     stop = threading.Event()
@@ -158,10 +161,30 @@ def _serve(args: argparse.Namespace) -> int:
         print(f"serving {server.base_url}/ ({server.label})", flush=True)
         if not args.app:
             print(f"  player under pressure: {server.base_url}/?pressure=media:5", flush=True)
+        if settings.mode.holds_udp_port:
+            print(f"  {_h3_how_to_reach(server)}", flush=True)
         while not stop.wait(0.5):
             if not server.running:
                 raise PlaygateError("the server process stopped unexpectedly")
     return EXIT_PASS
+
+
+def _h3_how_to_reach(server: Served) -> str:
+    """What the UDP port does in this h3 mode, and the Chromium flags that reach it."""
+    mode, port = server.app.settings.mode, server.app.port
+    what = {
+        Mode.H3: "HTTP/3 on UDP, advertised by Alt-Svc",
+        Mode.H3_DISCOVERY: "HTTP/3 on UDP, advertised by Alt-Svc",
+        Mode.H3_UDP_BLOCKED: "Alt-Svc advertises HTTP/3, but UDP is held and never answered",
+        Mode.H3_NO_ALT_SVC: "HTTP/3 on UDP, never advertised",
+    }[mode]
+    # Chromium takes a QUIC certificate from a private root only for a host named in
+    # --origin-to-force-quic-on; a decoy port names the host without forcing QUIC on ours.
+    forced = f"{LOOPBACK}:{port}" if mode.forces_h3 else f"{LOOPBACK}:9"
+    return (
+        f"{what} ({LOOPBACK}:{port}); Chromium: --origin-to-force-quic-on={forced} "
+        f"--ignore-certificate-errors-spki-list={server.app.leaf_spki_sha256}"
+    )
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -217,7 +240,7 @@ def _diagnose(args: argparse.Namespace) -> int:
     options = DiagnoseOptions(
         url=args.url,
         requests=args.requests,
-        protocols=args.protocols or PROTOCOLS,
+        protocols=(args.protocols or DEFAULT_PROTOCOLS) + (("h3",) if args.http3 else ()),
         partial_mb=args.partial_mb,
         stream_start_kb=args.stream_start_kb,
         verify=verify,

@@ -23,15 +23,19 @@ from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import sync_playwright
 
 from playgate.capture.browsers import BROWSERS, find_executable, launch, launch_options
-from playgate.errors import EnvironmentProblem
-from playgate.fixtures.generate import CACHE_ENV, default_cache_root, encode_mp4, generator_key
-from playgate.server.launcher import LOOPBACK
+from playgate.diagnose.h3 import H3Client
+from playgate.diagnose.stages import StageClock
+from playgate.errors import EnvironmentProblem, PlaygateError
+from playgate.fixtures.generate import CACHE_ENV, default_cache_root, encode_mp4, ensure_media, generator_key
+from playgate.server.launcher import LOOPBACK, ServerProcess
 from playgate.server.proxy import find_nginx
+from playgate.server.settings import Mode, settings_for
 
 PLAYWRIGHT_MEASURED = "1.64.1"  # drives Firefox ESR 153 over BiDi; 1.65.x cannot create its contexts
 PLAYWRIGHT_BROKEN_PREFIX = "1.65."
 DRIVEN_OVER = {"chromium": "Playwright over the DevTools protocol", "firefox": "Playwright over WebDriver BiDi"}
 PLAY_TIMEOUT_MS = 20_000
+H3_CHECK_TIMEOUT_S = 5.0
 
 # A chunk's first frame and its audio: the page resolves once the browser decoded both, or says why not.
 PLAY_PAGE = """<!DOCTYPE html><meta charset="utf-8"><video muted playsinline></video><script>
@@ -190,6 +194,27 @@ def check_nginx() -> Finding:
     return Finding("nginx", True, f"{path} · {_first_line([path, '-v'])} (--mode nginx-h1)", needed=False)
 
 
+def check_http3() -> Finding:
+    """One HTTP/3 request to the reference server on loopback, from our own QUIC client:
+    aioquic present, UDP on loopback, a QUIC handshake with the per-run certificate."""
+    try:
+        with ServerProcess(settings_for(Mode.H3, ensure_media())) as server, tempfile.TemporaryDirectory() as folder:
+            assert server.ca_pem is not None
+            cafile = Path(folder) / "ca.pem"
+            cafile.write_bytes(server.ca_pem)
+            with H3Client(verify=str(cafile), timeout_s=H3_CHECK_TIMEOUT_S) as client:
+                response = client.send(f"{server.base_url}/health", {}, StageClock())
+                response.close()
+    except PlaygateError as exc:
+        return Finding("http/3", False, f"no h3 round trip on {LOOPBACK}: {exc}", needed=False)
+    return Finding(
+        "http/3",
+        True,
+        f"the reference server answered {response.status_code} over h3 on UDP {LOOPBACK} (diagnose --http3)",
+        needed=False,
+    )
+
+
 def examine(browsers: list[str], *, launch_them: bool = True) -> list[Finding]:
     checks: list[Callable[[], list[Finding]]] = [
         lambda: [check_playwright()],
@@ -197,6 +222,7 @@ def examine(browsers: list[str], *, launch_them: bool = True) -> list[Finding]:
         lambda: [check_loopback()],
         lambda: [check_media_cache()],
         lambda: [check_nginx()],
+        lambda: [check_http3()],
     ]
     return [finding for check in checks for finding in check()]
 

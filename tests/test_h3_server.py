@@ -1,0 +1,76 @@
+"""The reference server's h3 modes: QUIC beside TCP on one port number, Alt-Svc as each
+mode says, and what the command line says of them."""
+
+import socket
+import ssl
+
+import httpx
+import pytest
+
+from playgate.diagnose.h3 import H3Client
+from playgate.diagnose.stages import StageClock
+from playgate.doors.cli import main
+from playgate.errors import MeasurementError, ServerStartError
+from playgate.fixtures.generate import ensure_media
+from playgate.server.launcher import ServerProcess, spki_sha256
+from playgate.server.settings import Mode, settings_for
+
+# mode -> (Alt-Svc on TCP responses, QUIC answered)
+H3_MODES = {
+    Mode.H3: (True, True),
+    Mode.H3_DISCOVERY: (True, True),
+    Mode.H3_UDP_BLOCKED: (True, False),
+    Mode.H3_NO_ALT_SVC: (False, True),
+}
+
+
+@pytest.fixture(scope="module")
+def media():
+    return ensure_media()
+
+
+def h3_status(server, path="/health", timeout_s=1.0):
+    with H3Client(verify=False, timeout_s=timeout_s) as client:
+        response = client.send(f"{server.base_url}{path}", {}, StageClock())
+        response.close()
+        return response.status_code, response.headers
+
+
+@pytest.mark.parametrize("mode", list(H3_MODES))
+def test_each_mode_advertises_and_answers_as_it_says(media, mode):
+    advertised, answered = H3_MODES[mode]
+    with ServerProcess(settings_for(mode, media)) as server:
+        with httpx.Client(http2=True, verify=server.client_ssl_context()) as client:
+            response = client.get(f"{server.base_url}/health")
+        assert response.http_version == "HTTP/2"  # h2 over TCP stays, as in production
+        alt_svc = response.headers.get("alt-svc")
+        assert alt_svc == (f'h3=":{server.port}"; ma=3600' if advertised else None)
+        if answered:
+            status, headers = h3_status(server)
+            assert status == 200
+            assert ("alt-svc" in headers) == advertised
+        else:
+            with pytest.raises(MeasurementError, match="no QUIC handshake"):
+                h3_status(server)
+
+
+def test_chromium_is_given_the_hash_of_the_leaf_the_server_sends(media):
+    with ServerProcess(settings_for(Mode.H3, media)) as server:
+        sent = ssl.get_server_certificate(("127.0.0.1", server.port))
+        assert server.leaf_spki_sha256 == spki_sha256(sent.encode())
+
+
+def test_a_taken_udp_twin_of_a_chosen_port_is_one_error(media):
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as taken:
+        taken.bind(("127.0.0.1", 0))
+        port = taken.getsockname()[1]
+        with pytest.raises(ServerStartError, match=rf"UDP port {port} on 127\.0\.0\.1 is in use .* pick another port"):
+            ServerProcess(settings_for(Mode.H3, media), port=port).start()
+
+
+@pytest.mark.parametrize("mode", [m.value for m in H3_MODES])
+def test_a_gate_run_in_an_h3_mode_is_refused_with_what_works(mode, capsys):
+    assert main(["run", "--mode", f"h2,{mode}"]) == 2
+    error = capsys.readouterr().err
+    assert f"--mode {mode}: the browsers are not yet told to use HTTP/3" in error
+    assert "playgate diagnose URL --http3" in error
