@@ -27,7 +27,7 @@ def run_cli(*args, env=None):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["run", "--mode", "h3"], "unknown mode 'h3'"),
+        (["run", "--mode", "h4"], "unknown mode 'h4'"),
         (["run", "--pressure", "tabs:x"], "unknown pressure 'tabs:x'"),
         (["run", "--browser", "webkit"], "unknown browser 'webkit'"),
         (["run", "--chunks", "0"], "--chunks must be 1..200"),

@@ -41,8 +41,8 @@ def test_pressure_counts_a_kind_across_parts():
 def test_modes_parse_lists_and_reject_unknown():
     assert parse_modes("h2,h1-tls") == [Mode.H2, Mode.H1_TLS]
     assert parse_modes(["h1", "h1"]) == [Mode.H1]
-    with pytest.raises(UsageError, match="unknown mode 'h3': choose one of h2, h1-tls, h1"):
-        parse_modes("h3")
+    with pytest.raises(UsageError, match="unknown mode 'h4': choose one of h2, h1-tls, h1"):
+        parse_modes("h4")
 
 
 def test_browser_names():
