@@ -31,6 +31,8 @@ from aioquic.quic.events import ConnectionTerminated, QuicEvent
 from playgate.diagnose.stages import StageClock
 from playgate.errors import MeasurementError
 
+H3_THREAD_NAME = "playgate-h3"  # the client's event loop
+
 
 class _Closed(Exception):
     """The connection ended while a stream still waited."""
@@ -127,7 +129,7 @@ class H3Client:
         self.authority = ""
         self._protocol: _Protocol | None = None
         self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, name="playgate-h3", daemon=True)
+        self._thread = threading.Thread(target=self._loop.run_forever, name=H3_THREAD_NAME, daemon=True)
         self._thread.start()
         self._transport: asyncio.DatagramTransport | None = None
 
