@@ -48,6 +48,28 @@ def test_a_chunk_behind_six_http1_connections_waited_for_connections_and_names_i
     assert wait.short == "6/6 conn"
 
 
+def test_a_cancelled_holder_whose_end_was_stamped_after_the_chunk_went_is_still_its_release():
+    streams = [
+        request(f"/pressure/sse?i={i}", at=0.0, ended=1.206 + 0.001 * i, protocol="h2", connection="9")
+        for i in range(3)
+    ]
+    events = request("/events", at=0.0, protocol="h2", connection="9")
+    chunk_request = request("/chunks/chunk-000.mp4", at=0.5, blocked=702.0, protocol="h2", connection="9")
+    wait = attribute(chunk_request, [*streams, events, chunk_request], max_streams=4)
+    assert (wait.cause, wait.in_flight) == ("streams", 4)
+    assert wait.released_by == f"{ORIGIN}/pressure/sse?i=0"  # the first end after 1.202 s
+    assert wait.released_gap_ms == pytest.approx(-4.0, abs=0.01)
+    assert wait.explain().endswith("it went as /pressure/sse?i=0 was cancelled (whose end the page stamped 4 ms later)")
+
+
+def test_an_end_well_after_the_chunk_went_is_not_named_its_release():
+    holders = [request(f"/pressure/media?i={i}", at=0.0, ended=1.230) for i in range(6)]
+    chunk_request = request("/chunks/chunk-000.mp4", at=0.5, blocked=702.0)  # 28 ms before any end
+    wait = attribute(chunk_request, [*holders, chunk_request], max_streams=100)
+    assert (wait.cause, wait.in_flight) == ("connections", 6)
+    assert wait.released_by is None and wait.released_gap_ms is None
+
+
 def test_five_busy_connections_leave_one_free_so_a_wait_is_not_contention():
     holders = h1_holders()[:5]
     chunk_request = request("/chunks/chunk-000.mp4", at=0.5, blocked=150.0)
