@@ -31,13 +31,20 @@ def holder_paths(wait):
     return sorted(url.split("127.0.0.1:", 1)[1].split("/", 1)[1].split("?")[0] for url in wait.holders)
 
 
+def holder_ends_after_the_chunk_went(judged):
+    """Evidence for a failure: each holder's end, in ms after chunk 0 reached the network."""
+    chunk = next(r for r in judged.run.requests if "/chunks/" in r.url)
+    holders = [r for r in judged.run.requests if r.url in judged.verdict.waits[0].holders]
+    return [(r.url, None if r.ended_at is None else round((r.ended_at - chunk.network_at) * 1000, 1)) for r in holders]
+
+
 def assert_released_when_the_pages_let_go(judged):
     """Chromium: the holder that let chunk 0 go ended when the pages released their holders."""
     run, wait = judged.run, judged.verdict.waits[0]
     if run.browser == "firefox":
         assert wait.released_by is None and wait.released_gap_ms is None
         return
-    assert wait.released_by in wait.holders
+    assert wait.released_by in wait.holders, holder_ends_after_the_chunk_went(judged)
     released = next(r for r in run.requests if r.url == wait.released_by and r.ended_at is not None)
     holder_end_ms = released.ended_at * 1000 - run.page_time_origin_ms
     assert holder_end_ms == pytest.approx(run.holders_released_ms, abs=RELEASE_WITHIN_MS)
