@@ -234,6 +234,7 @@ class H3Client:
         if self._loop.is_running():
             if protocol is not None and transport is not None:
                 self._call(_shut(protocol, transport))
+            self._call(self._loop.shutdown_default_executor())  # getaddrinfo's worker thread
             self._loop.call_soon_threadsafe(self._loop.stop)
             self._thread.join()
         self._loop.close()
