@@ -14,8 +14,10 @@ from playgate.judging.attribution import STAMPED_LATE_S
 pytestmark = pytest.mark.browser
 
 # The pages let go of their holders -> the releasing holder's end, across the page's and
-# the network's clocks.
-RELEASE_WITHIN_MS = 15.0
+# the network's clocks. Idle tabs are background pages: Chromium runs their cancellation
+# in throttled task queues: their holders ended 25-26 ms after the first tab let go, twice
+# on a loaded 2-core machine (once beside a benchmark, once in a suite run).
+RELEASE_WITHIN_MS = {"sse:5": 15.0, "streams:3": 15.0, "tabs:5": 40.0}
 # That end -> the chunk on the network: handing the freed connection or stream on is a task
 # the network service posts; 2-6 ms usually, 15.8 ms once in eight suite runs on a loaded
 # 2-core machine. Its own tolerance, not the one above.
@@ -45,9 +47,11 @@ def assert_released_when_the_pages_let_go(judged):
         assert wait.released_by is None and wait.released_gap_ms is None
         return
     assert wait.released_by in wait.holders, holder_ends_after_the_chunk_went(judged)
-    released = next(r for r in run.requests if r.url == wait.released_by and r.ended_at is not None)
-    holder_end_ms = released.ended_at * 1000 - run.page_time_origin_ms
-    assert holder_end_ms == pytest.approx(run.holders_released_ms, abs=RELEASE_WITHIN_MS)
+    # The holders share their URLs: the released one's end is where its gap puts it.
+    chunk = next(r for r in run.requests if "/chunks/" in r.url)
+    holder_end_ms = (chunk.network_at - wait.released_gap_ms / 1000) * 1000 - run.page_time_origin_ms
+    within = RELEASE_WITHIN_MS[run.pressure]
+    assert holder_end_ms == pytest.approx(run.holders_released_ms, abs=within), holder_ends_after_the_chunk_went(judged)
     # Chromium stamps a cancelled holder's end in the page and the chunk's start in the
     # network service: the chunk can appear before the end that let it go (attribution's
     # STAMPED_LATE_S).
