@@ -14,9 +14,9 @@ from playgate.judging.attribution import STAMPED_LATE_S
 pytestmark = pytest.mark.browser
 
 # The pages let go of their holders -> the releasing holder's end, across the page's and
-# the network's clocks. Idle tabs are background pages: Chromium runs their cancellation
-# in throttled task queues: their holders ended 25-26 ms after the first tab let go, twice
-# on a loaded 2-core machine (once beside a benchmark, once in a suite run).
+# the network's clocks. Idle tabs are background pages, which Chromium schedules behind
+# the foreground one: their holders ended 25-26 ms after the first tab let go, twice on a
+# loaded 2-core machine (once beside a benchmark, once in a suite run).
 RELEASE_WITHIN_MS = {"sse:5": 15.0, "streams:3": 15.0, "tabs:5": 40.0}
 # That end -> the chunk on the network: handing the freed connection or stream on is a task
 # the network service posts; 2-6 ms usually, 15.8 ms once in eight suite runs on a loaded
