@@ -10,6 +10,14 @@ ROOT = Path(__file__).parents[1]
 
 
 @pytest.fixture(scope="session")
+def media():
+    """The generated chunks and preload file (made once per generator version, then cached)."""
+    from playgate.fixtures.generate import ensure_media
+
+    return ensure_media()
+
+
+@pytest.fixture(scope="session")
 def built_wheel(tmp_path_factory) -> Path:
     """The project's wheel, built as a user's ``pip install`` builds it."""
     folder = tmp_path_factory.mktemp("wheel")

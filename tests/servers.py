@@ -15,3 +15,10 @@ def wait_for(predicate, timeout=10.0):
         if predicate():
             return True
     return False
+
+
+def ca_file(server, folder):
+    """The server's per-run CA as a PEM file in ``folder`` (for --cafile); its path as text."""
+    path = folder / "ca.pem"
+    path.write_bytes(server.ca_pem)
+    return str(path)

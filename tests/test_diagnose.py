@@ -14,14 +14,10 @@ from playgate.doors.cli import main
 from playgate.fixtures.generate import ensure_media
 from playgate.server.launcher import ServerProcess
 from playgate.server.settings import Mode, settings_for
+from tests.servers import ca_file
 from tests.tooling.delay_proxy import DelayProxy
 
 SETUP_DELAY_S = 0.15
-
-
-@pytest.fixture(scope="module")
-def media():
-    return ensure_media()
 
 
 @pytest.fixture(scope="module")
@@ -32,9 +28,7 @@ def h2_server(media):
 
 @pytest.fixture(scope="module")
 def cafile(h2_server, tmp_path_factory):
-    path = tmp_path_factory.mktemp("ca") / "ca.pem"
-    path.write_bytes(h2_server.ca_pem)
-    return str(path)
+    return ca_file(h2_server, tmp_path_factory.mktemp("ca"))
 
 
 @pytest.fixture(scope="module")

@@ -8,19 +8,14 @@ from playgate.diagnose.client import MB, DiagnoseOptions, Diagnoser
 from playgate.diagnose.h3 import H3_THREAD_NAME
 from playgate.doors.cli import main
 from playgate.errors import MeasurementError
-from playgate.fixtures.generate import ensure_media
 from playgate.server.launcher import ServerProcess
 from playgate.server.settings import Mode, settings_for
+from tests.servers import ca_file
 from tests.tooling.udp_delay_proxy import UdpDelayProxy
 
 HANDSHAKE_DELAY_S = 0.15
 CHUNK = "chunk-000.mp4"  # 97 KB: aioquic in Python moves a few MB/s, so a small file keeps this quick
 PARTIAL_MB = 0.05
-
-
-@pytest.fixture(scope="module")
-def media():
-    return ensure_media()
 
 
 @pytest.fixture(scope="module")
@@ -31,9 +26,7 @@ def h3_server(media):
 
 @pytest.fixture(scope="module")
 def cafile(h3_server, tmp_path_factory):
-    path = tmp_path_factory.mktemp("ca") / "ca.pem"
-    path.write_bytes(h3_server.ca_pem)
-    return str(path)
+    return ca_file(h3_server, tmp_path_factory.mktemp("ca"))
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,6 @@ from playgate.diagnose.h3 import H3Client
 from playgate.diagnose.stages import StageClock
 from playgate.doors.cli import main
 from playgate.errors import MeasurementError, ServerStartError
-from playgate.fixtures.generate import ensure_media
 from playgate.server.launcher import ServerProcess, spki_sha256
 from playgate.server.settings import Mode, settings_for
 
@@ -22,11 +21,6 @@ H3_MODES = {
     Mode.H3_UDP_BLOCKED: (True, False),
     Mode.H3_NO_ALT_SVC: (False, True),
 }
-
-
-@pytest.fixture(scope="module")
-def media():
-    return ensure_media()
 
 
 def h3_status(server, path="/health", timeout_s=1.0):

@@ -15,17 +15,11 @@ import httpx
 import pytest
 
 from playgate.errors import ServerStartError
-from playgate.fixtures.generate import ensure_media
 from playgate.server.launcher import ServerProcess, bind_listener
 from playgate.server.proxy import NGINX_ENV, NginxProxy
 from playgate.server.serving import serve
 from playgate.server.settings import Mode, settings_for
 from tests.processes import alive, cmdline, descendants, group_members
-
-
-@pytest.fixture(scope="module")
-def media():
-    return ensure_media()
 
 
 def tls_to(host, port, alpn):

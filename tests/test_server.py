@@ -8,15 +8,9 @@ import time
 
 import pytest
 
-from playgate.fixtures.generate import ensure_media
 from playgate.server.launcher import ServerProcess
 from playgate.server.settings import Mode, settings_for
 from tests.servers import open_streams, wait_for
-
-
-@pytest.fixture(scope="module")
-def media():
-    return ensure_media()
 
 
 @pytest.fixture(scope="module", params=[Mode.H2, Mode.H1_TLS, Mode.H1], ids=lambda m: m.value)
