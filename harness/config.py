@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from urllib.parse import urlsplit
 
 from playgate.errors import UsageError
@@ -18,6 +18,8 @@ PRESSURE_KINDS = {
 }
 _PRESSURE_PART = re.compile(r"^(?P<kind>[a-z]+):(?P<count>\d+)$")
 MAX_HOLDERS = 50
+# As the browsers name them (CDP's response.protocol; BiDi's, normalised in capture.bidi).
+PROTOCOLS = ("h3", "h2", "http/1.1")
 
 
 @dataclass(frozen=True)
@@ -54,7 +56,8 @@ class Pressure:
 class GateRules:
     """What a run must meet. Defaults are the field's healthy setup."""
 
-    expected_protocol: str = "h2"
+    # None: the mode's own, h3 for a setup that serves or advertises it, else h2 (see for_mode).
+    expected_protocol: str | None = None
     # A wait for a connection or stream (see judging/attribution.py): regressions measure
     # about the hold (400 ms), but 67-99 ms when Firefox issues the chunk late, on a busy
     # 2-core machine. No healthy run has ever shown such a wait (hundreds of rounds,
@@ -68,8 +71,17 @@ class GateRules:
     max_uncontended_ms: float = 300.0
 
     def __post_init__(self) -> None:
+        if self.expected_protocol is not None and self.expected_protocol not in PROTOCOLS:
+            raise UsageError(f"--expect-protocol {self.expected_protocol!r}: choose one of {', '.join(PROTOCOLS)}")
         if self.max_queued_ms < 0 or self.max_load_ms <= 0 or self.max_uncontended_ms < 0:
             raise UsageError("gate limits must be positive numbers of milliseconds")
+
+    def for_mode(self, mode: Mode | None) -> GateRules:
+        """These rules with the expected protocol settled: as given, else the mode's own
+        (``mode`` None: a page at a URL, h2)."""
+        if self.expected_protocol is not None:
+            return self
+        return replace(self, expected_protocol="h3" if mode is not None and mode.holds_udp_port else "h2")
 
 
 @dataclass(frozen=True)
@@ -160,8 +172,8 @@ def check_h2_max_streams(value: int) -> int:
     return value
 
 
-def parse_modes(text: str | list[str], *, in_browsers: bool = True) -> list[Mode]:
-    """Modes from a comma list; ``in_browsers``: for a gate run, which the h3 modes are not yet."""
+def parse_modes(text: str | list[str]) -> list[Mode]:
+    """Modes from a comma list, each once, in the order given."""
     items = text.split(",") if isinstance(text, str) else [p for t in text for p in t.split(",")]
     modes: list[Mode] = []
     for item in (i.strip() for i in items):
@@ -169,11 +181,6 @@ def parse_modes(text: str | list[str], *, in_browsers: bool = True) -> list[Mode
             mode = Mode.parse(item)
         except ValueError as exc:
             raise UsageError(str(exc)) from None
-        if in_browsers and mode.holds_udp_port:
-            raise UsageError(
-                f"--mode {mode}: the browsers are not yet told to use HTTP/3, so a gate run would measure h2; "
-                f"`playgate serve --mode {mode}` serves it and `playgate diagnose URL --http3` measures it"
-            )
         if mode not in modes:
             modes.append(mode)
     return modes

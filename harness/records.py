@@ -55,6 +55,8 @@ class NetworkRecord:
     mime_type: str | None = None
     # Epoch seconds when the browser finished or gave up on it (None: not given, or never).
     ended_at: float | None = None
+    # The response's Alt-Svc header, as received: how a server advertises HTTP/3.
+    alt_svc: str | None = None
 
     def __post_init__(self) -> None:
         if self.source not in ("cdp", "bidi"):

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from playgate.server.launcher import LOOPBACK, LoopbackProcess, ServerProcess
 from playgate.server.proxy import NginxProxy
-from playgate.server.settings import ServerSettings
+from playgate.server.settings import Mode, ServerSettings
 
 
 @dataclass(frozen=True)
@@ -23,6 +23,10 @@ class Served:
     def running(self) -> bool:
         """The app's process, and nginx's where there is one, still up."""
         return self.app.running and (self.proxy is None or self.proxy.running)
+
+    @property
+    def mode(self) -> Mode:
+        return self.app.settings.mode
 
     @property
     def max_streams(self) -> int | None:

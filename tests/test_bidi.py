@@ -125,3 +125,9 @@ def test_no_end_for_a_response_that_did_not_arrive_whole(change):
     record = record_from_bidi(replace(queued_snapshot(), **change), page_entry("http/1.1"))
     assert record.ended_at is None and record.receive_ms is None
     assert record.wait_ms == pytest.approx(5.5)  # what came before the end still stands
+
+
+def test_the_alt_svc_header_is_kept():
+    snapshot = replace(queued_snapshot("HTTP/2.0"), alt_svc='h3=":4443"; ma=3600')
+    assert record_from_bidi(snapshot, None).alt_svc == 'h3=":4443"; ma=3600'
+    assert record_from_bidi(queued_snapshot("HTTP/2.0"), None).alt_svc is None

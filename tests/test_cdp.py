@@ -207,3 +207,13 @@ def test_a_failed_request_ends_when_it_failed():
     ]
     (record,) = CdpNetworkLog().feed(events).records()
     assert record.ended_at == pytest.approx(1000.25)
+
+
+@pytest.mark.parametrize("name", ["Alt-Svc", "alt-svc"])  # as sent over HTTP/1.1, and over h2/h3
+def test_the_alt_svc_header_is_kept_whatever_its_case(name):
+    events = events_for_queued_h1_chunk()
+    events[1][1]["response"]["headers"] = {"Content-Type": "video/mp4", name: 'h3=":4443"; ma=3600'}
+    (record,) = CdpNetworkLog().feed(events).records()
+    assert record.alt_svc == 'h3=":4443"; ma=3600'
+    (without,) = CdpNetworkLog().feed(events_for_queued_h1_chunk()).records()
+    assert without.alt_svc is None

@@ -9,7 +9,6 @@ import pytest
 
 from playgate.diagnose.h3 import H3Client
 from playgate.diagnose.stages import StageClock
-from playgate.doors.cli import main
 from playgate.errors import MeasurementError, ServerStartError
 from playgate.server.launcher import ServerProcess, spki_sha256
 from playgate.server.settings import Mode, settings_for
@@ -60,11 +59,3 @@ def test_a_taken_udp_twin_of_a_chosen_port_is_one_error(media):
         port = taken.getsockname()[1]
         with pytest.raises(ServerStartError, match=rf"UDP port {port} on 127\.0\.0\.1 is in use .* pick another port"):
             ServerProcess(settings_for(Mode.H3, media), port=port).start()
-
-
-@pytest.mark.parametrize("mode", [m.value for m in H3_MODES])
-def test_a_gate_run_in_an_h3_mode_is_refused_with_what_works(mode, capsys):
-    assert main(["run", "--mode", f"h2,{mode}"]) == 2
-    error = capsys.readouterr().err
-    assert f"--mode {mode}: the browsers are not yet told to use HTTP/3" in error
-    assert "playgate diagnose URL --http3" in error

@@ -46,6 +46,7 @@ class BidiSnapshot:
     method: str | None = None
     mime_type: str | None = None
     content_length: int | None = None  # the response's Content-Length header
+    alt_svc: str | None = None
 
 
 def _span(start: float, end: float) -> float | None:
@@ -92,6 +93,7 @@ def record_from_bidi(snapshot: BidiSnapshot, page_entry: ResourceTiming | None) 
         started_at=started_at,
         method=snapshot.method,
         mime_type=snapshot.mime_type,
+        alt_svc=snapshot.alt_svc,
         ended_at=started_at + response_end / 1000 if started_at is not None and response_end >= 0 else None,
     )
 
@@ -105,6 +107,7 @@ def snapshot_from_playwright(request: Any) -> BidiSnapshot:
     status = None
     mime_type = None
     content_length = None
+    alt_svc = None
     if response is not None:
         status = response.status
         http_version = response.http_version()
@@ -112,6 +115,7 @@ def snapshot_from_playwright(request: Any) -> BidiSnapshot:
         mime_type = (response.headers.get("content-type") or "").split(";")[0].strip() or None
         length = response.headers.get("content-length", "")
         content_length = int(length) if length.isdigit() else None
+        alt_svc = response.headers.get("alt-svc")
     return BidiSnapshot(
         url=request.url,
         timing=dict(request.timing),
@@ -123,4 +127,5 @@ def snapshot_from_playwright(request: Any) -> BidiSnapshot:
         method=request.method,
         mime_type=mime_type,
         content_length=content_length,
+        alt_svc=alt_svc,
     )

@@ -15,6 +15,7 @@ from typing import Any
 
 from playwright.sync_api import Browser, Error, Playwright
 
+from playgate.capture.quic import QuicOrigin
 from playgate.errors import BrowserLaunchError, BrowserNotFound, EnvironmentProblem, UsageError
 
 
@@ -110,6 +111,23 @@ class RecycledBrowser:
         self.options = options
         self._browser: Browser | None = None
         self._runs = 0
+        self._for_quic: dict[QuicOrigin, RecycledBrowser] = {}
+
+    def reaching(self, origin: QuicOrigin | None) -> RecycledBrowser:
+        """This browser, or (for an h3 origin) one launched with what reaches that origin over
+        h3: launch-time flags, so a browser of its own, kept until ``forget`` or ``close``."""
+        if origin is None:
+            return self
+        if origin not in self._for_quic:
+            self._for_quic[origin] = RecycledBrowser(
+                self.playwright, self.name, origin.launch_options(self.name, self.options)
+            )
+        return self._for_quic[origin]
+
+    def forget(self, origin: QuicOrigin | None) -> None:
+        """Close the browser launched for ``origin`` (its server has stopped)."""
+        if origin is not None and origin in self._for_quic:
+            self._for_quic.pop(origin).close()
 
     def for_runs(self, runs: int = 1) -> Browser:
         """The browser for the next ``runs`` runs: relaunched first if they would pass its share."""
@@ -130,6 +148,8 @@ class RecycledBrowser:
         return self._browser
 
     def close(self) -> None:
+        for origin in list(self._for_quic):
+            self.forget(origin)
         browser, self._browser, self._runs = self._browser, None, 0
         if browser is not None and browser.is_connected():
             browser.close()

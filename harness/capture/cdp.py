@@ -93,7 +93,13 @@ def record_from_cdp(request: _Request) -> NetworkRecord:
         method=request.method,
         mime_type=response.get("mimeType") or None,
         ended_at=ended_at,
+        alt_svc=_header(response.get("headers") or {}, "alt-svc"),
     )
+
+
+def _header(headers: dict[str, str], name: str) -> str | None:
+    """A response header by name: CDP keeps each name's case as the server sent it."""
+    return next((value for key, value in headers.items() if key.lower() == name), None)
 
 
 @dataclass

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from playgate.capture.browsers import browser_names
+from playgate.capture.quic import QuicOrigin
 from playgate.config import check_app_spec, check_h2_max_streams, parse_modes
 from playgate.diagnose import report as diagnose_report
 from playgate.diagnose.client import DEFAULT_PROTOCOLS, DiagnoseOptions, Diagnoser
@@ -142,7 +143,7 @@ def _options(args: argparse.Namespace, command: str) -> Options:
 def _serve(args: argparse.Namespace) -> int:
     if not 0 <= args.port <= 65535:
         raise UsageError(f"--port {args.port} is not a port number (0..65535)")
-    mode = parse_modes(args.mode, in_browsers=False)
+    mode = parse_modes(args.mode)
     if len(mode) != 1:
         raise UsageError("serve takes one --mode")
     stop = threading.Event()
@@ -170,20 +171,19 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _h3_how_to_reach(server: Served) -> str:
-    """What the UDP port does in this h3 mode, and the Chromium flags that reach it."""
-    mode, port = server.app.settings.mode, server.app.port
+    """What the UDP port does in this h3 mode, and what reaches it from each browser."""
     what = {
         Mode.H3: "HTTP/3 on UDP, advertised by Alt-Svc",
         Mode.H3_DISCOVERY: "HTTP/3 on UDP, advertised by Alt-Svc",
         Mode.H3_UDP_BLOCKED: "Alt-Svc advertises HTTP/3, but UDP is held and never answered",
         Mode.H3_NO_ALT_SVC: "HTTP/3 on UDP, never advertised",
-    }[mode]
-    # Chromium takes a QUIC certificate from a private root only for a host named in
-    # --origin-to-force-quic-on; a decoy port names the host without forcing QUIC on ours.
-    forced = f"{LOOPBACK}:{port}" if mode.forces_h3 else f"{LOOPBACK}:9"
+    }[server.mode]
+    origin = QuicOrigin.of(server)
+    assert origin is not None
     return (
-        f"{what} ({LOOPBACK}:{port}); Chromium: --origin-to-force-quic-on={forced} "
-        f"--ignore-certificate-errors-spki-list={server.app.leaf_spki_sha256}"
+        f"{what} ({server.app.host}:{origin.port})\n"
+        f"  Chromium flags: {origin.describe('chromium')}\n"
+        f"  Firefox preferences: {origin.describe('firefox')}"
     )
 
 

@@ -39,7 +39,9 @@ _scenario, _rules = Scenario(), GateRules()
 class Options:
     # What to drive and against what.
     browser: str = _opt("all", "chromium, firefox, all, or a comma list")
-    mode: str = _opt("h2", "h2, h1-tls, h1, nginx-h1, or a comma list", (RUN,))
+    mode: str = _opt(
+        "h2", "h2, h1-tls, h1, nginx-h1, h3, h3-discovery, h3-udp-blocked, h3-no-alt-svc, or a comma list", (RUN,)
+    )
     modes: str = _opt("h1-tls,h2", "regressed,healthy: the two setups compared", (COMPARE,))
     url: str | None = _opt(None, "gate a page that is already running at this URL (not the bundled app)", (RUN,))
     app: str | None = _opt(
@@ -64,7 +66,9 @@ class Options:
         1, "run each setup N times, browser reused; timing rules judged on each chunk's median", metavar="N"
     )
     # The rules.
-    expect_protocol: str = _opt(_rules.expected_protocol, "protocol every chunk must use", (RUN,))
+    expect_protocol: str | None = _opt(
+        None, "protocol every chunk must use: h3, h2, http/1.1 (default: h3 in the h3 modes, else h2)", (RUN,)
+    )
     max_queued_ms: float = _opt(_rules.max_queued_ms, "longest allowed wait before the network (blocked)", (RUN,))
     max_load_ms: float = _opt(_rules.max_load_ms, "longest allowed chunk event -> loadeddata", (RUN,))
     max_uncontended_ms: float = _opt(

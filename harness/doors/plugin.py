@@ -36,6 +36,7 @@ import pytest
 from playwright.sync_api import Browser, Playwright
 
 from playgate.capture.browsers import BROWSERS, RecycledBrowser, find_executable, launch_options
+from playgate.capture.quic import QuicOrigin
 from playgate.config import check_h2_max_streams, parse_modes
 from playgate.doors.options import OPTION_FIELDS, Options, file_values, option_type
 from playgate.errors import PlaygateError
@@ -266,20 +267,24 @@ def playgate_run(
                 trace.parent.mkdir(parents=True, exist_ok=True)
                 test_runs.traces.append(trace)
             watching = watching_for(config, browser_name, trace)
-            playgate_browser = _playgate_browsers.counted(1)
             if config.url:
-                return judge_page(playgate_browser, browser_name, config.url, config, "url", watching)
+                browser = _playgate_browsers.counted(1)
+                return judge_page(browser, browser_name, config.url, config, "url", watching)
+            server = playgate_server(mode.value, options.h2_max_streams, options.app)
+            origin = QuicOrigin.of(server)
+            # An h3 server's browser is launched for it, and held by no test: it may relaunch.
+            browser = (
+                _playgate_browsers.counted(1) if origin is None else _playgate_browsers.reaching(origin).for_runs()
+            )
             if config.app:
-                server = playgate_server(mode.value, options.h2_max_streams, options.app)
                 url = server.base_url + config.app_path
                 return judge_page(
-                    playgate_browser, browser_name, url, config, server.label, watching, server.max_streams
+                    browser, browser_name, url, config, server.label, watching, server.max_streams, server.mode
                 )
-            server = playgate_server(mode.value, options.h2_max_streams)
             scenario = config.scenario
             if missing_chunks:
                 scenario = replace(scenario, missing_chunks=missing_chunks)
-            return judge(playgate_browser, browser_name, server, scenario, config.rules, watching)
+            return judge(browser, browser_name, server, scenario, config.rules, watching)
 
         judged = combine([once() for _ in range(config.repeat)], config.rules)
         test_runs.runs.append(judged)

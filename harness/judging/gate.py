@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from playgate.config import GateRules
 from playgate.judging.attribution import Wait, attribute
+from playgate.judging.protocols import switch_note, why_not_h3
 from playgate.records import ChunkRecord, RunRecord
 
 
@@ -85,7 +86,10 @@ def check_protocol(run: RunRecord, rules: GateRules) -> str | None:
             offenders.append((chunk, f"has no protocol reported by {run.browser}; expected {rules.expected_protocol}"))
         elif protocol != rules.expected_protocol:
             offenders.append((chunk, f"was served over {protocol}, expected {rules.expected_protocol}"))
-    return _summarise("protocol", offenders)
+    reason = _summarise("protocol", offenders)
+    if reason and rules.expected_protocol == "h3" and any(c.net("protocol") not in (None, "h3") for c in run.chunks):
+        reason += f"; {why_not_h3(run)}"
+    return reason
 
 
 def _where_it_waited(chunk: ChunkRecord) -> str:
@@ -167,6 +171,9 @@ def check_load_time(run: RunRecord, rules: GateRules) -> str | None:
 
 
 def evaluate(run: RunRecord, rules: GateRules) -> Verdict:
+    """The verdict on ``run``; ``rules`` with their expected protocol settled (GateRules.for_mode),
+    else h2 is expected."""
+    rules = rules.for_mode(None)
     waits = waits_of(run)
     checked = (
         check_loaded(run, rules),
@@ -175,4 +182,6 @@ def evaluate(run: RunRecord, rules: GateRules) -> Verdict:
         check_load_time(run, rules),
     )
     reasons = tuple(reason for reason in checked if reason is not None)
-    return Verdict(passed=not reasons, reasons=reasons, waits=waits, notes=uncontended_notes(run, rules, waits))
+    switched = switch_note(run)
+    notes = uncontended_notes(run, rules, waits) + ((switched,) if switched else ())
+    return Verdict(passed=not reasons, reasons=reasons, waits=waits, notes=notes)

@@ -17,6 +17,7 @@ from playwright.sync_api import Error as PlaywrightError
 from playgate.capture.app_page import run_app_page
 from playgate.capture.browsers import RecycledBrowser, check_display, find_executable, launch_options
 from playgate.capture.live import LiveLog, Watching
+from playgate.capture.quic import QuicOrigin
 from playgate.capture.scenario import NOT_WATCHED, PLAYER_CHUNKS, PLAYER_EVENTS, run_scenario
 from playgate.config import GateRules, RunConfig, Scenario
 from playgate.errors import PlaygateError, RunsAborted
@@ -44,13 +45,21 @@ class BrowserPool:
         self.executables = executables or {}
         self._browsers: dict[str, RecycledBrowser] = {}
 
-    def get(self, name: str, runs: int = 1) -> Browser:
-        """Browser ``name`` for the next ``runs`` runs (relaunched when it has served its share)."""
+    def get(self, name: str, runs: int = 1, server: Served | None = None) -> Browser:
+        """Browser ``name`` for the next ``runs`` runs (relaunched when it has served its share);
+        at an h3 server, one launched for it (see capture.quic)."""
         if name not in self._browsers:
             executable = find_executable(name, self.executables.get(name))
             options = launch_options(name, executable, headless=self.headless, slow_mo=self.slow_mo)
             self._browsers[name] = RecycledBrowser(self.playwright, name, options)
-        return self._browsers[name].for_runs(runs)
+        origin = QuicOrigin.of(server) if server is not None else None
+        return self._browsers[name].reaching(origin).for_runs(runs)
+
+    def done_with(self, server: Served) -> None:
+        """Close the browsers launched for ``server`` alone."""
+        origin = QuicOrigin.of(server)
+        for browser in self._browsers.values():
+            browser.forget(origin)
 
     def close(self) -> None:
         browsers, self._browsers = self._browsers, {}
@@ -81,7 +90,7 @@ def judge(
     """The bundled player at a server of ours, measured and judged."""
     run = run_scenario(browser, browser_name, server.base_url, scenario, server.label, watching)
     run = replace(run, server_max_streams=server.max_streams)
-    return JudgedRun(run, evaluate(run, rules))
+    return JudgedRun(run, evaluate(run, rules.for_mode(server.mode)))
 
 
 def judge_page(
@@ -92,9 +101,11 @@ def judge_page(
     label: str,
     watching: Watching = NOT_WATCHED,
     max_streams: int | None = None,
+    mode: Mode | None = None,
 ) -> JudgedRun:
-    """The user's page (--url, --app), measured and judged. ``max_streams``: the h2 stream
-    limit of the server, where we know it (--app is served by ours; --url is not)."""
+    """The user's page (--url, --app), measured and judged. ``max_streams`` and ``mode``: the
+    h2 stream limit and the mode of the server, where we know them (--app is served by ours;
+    --url is not)."""
     scenario = config.scenario
     run = run_app_page(
         browser,
@@ -107,7 +118,7 @@ def judge_page(
         watching=watching,
     )
     run = replace(run, server_max_streams=max_streams)
-    return JudgedRun(run, evaluate(run, config.rules))
+    return JudgedRun(run, evaluate(run, config.rules.for_mode(mode)))
 
 
 def watching_for(config: RunConfig, browser_name: str, trace: Path | None = None) -> Watching:
@@ -141,7 +152,7 @@ def run_gate(
         name: str, measure: Callable[[Browser, Watching], JudgedRun], server: Served | None = None
     ) -> None:
         """``config.repeat`` runs of one setup in browser ``name``, judged as one."""
-        browser = pool.get(name, runs=config.repeat)
+        browser = pool.get(name, runs=config.repeat, server=server)
         setup = server.label if server is not None else "url"
         try:
             repeats = [measure(browser, watching_for(config, name)) for _ in range(config.repeat)]
@@ -182,6 +193,7 @@ def run_gate(
                         measure_each(name, partial(_measure, name=name, server=server, config=config), server)
                     if config.keep_open:
                         wait_for_enter(f"{server.label}: the browser stays open with the server")
+                    pool.done_with(server)
     if aborted:
         raise RunsAborted(results, aborted)
     return results
@@ -205,7 +217,7 @@ def _measure(browser: Browser, watching: Watching, *, name: str, server: Served,
     """One run at a server of ours: the user's app (--app) or the bundled player."""
     if config.app:
         url = server.base_url + config.app_path
-        return judge_page(browser, name, url, config, server.label, watching, server.max_streams)
+        return judge_page(browser, name, url, config, server.label, watching, server.max_streams, server.mode)
     return judge(browser, name, server, config.scenario, config.rules, watching)
 
 

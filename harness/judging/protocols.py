@@ -1,0 +1,80 @@
+"""Which protocol carried the page's requests, and why not the expected one.
+
+HTTP/3 is found, not negotiated: a browser speaks it to an origin once a response has
+advertised it (``Alt-Svc: h3=":443"``, RFC 7838) and a QUIC handshake to that port has
+worked. So a chunk over h2 where h3 was expected has two common causes the records can
+tell apart: nothing advertised h3, or it was advertised and the browser could not reach it.
+"""
+
+from __future__ import annotations
+
+import re
+
+from playgate.records import NetworkRecord, RunRecord
+
+# One alternative of an Alt-Svc value: protocol-id="authority" (parameters follow after ";").
+_ALTERNATIVE = re.compile(r'^\s*([!#$%&\'*+.^_`|~0-9A-Za-z-]+)\s*=\s*"([^"]*)"')
+
+
+def alt_svc_protocols(value: str) -> list[tuple[str, str]]:
+    """(protocol-id, authority) of each alternative in an Alt-Svc value; none for ``clear``."""
+    alternatives = []
+    for part in value.split(","):
+        match = _ALTERNATIVE.match(part)
+        if match:
+            alternatives.append((match[1], match[2]))
+    return alternatives
+
+
+def h3_advertisements(requests: tuple[NetworkRecord, ...]) -> list[str]:
+    """Every distinct Alt-Svc value the page received, in the order received."""
+    seen: list[str] = []
+    for request in requests:
+        if request.alt_svc and request.alt_svc not in seen:
+            seen.append(request.alt_svc)
+    return seen
+
+
+def why_not_h3(run: RunRecord) -> str:
+    """Why chunks came over another protocol than h3, as far as the responses tell."""
+    values = h3_advertisements(run.requests)
+    offered = [(pid, authority) for value in values for pid, authority in alt_svc_protocols(value)]
+    if any(pid == "h3" for pid, _ in offered):
+        value = next(v for v in values if any(pid == "h3" for pid, _ in alt_svc_protocols(v)))
+        return (
+            f"h3 was advertised (Alt-Svc: {value}) but {run.browser} never reached it: "
+            "UDP to that port dropped (a firewall), or the QUIC handshake failing; it fell back"
+        )
+    if offered:
+        ids = ", ".join(sorted({pid for pid, _ in offered}))
+        return f"Alt-Svc offered only {ids}, not h3 (drafts such as h3-29 are no longer spoken by browsers)"
+    return "no response advertised h3 (no Alt-Svc header): the browser has no way to find it"
+
+
+def switch_note(run: RunRecord) -> str | None:
+    """Where the page's requests moved to h3, if they did (the Alt-Svc discovery path)."""
+    requests = [r for r in run.requests if r.protocol is not None]
+    first_h3 = next((i for i, r in enumerate(requests) if r.protocol == "h3"), None)
+    if not first_h3:  # never h3, or h3 from the first request: nothing switched
+        return None
+    before = sorted({r.protocol for r in requests[:first_h3] if r.protocol})
+    switched_on = requests[first_h3]
+    what = "a chunk" if any(c.url == switched_on.url for c in run.chunks) else _short(switched_on.url)
+    return (
+        f"protocol: the first {first_h3} request(s) went over {', '.join(before)}; h3 from request "
+        f"{first_h3 + 1} ({what}) on: {_h3_chunks(run)}"
+    )
+
+
+def _h3_chunks(run: RunRecord) -> str:
+    over_h3 = [c.index for c in run.chunks if c.net("protocol") == "h3"]
+    if not over_h3:
+        return "no chunk came over h3"
+    if len(over_h3) == len(run.chunks):
+        return "every chunk came over h3"
+    return f"chunks {', '.join(map(str, over_h3))} came over h3, from chunk {over_h3[0]}"
+
+
+def _short(url: str) -> str:
+    path = url.split("://", 1)[-1].partition("/")[2]
+    return "/" + path.split("?", 1)[0]
