@@ -12,6 +12,9 @@ from playgate.server.settings import DEFAULT_H2_MAX_STREAMS
 
 # Each healthy-h2 pressure must pass; the healthy setup shares the connection among all.
 HEALTHY_PRESSURES = ("sse:5", "tabs:5", "media:5", "streams:8", "media:5+tabs:2")
+# The healthy h3 setups, told to use h3 and finding it from Alt-Svc, must pass under these.
+HEALTHY_H3_MODES = ("h3", "h3-discovery")
+HEALTHY_H3_PRESSURES = ("sse:5", "media:5")
 
 
 @dataclass(frozen=True)
@@ -23,6 +26,7 @@ class Regression:
     what: str
     mode: str
     caught_by: tuple[str, ...]  # gate rules, each of which must break
+    names_it: str = ""  # words the reasons must hold, where the rule alone does not name the cause
     pressure: str = "none"
     h2_max_streams: int = DEFAULT_H2_MAX_STREAMS
     scenario: dict[str, Any] = field(default_factory=dict)
@@ -78,5 +82,26 @@ REGRESSIONS = (
         mode="nginx-h1",
         pressure="media:5",
         caught_by=("protocol", "queueing"),
+    ),
+    Regression(
+        "h3-udp-blocked",
+        "Alt-Svc advertises h3, but UDP to its port is dropped (a firewall or security group): h2, after a QUIC try",
+        mode="h3-udp-blocked",
+        caught_by=("protocol",),
+        names_it="h3 was advertised",
+    ),
+    Regression(
+        "h3-not-advertised",
+        "HTTP/3 served, but no Alt-Svc header says so (a proxy that strips it): nothing ever upgrades",
+        mode="h3-no-alt-svc",
+        caught_by=("protocol",),
+        names_it="no response advertised h3",
+    ),
+    Regression(
+        "h3-draft-only",
+        "Alt-Svc names only the draft h3-29 (a configuration from before RFC 9114): browsers never take it up",
+        mode="h3-draft-alt-svc",
+        caught_by=("protocol",),
+        names_it="offered only h3-29",
     ),
 )

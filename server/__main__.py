@@ -22,7 +22,7 @@ from hypercorn.asyncio import serve
 from hypercorn.config import Config
 
 from playgate.server.app import create_app
-from playgate.server.settings import ServerSettings
+from playgate.server.settings import Mode, ServerSettings
 
 
 class _NoAltSvcConfig(Config):
@@ -36,7 +36,7 @@ def _hypercorn_config(
     settings: ServerSettings, fd: int, certfile: str | None, keyfile: str | None, udp_fd: int | None = None
 ) -> Config:
     mode = settings.mode
-    config = _NoAltSvcConfig() if mode.holds_udp_port and not mode.advertises_h3 else Config()
+    config = _NoAltSvcConfig() if mode is Mode.H3_NO_ALT_SVC else Config()
     config.bind = [f"fd://{fd}"]
     config.accesslog = None
     # Hypercorn's QUIC server task sleeps on its packet queue and only sees the shutdown
@@ -46,14 +46,17 @@ def _hypercorn_config(
     if mode.uses_tls:
         config.certfile, config.keyfile = certfile, keyfile
         config.alpn_protocols = mode.alpn_protocols
-    if udp_fd is not None and mode.serves_quic:
+    if udp_fd is None:
+        return config
+    if mode.serves_quic:
         config.quic_bind = [f"fd://{udp_fd}"]  # Hypercorn then sends Alt-Svc: h3=":PORT" itself
-    elif udp_fd is not None and mode.advertises_h3:
-        # h3-udp-blocked: advertised, and the UDP socket held but never read, as a
-        # firewall that drops it would leave it: the browser's QUIC handshake times out.
+    # h3-udp-blocked: advertised, and the UDP socket held but never read, as a firewall
+    # that drops it would leave it: the browser's QUIC handshake times out.
+    if mode in (Mode.H3_UDP_BLOCKED, Mode.H3_DRAFT_ALT_SVC):
         with socket.socket(fileno=os.dup(udp_fd)) as udp:  # a copy: closing it leaves udp_fd open
             port = udp.getsockname()[1]
-        config.alt_svc_headers = [f'h3=":{port}"; ma=3600']
+        protocol_id = "h3-29" if mode is Mode.H3_DRAFT_ALT_SVC else "h3"
+        config.alt_svc_headers = [f'{protocol_id}=":{port}"; ma=3600']
     return config
 
 

@@ -29,6 +29,9 @@ class Mode(enum.StrEnum):
     # firewall that drops it); QUIC is served but never advertised.
     H3_UDP_BLOCKED = "h3-udp-blocked"
     H3_NO_ALT_SVC = "h3-no-alt-svc"
+    # QUIC served, but Alt-Svc names only a draft (h3-29), as servers configured before
+    # RFC 9114 still do: browsers that speak only h3 never take it up.
+    H3_DRAFT_ALT_SVC = "h3-draft-alt-svc"
 
     @property
     def uses_tls(self) -> bool:
@@ -47,16 +50,11 @@ class Mode(enum.StrEnum):
     @property
     def holds_udp_port(self) -> bool:
         """The UDP port of the same number is the server's (answered or, blocked, dropped)."""
-        return self in (Mode.H3, Mode.H3_DISCOVERY, Mode.H3_UDP_BLOCKED, Mode.H3_NO_ALT_SVC)
+        return self.value.startswith("h3")
 
     @property
     def serves_quic(self) -> bool:
-        return self in (Mode.H3, Mode.H3_DISCOVERY, Mode.H3_NO_ALT_SVC)
-
-    @property
-    def advertises_h3(self) -> bool:
-        """Responses carry ``Alt-Svc: h3=":PORT"``."""
-        return self in (Mode.H3, Mode.H3_DISCOVERY, Mode.H3_UDP_BLOCKED)
+        return self.holds_udp_port and self is not Mode.H3_UDP_BLOCKED
 
     @property
     def forces_h3(self) -> bool:

@@ -13,12 +13,13 @@ from playgate.errors import MeasurementError, ServerStartError
 from playgate.server.launcher import ServerProcess, spki_sha256
 from playgate.server.settings import Mode, settings_for
 
-# mode -> (Alt-Svc on TCP responses, QUIC answered)
+# mode -> (the protocol Alt-Svc names on TCP responses, QUIC answered)
 H3_MODES = {
-    Mode.H3: (True, True),
-    Mode.H3_DISCOVERY: (True, True),
-    Mode.H3_UDP_BLOCKED: (True, False),
-    Mode.H3_NO_ALT_SVC: (False, True),
+    Mode.H3: ("h3", True),
+    Mode.H3_DISCOVERY: ("h3", True),
+    Mode.H3_UDP_BLOCKED: ("h3", False),
+    Mode.H3_NO_ALT_SVC: (None, True),
+    Mode.H3_DRAFT_ALT_SVC: ("h3-29", True),
 }
 
 
@@ -37,11 +38,11 @@ def test_each_mode_advertises_and_answers_as_it_says(media, mode):
             response = client.get(f"{server.base_url}/health")
         assert response.http_version == "HTTP/2"  # h2 over TCP stays, as in production
         alt_svc = response.headers.get("alt-svc")
-        assert alt_svc == (f'h3=":{server.port}"; ma=3600' if advertised else None)
+        assert alt_svc == (f'{advertised}=":{server.port}"; ma=3600' if advertised else None)
         if answered:
             status, headers = h3_status(server)
             assert status == 200
-            assert ("alt-svc" in headers) == advertised
+            assert ("alt-svc" in headers) == bool(advertised)
         else:
             with pytest.raises(MeasurementError, match="no QUIC handshake"):
                 h3_status(server)

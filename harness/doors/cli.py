@@ -177,6 +177,7 @@ def _h3_how_to_reach(server: Served) -> str:
         Mode.H3_DISCOVERY: "HTTP/3 on UDP, advertised by Alt-Svc",
         Mode.H3_UDP_BLOCKED: "Alt-Svc advertises HTTP/3, but UDP is held and never answered",
         Mode.H3_NO_ALT_SVC: "HTTP/3 on UDP, never advertised",
+        Mode.H3_DRAFT_ALT_SVC: "HTTP/3 on UDP, but Alt-Svc names only the draft h3-29",
     }[server.mode]
     origin = QuicOrigin.of(server)
     assert origin is not None

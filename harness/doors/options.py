@@ -19,7 +19,7 @@ from playgate.capture.browsers import browser_names
 from playgate.config import GateRules, PageTarget, Pressure, RunConfig, Scenario, check_http_url, parse_modes
 from playgate.errors import UsageError
 from playgate.reports.outputs import Outputs
-from playgate.server.settings import DEFAULT_H2_MAX_STREAMS
+from playgate.server.settings import DEFAULT_H2_MAX_STREAMS, Mode
 
 FILE_NAME = "pyproject.toml"
 SECTION = "tool.playgate"
@@ -39,9 +39,7 @@ _scenario, _rules = Scenario(), GateRules()
 class Options:
     # What to drive and against what.
     browser: str = _opt("all", "chromium, firefox, all, or a comma list")
-    mode: str = _opt(
-        "h2", "h2, h1-tls, h1, nginx-h1, h3, h3-discovery, h3-udp-blocked, h3-no-alt-svc, or a comma list", (RUN,)
-    )
+    mode: str = _opt("h2", f"{', '.join(Mode)}, or a comma list", (RUN,))
     modes: str = _opt("h1-tls,h2", "regressed,healthy: the two setups compared", (COMPARE,))
     url: str | None = _opt(None, "gate a page that is already running at this URL (not the bundled app)", (RUN,))
     app: str | None = _opt(

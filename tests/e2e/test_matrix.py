@@ -3,7 +3,7 @@ the rules that name it, and the healthy h2 setup passing under every pressure.""
 
 import pytest
 
-from playgate.catalogue import HEALTHY_PRESSURES, REGRESSIONS
+from playgate.catalogue import HEALTHY_H3_MODES, HEALTHY_H3_PRESSURES, HEALTHY_PRESSURES, REGRESSIONS
 from playgate.doors.assertions import assert_gate_passes
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -15,8 +15,17 @@ def test_regression_is_caught_by_the_rules_that_name_it(playgate_run, regression
     broken = [reason.split(":")[0] for reason in judged.verdict.reasons]
     missing = [rule for rule in regression.caught_by if rule not in broken]
     assert not missing, f"{regression.name}: {missing} did not break; the verdict was {judged.verdict.reasons}"
+    assert regression.names_it in " ".join(judged.verdict.reasons), judged.verdict.reasons
 
 
 @pytest.mark.parametrize("pressure", HEALTHY_PRESSURES)
 def test_healthy_h2_passes_under_pressure(playgate_run, pressure):
     assert_gate_passes(playgate_run(mode="h2", chunks=3, pressure=pressure))
+
+
+@pytest.mark.parametrize("pressure", HEALTHY_H3_PRESSURES)
+@pytest.mark.parametrize("mode", HEALTHY_H3_MODES)
+def test_healthy_h3_passes_under_pressure(playgate_run, mode, pressure):
+    judged = playgate_run(mode=mode, chunks=3, pressure=pressure)
+    assert_gate_passes(judged)
+    assert {c.net("protocol") for c in judged.run.chunks} == {"h3"}
