@@ -57,6 +57,11 @@ class Mode(enum.StrEnum):
         return self.holds_udp_port and self is not Mode.H3_UDP_BLOCKED
 
     @property
+    def healthy(self) -> bool:
+        """A setup the gate must pass (the others are regressions it must catch)."""
+        return self in (Mode.H2, Mode.H3, Mode.H3_DISCOVERY)
+
+    @property
     def forces_h3(self) -> bool:
         """The browser is told to speak h3 to the origin without waiting for Alt-Svc."""
         return self is Mode.H3

@@ -104,7 +104,7 @@ def test_compare_prints_the_field_report_per_browser(tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr
     for browser in ("chromium", "firefox"):
         assert f"{browser} " in result.stdout
-    for row in ("first chunk load", "later chunks load", "first chunk blocked", "improvement: first chunk"):
+    for row in ("first chunk load", "later chunks load", "first chunk blocked", "x faster on h2"):
         assert result.stdout.count(row) == 2
     assert "on h1-tls the first chunk waited" in result.stdout
     assert result.stdout.count("the gate passed h2 and caught h1-tls") == 2
@@ -114,6 +114,14 @@ def test_compare_prints_the_field_report_per_browser(tmp_path):
     assert not (tmp_path / "result.json").exists()  # --json named another file
     assert len(list((tmp_path / "har").glob("*.har"))) == 4
     assert (tmp_path / "report.html").read_text().count('<section class="run') == 4
+
+
+@pytest.mark.browser
+def test_compare_of_two_healthy_setups_holds_when_both_pass():
+    result = run_cli("compare", "--modes", "h2,h3", "--browser", "all", "--chunks", "2")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.count("the gate passed both h2 and h3") == 2
+    assert result.stdout.count(" on h3\n") == 2  # first chunk N.Nx faster or slower on h3
 
 
 @pytest.mark.browser

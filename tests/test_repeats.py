@@ -87,3 +87,16 @@ def test_compare_says_whether_the_setups_differ_more_than_chance():
     )
     three = repeated_difference(setup([900, 930, 950], "h1-tls"), setup([60, 70, 80], "h2"))
     assert three[1].endswith("p = 0.1: not significant (could be chance) (with fewer than 4 repeats each it cannot be)")
+
+
+def test_two_healthy_setups_hold_only_when_both_pass():
+    from playgate.run.compare import gate_holds
+
+    def judged(protocol):
+        record = run(chunk(0, protocol=protocol))
+        return JudgedRun(record, evaluate(record, RULES))
+
+    passed, failed = judged("h2"), judged("http/1.1")
+    assert gate_holds(passed, passed, both_healthy=True)
+    assert not gate_holds(failed, passed, both_healthy=True)
+    assert gate_holds(failed, passed) and not gate_holds(passed, passed)

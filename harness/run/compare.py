@@ -78,7 +78,6 @@ def _explain(old: JudgedRun, new: JudgedRun) -> list[str]:
 def comparison(browser: str, old: JudgedRun, new: JudgedRun) -> str:
     """The field report's table for one browser: ``old`` (regressed) against ``new``."""
     first_old, first_new = _figure(old, "load_ms"), _figure(new, "load_ms")
-    factor = f"{first_old / first_new:.1f}x" if first_old and first_new else "-"
     rows = [
         ("", old.run.mode, new.run.mode),
         ("first chunk load", _ms(first_old), _ms(first_new)),
@@ -89,7 +88,10 @@ def comparison(browser: str, old: JudgedRun, new: JudgedRun) -> str:
     ]
     lines = [f"{browser} {new.run.browser_version}: {new.run.pressure} pressure, {len(new.run.chunks)} chunks"]
     lines += [f"  {a:<22}{b:>16}{c:>16}" for a, b, c in rows]
-    lines.append(f"  improvement: first chunk {factor} faster on {new.run.mode}")
+    if first_old and first_new:
+        faster = first_old >= first_new
+        ratio = first_old / first_new if faster else first_new / first_old
+        lines.append(f"  first chunk {ratio:.1f}x {'faster' if faster else 'slower'} on {new.run.mode}")
     lines += _explain(old, new)
     if old.repeats and new.repeats:
         lines += repeated_difference(old, new)
@@ -119,9 +121,16 @@ def repeated_difference(old: JudgedRun, new: JudgedRun) -> list[str]:
     return lines
 
 
-def gate_holds(old: JudgedRun, new: JudgedRun) -> bool:
-    """The gate passed the healthy setup and caught the regressed one."""
-    return new.verdict.passed and not old.verdict.passed
+def gate_holds(old: JudgedRun, new: JudgedRun, *, both_healthy: bool = False) -> bool:
+    """The gate passed the healthy setup and caught the regressed one (or, comparing two
+    healthy setups such as h2 and h3, passed both)."""
+    return new.verdict.passed and old.verdict.passed == both_healthy
+
+
+def _what_held(old: JudgedRun, new: JudgedRun, both_healthy: bool) -> str:
+    if both_healthy:
+        return f"both {old.run.mode} and {new.run.mode}"
+    return f"{new.run.mode} and caught {old.run.mode}"
 
 
 def run_compare(
@@ -135,6 +144,7 @@ def run_compare(
     comparison per browser. True when the gate passed new and caught old everywhere."""
     if len(config.modes) != 2:
         raise UsageError("compare takes two modes, the regressed one first: --modes h1-tls,h2")
+    both_healthy = all(mode.healthy for mode in config.modes)
 
     def show(judged: JudgedRun) -> None:
         if show_runs:
@@ -146,13 +156,13 @@ def run_compare(
     all_hold = True
     for name in config.browsers:
         old, new = (j for j in results if j.run.browser == name)  # in the order of config.modes
-        holds = gate_holds(old, new)
+        holds = gate_holds(old, new, both_healthy=both_healthy)
         all_hold &= holds
         print(comparison(name, old, new))
         verdict = (
-            f"passed {new.run.mode} and caught {old.run.mode}"
+            f"passed {_what_held(old, new, both_healthy)}"
             if holds
-            else (f"did NOT both pass {new.run.mode} and catch {old.run.mode}")
+            else f"did NOT pass {_what_held(old, new, both_healthy)}"
         )
         print(f"  the gate {verdict}\n", flush=True)
     print("playgate compare: " + ("the gate holds in every browser" if all_hold else "the gate does not hold"))
