@@ -264,3 +264,9 @@ class RunRecord:
     holders_released_ms: float | None = None
     # The server's h2 SETTINGS_MAX_CONCURRENT_STREAMS, where the run knows it (a server of ours).
     server_max_streams: int | None = None
+    # The server's QUIC initial_max_streams_bidi, likewise: the h3 requests in flight at once.
+    server_max_quic_streams: int | None = None
+
+    def stream_limit(self, protocol: str | None) -> int | None:
+        """The server's limit on concurrent requests over one connection of ``protocol``."""
+        return {"h2": self.server_max_streams, "h3": self.server_max_quic_streams}.get(protocol or "")

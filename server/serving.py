@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from playgate.server.launcher import LOOPBACK, LoopbackProcess, ServerProcess
 from playgate.server.proxy import NginxProxy
-from playgate.server.settings import Mode, ServerSettings
+from playgate.server.settings import QUIC_MAX_STREAMS_BIDI, Mode, ServerSettings
 
 
 @dataclass(frozen=True)
@@ -27,6 +27,11 @@ class Served:
     @property
     def mode(self) -> Mode:
         return self.app.settings.mode
+
+    @property
+    def max_quic_streams(self) -> int | None:
+        """The QUIC bidirectional streams the browser may open at once, where h3 is served."""
+        return QUIC_MAX_STREAMS_BIDI if self.mode.serves_quic else None
 
     @property
     def max_streams(self) -> int | None:

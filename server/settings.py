@@ -76,6 +76,9 @@ class Mode(enum.StrEnum):
 
 
 DEFAULT_H2_MAX_STREAMS = 100
+# aioquic's initial_max_streams_bidi, which Hypercorn keeps: an h3 connection's limit on
+# requests in flight, the counterpart of h2's SETTINGS_MAX_CONCURRENT_STREAMS.
+QUIC_MAX_STREAMS_BIDI = 128
 APP_SPEC = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_][\w.]*$")  # Hypercorn's default, and common in production
 
 

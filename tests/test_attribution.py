@@ -5,6 +5,7 @@ import pytest
 from playgate.config import GateRules
 from playgate.judging.attribution import attribute, held_by
 from playgate.judging.gate import evaluate
+from playgate.records import RunRecord
 from tests.factory import chunk, network, run
 
 ORIGIN = "https://127.0.0.1:4443"
@@ -203,3 +204,16 @@ def test_a_wait_the_records_cannot_explain_keeps_the_strict_limit():
     verdict = gated(150.0, [*h1_holders()[1:], no_start])
     assert verdict.waits[0].cause is None
     assert not verdict.passed
+
+
+def test_h3_requests_are_judged_against_the_quic_stream_limit_and_h2_ones_against_h2s():
+    streams = [request(f"/pressure/sse?i={i}", at=0.0, protocol="h3", connection="5") for i in range(4)]
+    chunk_request = request("/chunks/chunk-000.mp4", at=0.5, blocked=702.0, protocol="h3", connection="5")
+    page = RunRecord(
+        browser="chromium", browser_version="156.0", mode="h3", pressure="streams:3", url=f"{ORIGIN}/",
+        chunks=(), announced=0, expected=0, finished=True, requests=(*streams, chunk_request),
+        server_max_streams=100, server_max_quic_streams=4,
+    )  # fmt: skip
+    assert (page.stream_limit("h3"), page.stream_limit("h2"), page.stream_limit("http/1.1")) == (4, 100, None)
+    wait = attribute(chunk_request, page.requests, page.stream_limit("h3"))
+    assert (wait.cause, wait.in_flight, wait.limit, wait.unit) == ("streams", 4, 4, "streams")

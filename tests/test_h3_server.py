@@ -11,7 +11,7 @@ from playgate.diagnose.h3 import H3Client
 from playgate.diagnose.stages import StageClock
 from playgate.errors import MeasurementError, ServerStartError
 from playgate.server.launcher import ServerProcess, spki_sha256
-from playgate.server.settings import Mode, settings_for
+from playgate.server.settings import QUIC_MAX_STREAMS_BIDI, Mode, settings_for
 
 # mode -> (the protocol Alt-Svc names on TCP responses, QUIC answered)
 H3_MODES = {
@@ -60,3 +60,10 @@ def test_a_taken_udp_twin_of_a_chosen_port_is_one_error(media):
         port = taken.getsockname()[1]
         with pytest.raises(ServerStartError, match=rf"UDP port {port} on 127\.0\.0\.1 is in use .* pick another port"):
             ServerProcess(settings_for(Mode.H3, media), port=port).start()
+
+
+def test_the_quic_stream_limit_the_gate_assumes_is_the_one_the_server_sends(media):
+    with ServerProcess(settings_for(Mode.H3, media)) as server, H3Client(verify=False, timeout_s=2.0) as client:
+        client.send(f"{server.base_url}/health", {}, StageClock()).close()
+        sent = client._protocol._quic._remote_max_streams_bidi  # the server's initial_max_streams_bidi
+    assert sent == QUIC_MAX_STREAMS_BIDI

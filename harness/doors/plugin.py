@@ -278,9 +278,7 @@ def playgate_run(
             )
             if config.app:
                 url = server.base_url + config.app_path
-                return judge_page(
-                    browser, browser_name, url, config, server.label, watching, server.max_streams, server.mode
-                )
+                return judge_page(browser, browser_name, url, config, server.label, watching, server)
             scenario = config.scenario
             if missing_chunks:
                 scenario = replace(scenario, missing_chunks=missing_chunks)

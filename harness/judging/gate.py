@@ -101,7 +101,8 @@ def _where_it_waited(chunk: ChunkRecord) -> str:
 
 def waits_of(run: RunRecord) -> tuple[Wait | None, ...]:
     return tuple(
-        None if c.network is None else attribute(c.network, run.requests, run.server_max_streams) for c in run.chunks
+        None if c.network is None else attribute(c.network, run.requests, run.stream_limit(c.network.protocol))
+        for c in run.chunks
     )
 
 

@@ -126,7 +126,8 @@ def har_document(judged: JudgedRun) -> dict[str, Any]:
     chunk_of = {id(chunk.network): chunk.index for chunk in run.chunks if chunk.network is not None}
     timed = [r for r in run.requests if r.started_at is not None]
     entries = [
-        har_entry(r, page_id, chunk_of.get(id(r)), attribute(r, run.requests, run.server_max_streams)) for r in timed
+        har_entry(r, page_id, chunk_of.get(id(r)), attribute(r, run.requests, run.stream_limit(r.protocol)))
+        for r in timed
     ]
     starts = [r.started_at for r in timed if r.started_at is not None]
     page_start = run.page_time_origin_ms / 1000 if run.page_time_origin_ms else min(starts, default=0.0)

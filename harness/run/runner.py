@@ -24,6 +24,7 @@ from playgate.errors import PlaygateError, RunsAborted
 from playgate.fixtures.generate import MediaSet
 from playgate.judging.gate import JudgedRun, evaluate
 from playgate.judging.repeats import combine
+from playgate.records import RunRecord
 from playgate.server.serving import Served, serve
 from playgate.server.settings import Mode, settings_for
 
@@ -89,8 +90,7 @@ def judge(
 ) -> JudgedRun:
     """The bundled player at a server of ours, measured and judged."""
     run = run_scenario(browser, browser_name, server.base_url, scenario, server.label, watching)
-    run = replace(run, server_max_streams=server.max_streams)
-    return JudgedRun(run, evaluate(run, rules.for_mode(server.mode)))
+    return _judged_at(run, server, rules)
 
 
 def judge_page(
@@ -100,12 +100,10 @@ def judge_page(
     config: RunConfig,
     label: str,
     watching: Watching = NOT_WATCHED,
-    max_streams: int | None = None,
-    mode: Mode | None = None,
+    server: Served | None = None,
 ) -> JudgedRun:
-    """The user's page (--url, --app), measured and judged. ``max_streams`` and ``mode``: the
-    h2 stream limit and the mode of the server, where we know them (--app is served by ours;
-    --url is not)."""
+    """The user's page (--url, --app), measured and judged. ``server``: ours, when it serves
+    the page (--app), for its mode and stream limits; None at a URL, where they are not known."""
     scenario = config.scenario
     run = run_app_page(
         browser,
@@ -117,8 +115,15 @@ def judge_page(
         label=label,
         watching=watching,
     )
-    run = replace(run, server_max_streams=max_streams)
-    return JudgedRun(run, evaluate(run, config.rules.for_mode(mode)))
+    if server is None:
+        return JudgedRun(run, evaluate(run, config.rules.for_mode(None)))
+    return _judged_at(run, server, config.rules)
+
+
+def _judged_at(run: RunRecord, server: Served, rules: GateRules) -> JudgedRun:
+    """A run at a server of ours, with what we know of that server: its stream limits, its mode."""
+    run = replace(run, server_max_streams=server.max_streams, server_max_quic_streams=server.max_quic_streams)
+    return JudgedRun(run, evaluate(run, rules.for_mode(server.mode)))
 
 
 def watching_for(config: RunConfig, browser_name: str, trace: Path | None = None) -> Watching:
@@ -217,7 +222,7 @@ def _measure(browser: Browser, watching: Watching, *, name: str, server: Served,
     """One run at a server of ours: the user's app (--app) or the bundled player."""
     if config.app:
         url = server.base_url + config.app_path
-        return judge_page(browser, name, url, config, server.label, watching, server.max_streams, server.mode)
+        return judge_page(browser, name, url, config, server.label, watching, server)
     return judge(browser, name, server, config.scenario, config.rules, watching)
 
 
