@@ -21,6 +21,7 @@ from typing import Any, NoReturn
 from hypercorn.asyncio import serve
 from hypercorn.config import Config
 
+from playgate.server import udp_queue
 from playgate.server.app import create_app
 from playgate.server.settings import Mode, ServerSettings
 
@@ -107,6 +108,7 @@ def main(argv: list[str]) -> None:
     udp_fd = int(argv[4]) if len(argv) >= 5 else None
     # The user's app is imported before anything else runs, so a failure is one clean line.
     app = load_app(settings.app, settings.app_dir) if settings.app else create_app(settings)
+    udp_queue.install()
     asyncio.run(_serve(app, _hypercorn_config(settings, fd, certfile, keyfile, udp_fd)))
 
 

@@ -155,6 +155,27 @@ def test_serve_prints_the_url_and_stops_on_sigterm():
             assert process.wait(timeout=15) == 0
 
 
+def test_serve_in_an_h3_mode_prints_what_reaches_it_from_each_browser():
+    command = [sys.executable, "-m", "playgate", "serve", "--mode", "h3-discovery"]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, text=True) as process:
+        try:
+            lines = [process.stdout.readline() for _ in range(5)]
+        finally:
+            process.terminate()
+            assert process.wait(timeout=15) == 0
+    port = lines[0].split(":")[2].split("/")[0]
+    assert lines[2].strip() == f"HTTP/3 on UDP, advertised by Alt-Svc (127.0.0.1:{port})"
+    assert (
+        lines[3]
+        .strip()
+        .startswith("Chromium flags: --origin-to-force-quic-on=127.0.0.1:9 --ignore-certificate-errors-spki-list=")
+    )
+    assert lines[4].strip() == (
+        "Firefox preferences: network.http.http3.enable=True, "
+        "network.http.http3.disable_when_third_party_roots_found=False"
+    )
+
+
 def test_executable_option_overrides_discovery():
     result = run_cli("run", "--browser", "chromium", "--chromium-executable", "/nonexistent/chrome")
     assert result.returncode == 2

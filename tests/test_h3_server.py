@@ -1,6 +1,7 @@
 """The reference server's h3 modes: QUIC beside TCP on one port number, Alt-Svc as each
 mode says, and what the command line says of them."""
 
+import asyncio
 import socket
 import ssl
 
@@ -67,3 +68,22 @@ def test_the_quic_stream_limit_the_gate_assumes_is_the_one_the_server_sends(medi
         client.send(f"{server.base_url}/health", {}, StageClock()).close()
         sent = client._protocol._quic._remote_max_streams_bidi  # the server's initial_max_streams_bidi
     assert sent == QUIC_MAX_STREAMS_BIDI
+
+
+def test_quic_datagrams_are_queued_not_dropped_while_the_server_is_busy():
+    from unittest.mock import MagicMock
+
+    from hypercorn.asyncio import run as hypercorn_run
+
+    from playgate.server import udp_queue
+
+    udp_queue.install()
+    assert hypercorn_run.UDPServer is udp_queue.RoomyUDPServer
+    loop = asyncio.new_event_loop()
+    try:
+        server = udp_queue.RoomyUDPServer(MagicMock(), loop, MagicMock(), MagicMock(), MagicMock())
+        for n in range(500):  # a burst the protocol has not read yet: Hypercorn's own queue kept 10
+            server.datagram_received(b"x" * 1200, ("127.0.0.1", 40000 + n))
+        assert server.protocol_queue.qsize() == 500
+    finally:
+        loop.close()
