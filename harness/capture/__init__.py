@@ -4,7 +4,9 @@ One module per source of observations: ``cdp`` (Chromium's DevTools protocol), `
 (Firefox over WebDriver BiDi, as Playwright exposes it), ``observer`` (a script injected into
 the page: events, media elements, Resource Timing), and the runs that put them together:
 ``scenario`` (the bundled player) and ``app_page`` (a user's page). ``browsers`` finds and
-launches the browsers; ``live`` prints events as they happen.
+launches the browsers, ``quic`` says what a browser needs at launch to reach an h3 server;
+``live`` prints events as they happen.
 
-May import: ``playgate.errors``, ``playgate.config``, ``playgate.records``.
+May import: ``playgate.errors``, ``playgate.config``, ``playgate.records``, and
+``playgate.server`` (the server a run is at: its port, certificate, mode).
 """

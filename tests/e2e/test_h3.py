@@ -46,3 +46,11 @@ def test_receive_matches_the_injected_bandwidth_over_h3(playgate_run):
     assert {c.net("protocol") for c in judged.run.chunks} == {"h3"}
     assert_within(check_bandwidth(chunk, KIB_PER_S) for chunk in judged.run.chunks)
     assert_readings_agree(judged)
+
+
+def test_the_users_app_is_served_and_judged_over_h3(playgate_run):
+    judged = playgate_run(
+        app="tests.tooling.sample_app:app", mode="h3", chunk_pattern="/media/seg-", sse_pattern="/live/", chunks=3
+    )
+    assert_gate_passes(judged)
+    assert {c.net("protocol") for c in judged.run.chunks} == {"h3"}
