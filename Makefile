@@ -14,7 +14,8 @@ setup: debian-packages $(VENV)/.installed
 
 # Debian's own browsers: the gate measures what users run (Playwright's downloads are not
 # used). nginx: the reverse-proxy regression runs Debian's nginx in front of the app.
-# xvfb: a virtual display for the tests of --headed.
+# xvfb: a virtual display for the tests of --headed. npm: fetches the real players
+# (hls.js, ...) pages play through Media Source Extensions, pinned (server/players.py).
 # Without recommends (they bring avahi, cups and desktop services) but with the libavcodec
 # firefox-esr recommends: Firefox plays H.264 and AAC through it (`playgate doctor` checks).
 debian-packages:
@@ -23,6 +24,7 @@ debian-packages:
 	command -v firefox-esr >/dev/null 2>&1 || missing="$$missing firefox-esr"; \
 	[ -x /usr/sbin/nginx ] || command -v nginx >/dev/null 2>&1 || missing="$$missing nginx"; \
 	command -v Xvfb >/dev/null 2>&1 || missing="$$missing xvfb"; \
+	command -v npm >/dev/null 2>&1 || missing="$$missing npm"; \
 	{ ldconfig -p 2>/dev/null || /sbin/ldconfig -p; } | grep -q 'libavcodec\.so\.' || missing="$$missing libavcodec"; \
 	if [ -n "$$missing" ]; then \
 		echo "installing$$missing from Debian"; \
@@ -31,7 +33,7 @@ debian-packages:
 		$(APT_INSTALL) --no-install-recommends $$(echo "$$missing" | sed 's/ libavcodec//') $$codec; \
 	fi
 
-$(VENV)/.installed: pyproject.toml
+$(VENV)/.installed: pyproject.toml server/players.py
 	@if ! [ -x $(BIN)/python ]; then \
 		rm -rf $(VENV); \
 		$(PYTHON) -m venv $(VENV) 2>/dev/null || { \
@@ -41,6 +43,7 @@ $(VENV)/.installed: pyproject.toml
 		}; \
 	fi
 	$(BIN)/python -m pip install -q --disable-pip-version-check -e '.[dev]'
+	$(BIN)/python -m playgate.server.players
 	@touch $@
 
 demo: setup

@@ -159,6 +159,10 @@ class PageChunk:
     first_frame_ms: float | None
     error: str | None
     size: int | None = None  # bytes, as the chunk event announced it
+    # "element": a media element's source; "fetched": a request of the page's code
+    # (fetch, XMLHttpRequest) whose bytes a SourceBuffer append carried: loadeddata_ms is
+    # then the end of that append.
+    kind: str = "element"
 
     @classmethod
     def from_page(cls, data: dict[str, Any]) -> PageChunk:
@@ -171,6 +175,7 @@ class PageChunk:
             first_frame_ms=data.get("first_frame_ms"),
             error=data.get("error"),
             size=data.get("size"),
+            kind=data.get("kind", "element"),
         )
 
 
@@ -195,7 +200,7 @@ class ChunkRecord:
 
     @property
     def load_ms(self) -> float | None:
-        """Chunk event received -> loadeddata."""
+        """Chunk event received -> loadeddata (for a fetched chunk: its bytes appended)."""
         return _since(self.page.event_ms, self.page.loadeddata_ms)
 
     @property
@@ -220,7 +225,7 @@ class ChunkRecord:
         return self.page.error
 
     def to_json(self) -> dict[str, Any]:
-        row: dict[str, Any] = {"index": self.index, "url": self.url}
+        row: dict[str, Any] = {"index": self.index, "url": self.url, "kind": self.page.kind}
         for figure in ("protocol", "connection_id", "connection_reused", "status", "bytes"):
             row[figure] = self.net(figure)
         for phase in PHASES:

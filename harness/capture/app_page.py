@@ -1,11 +1,13 @@
 """A page that is not the bundled player: the user's app, at ``--url`` or served from
 ``--app``. The observer script (observer.js) watches what the page's own code does; the
-chunks are the media sources that match the chunk pattern, in the order the page
-loaded them, and each chunk's event is the first event stream message that names it.
+chunks are the media sources, and the requests of the page's code (fetch, XMLHttpRequest:
+a Media Source Extensions player's segments), that match the chunk pattern, in the order
+the page made them. Each chunk's event is the first event stream message that names it.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from typing import Any
 from urllib.parse import urlsplit
@@ -16,7 +18,7 @@ from playgate.capture.live import Watching
 from playgate.capture.observer import observer_script
 from playgate.capture.scenario import FIREFOX_NOTE, NOT_WATCHED, PageReading, measure_page
 from playgate.config import PageTarget
-from playgate.records import PageChunk, RunRecord
+from playgate.records import NetworkRecord, PageChunk, RunRecord
 
 NO_EVENT_NOTE = (
     "no event stream message named chunk(s) {indices}: their load time (event -> loadeddata) is unknown, "
@@ -32,22 +34,28 @@ def named_in(url: str, data: str) -> bool:
 
 
 def chunks_from_observer(state: dict[str, Any]) -> list[PageChunk]:
+    """The page's chunks; each one's event is the first message naming it, or, for a chunk
+    the page's code fetched and no message named, its request (the page asking for it)."""
     events = state["events"]
     chunks = []
     for raw in state["chunks"]:
         event_ms = next((e["ms"] for e in events if named_in(raw["url"], e["data"])), None)
+        if event_ms is None and raw.get("kind") == "fetched":
+            event_ms = raw["requested_ms"]
         chunks.append(PageChunk.from_page({**raw, "event_ms": event_ms}))
     return chunks
 
 
 def observer_reading(expected: int) -> PageReading:
+    """The page's first ``expected`` chunks: a player goes on fetching segments ahead of
+    playback, and a run judges the ones it asked for."""
     return PageReading(
-        finished_js=f"() => window.__playgate && window.__playgate.settled() >= {int(expected)}",
+        finished_js=f"() => window.__playgate && window.__playgate.settled({int(expected)})",
         snapshot_js="""() => ({
-          chunks: window.__playgate.chunks, events: window.__playgate.events,
+          chunks: window.__playgate.chunks, events: window.__playgate.events, appends: window.__playgate.appends,
           errors: window.__playgate.errors, time_origin: performance.timeOrigin,
         })""",
-        chunks=chunks_from_observer,
+        chunks=lambda state: chunks_from_observer(state)[:expected],
     )
 
 
@@ -81,8 +89,35 @@ def run_app_page(
         notes=notes,
         watching=watching,
     )
+    notes = list(run.notes)
     unnamed = [c.index for c in run.chunks if c.page.event_ms is None]
     if unnamed:
-        note = NO_EVENT_NOTE.format(indices=", ".join(map(str, unnamed)))
-        run = replace(run, notes=(*run.notes, note))
-    return run
+        notes.append(NO_EVENT_NOTE.format(indices=", ".join(map(str, unnamed))))
+    if not run.chunks:
+        notes.append(nothing_matched(target.chunk_pattern, run.requests))
+    elif all(c.page.kind == "fetched" and c.page.loadeddata_ms is None for c in run.chunks):
+        notes.append(
+            f"{len(run.chunks)} request(s) matched --chunk-pattern '{target.chunk_pattern}', but no SourceBuffer "
+            "append and no media element used them: does the pattern match a playlist or manifest "
+            "rather than the media segments?"
+        )
+    return replace(run, notes=tuple(notes))
+
+
+# What a request carrying media, or a list of it, is sent as.
+MEDIA_LIKE = re.compile(r"^(video/|audio/|application/(vnd\.apple\.mpegurl|x-mpegurl|dash\+xml|mp4|octet-stream)$)")
+
+
+def nothing_matched(pattern: str, requests: tuple[NetworkRecord, ...]) -> str:
+    """No chunk at all: the page's media-like requests, by type, to choose a pattern from."""
+    by_type: dict[str, list[str]] = {}
+    for request in requests:
+        if request.mime_type and MEDIA_LIKE.match(request.mime_type):
+            by_type.setdefault(request.mime_type, []).append(urlsplit(request.url).path)
+    if not by_type:
+        return f"no request matched --chunk-pattern '{pattern}', and the page made no media-like request"
+    kinds = "; ".join(
+        f"{mime}: {paths[0]}" + (f" and {len(paths) - 1} more" if len(paths) > 1 else "")
+        for mime, paths in sorted(by_type.items(), key=lambda item: -len(item[1]))
+    )
+    return f"no request matched --chunk-pattern '{pattern}'; the page's media-like requests were {kinds}"

@@ -3,7 +3,9 @@
 //   - every event the page's listeners receive from an EventSource whose URL matches
 //     the SSE pattern (time, type, data), when the first listener sees it;
 //   - every media element whose source matches the chunk pattern: loadstart,
-//     loadeddata, the first presented frame (requestVideoFrameCallback), error.
+//     loadeddata, the first presented frame (requestVideoFrameCallback), error;
+//   - every fetch() and XMLHttpRequest whose URL matches it, and the SourceBuffer
+//     appends that carried its bytes (Media Source Extensions players).
 // Times are performance.now() ms, as the bundled player reports them.
 // PLAYGATE_CONFIG = {chunkPattern, ssePattern} is defined in front of this file.
 (() => {
@@ -123,5 +125,70 @@
     return setAttribute.call(this, name, value);
   };
 
-  state.settled = () => state.chunks.filter((c) => c.loadeddata_ms !== null || c.error !== null).length;
+  // --- chunks the page's code fetches (fetch, XMLHttpRequest) and appends (MSE) -------
+  // A player that feeds Media Source Extensions fetches each segment itself and appends
+  // its bytes (often transmuxed, split into audio and video, or in pieces) to SourceBuffers.
+  // The chunk is the request; it is loaded once its bytes are in a buffer: the end
+  // (updateend) of the first append made after its download ended. Appends are matched
+  // to downloads in order, as players append them: each goes to the oldest chunk
+  // downloaded and not yet appended, else it continues the chunk appended last.
+  const fetched = (input) => {
+    let url;
+    try { url = new URL(input instanceof Request ? input.url : String(input), location.href).href; } catch { return; }
+    if (!chunkPattern.test(url) || state.byUrl.has(url)) return;
+    const now = performance.now();
+    const chunk = { index: state.chunks.length, url, kind: "fetched", requested_ms: now, loadstart_ms: now,
+                    loadeddata_ms: null, first_frame_ms: null, error: null, appends: 0 };
+    state.byUrl.set(url, chunk);
+    state.chunks.push(chunk);
+    live("loadstart", { url });
+  };
+  const pageFetch = window.fetch;
+  if (pageFetch) {
+    window.fetch = function (input, init) {
+      fetched(input);
+      return pageFetch.apply(this, arguments);
+    };
+  }
+  const xhr = XMLHttpRequest.prototype;
+  const open = xhr.open, send = xhr.send;
+  xhr.open = function (method, url) { this.__playgateUrl = url; return open.apply(this, arguments); };
+  xhr.send = function () { if (this.__playgateUrl !== undefined) fetched(this.__playgateUrl); return send.apply(this, arguments); };
+
+  state.appends = [];
+  const downloadEnd = (chunk) => {
+    const entries = performance.getEntriesByName(chunk.url, "resource");
+    const last = entries[entries.length - 1];
+    return last && last.responseEnd > 0 ? last.responseEnd : null;
+  };
+  let appendedLast = null;
+  const appendedChunk = (now) => {
+    const waiting = state.chunks.filter((c) => c.kind === "fetched" && c.appends === 0 && c.error === null)
+      .map((c) => [c, downloadEnd(c)]).filter(([, end]) => end !== null && end <= now)
+      .sort((a, b) => a[1] - b[1]);
+    return waiting.length ? waiting[0][0] : appendedLast;
+  };
+  const Buffer = window.SourceBuffer;
+  if (Buffer) {
+    const appendBuffer = Buffer.prototype.appendBuffer;
+    Buffer.prototype.appendBuffer = function (data) {
+      const now = performance.now();
+      const chunk = appendedChunk(now);
+      const append = { ms: now, bytes: data ? data.byteLength : 0, end_ms: null, chunk: chunk ? chunk.index : null };
+      state.appends.push(append);
+      if (chunk) { chunk.appends += 1; appendedLast = chunk; }
+      this.addEventListener("updateend", () => {
+        append.end_ms = performance.now();
+        if (chunk && chunk.loadeddata_ms === null) {
+          chunk.loadeddata_ms = append.end_ms;
+          live("loadeddata", { url: chunk.url });
+        }
+      }, { once: true });
+      return appendBuffer.apply(this, arguments);
+    };
+  }
+
+  // Whether the first ``count`` chunks have each loaded or failed.
+  state.settled = (count) => state.chunks.length >= count &&
+    state.chunks.slice(0, count).every((c) => c.loadeddata_ms !== null || c.error !== null);
 })();

@@ -69,6 +69,8 @@ def check_loaded(run: RunRecord, rules: GateRules) -> str | None:
     for chunk in run.chunks:
         if chunk.media_error:
             offenders.append((chunk, f"failed to play: {chunk.media_error}"))
+        elif chunk.page.loadeddata_ms is None and chunk.page.kind == "fetched":
+            offenders.append((chunk, "was fetched, but no SourceBuffer append carried it before the deadline"))
         elif chunk.page.loadeddata_ms is None:
             offenders.append((chunk, "never reached loadeddata before the deadline"))
     reason = _summarise("loaded", offenders)
