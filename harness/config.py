@@ -69,8 +69,19 @@ class GateRules:
     # machine, a scheduler): not the regression, but still judged once it is big enough
     # to hurt playback.
     max_uncontended_ms: float = 300.0
+    # Playback, as the page saw it (judging/playback.py): navigation to the first presented
+    # frame; stalls after it (waiting for data: a healthy run has none), the longest one
+    # where some are allowed; the share of frames dropped.
+    max_startup_ms: float = 5000.0
+    max_stalls: int = 0
+    max_stall_ms: float = 1000.0
+    max_dropped_ratio: float = 0.25
 
     def __post_init__(self) -> None:
+        if self.max_startup_ms <= 0 or self.max_stall_ms < 0 or self.max_stalls < 0:
+            raise UsageError("--max-startup-ms, --max-stall-ms and --max-stalls must not be negative")
+        if not 0 <= self.max_dropped_ratio <= 1:
+            raise UsageError("--max-dropped-ratio is a share of frames: 0..1")
         if self.expected_protocol is not None and self.expected_protocol not in PROTOCOLS:
             raise UsageError(f"--expect-protocol {self.expected_protocol!r}: choose one of {', '.join(PROTOCOLS)}")
         if self.max_queued_ms < 0 or self.max_load_ms <= 0 or self.max_uncontended_ms < 0:

@@ -163,6 +163,9 @@ class PageChunk:
     # (fetch, XMLHttpRequest) whose bytes a SourceBuffer append carried: loadeddata_ms is
     # then the end of that append.
     kind: str = "element"
+    # A fetched chunk: the media time its appends added, in seconds (None: not appended).
+    media_start_s: float | None = None
+    media_end_s: float | None = None
 
     @classmethod
     def from_page(cls, data: dict[str, Any]) -> PageChunk:
@@ -176,7 +179,87 @@ class PageChunk:
             error=data.get("error"),
             size=data.get("size"),
             kind=data.get("kind", "element"),
+            media_start_s=data.get("media_start_s"),
+            media_end_s=data.get("media_end_s"),
         )
+
+
+@dataclass(frozen=True)
+class Stall:
+    """A video that had presented a frame waited for data (page time, ms)."""
+
+    video: int  # the page's playing videos, in the order they were first seen
+    start_ms: float
+    end_ms: float | None  # None: still stalled when the run ended
+    position_s: float  # the media time it stopped at
+    src: str | None  # the video's source (a blob: URL for a Media Source)
+
+    @property
+    def duration_ms(self) -> float | None:
+        return None if self.end_ms is None else self.end_ms - self.start_ms
+
+
+@dataclass(frozen=True)
+class Playback:
+    """How the page's videos played, as the page saw it (page time: navigation at 0)."""
+
+    play_ms: float | None  # the first play() or autoplay
+    first_frame_ms: float | None  # the first frame any video presented
+    stalls: tuple[Stall, ...]
+    frames: int | None  # presented and dropped, over the videos that played
+    dropped_frames: int | None
+    ended_ms: float  # when the run stopped watching
+
+    @classmethod
+    def from_page(cls, data: dict[str, Any], ended_ms: float) -> Playback:
+        quality = data.get("quality") or []
+        return cls(
+            play_ms=data.get("play_ms"),
+            first_frame_ms=data.get("first_frame_ms"),
+            stalls=tuple(Stall(**stall) for stall in data.get("stalls") or ()),
+            frames=sum(q["total"] for q in quality) if quality else None,
+            dropped_frames=sum(q["dropped"] for q in quality) if quality else None,
+            ended_ms=ended_ms,
+        )
+
+    @property
+    def played(self) -> bool:
+        return self.play_ms is not None or self.first_frame_ms is not None
+
+    @property
+    def startup_ms(self) -> float | None:
+        """Navigation -> the first presented frame."""
+        return self.first_frame_ms
+
+    @property
+    def stalled_ms(self) -> float:
+        """Every stall's length, an open one up to the run's end."""
+        return sum((s.end_ms if s.end_ms is not None else self.ended_ms) - s.start_ms for s in self.stalls)
+
+    @property
+    def stall_ratio(self) -> float | None:
+        """Stalled time over the time since the first frame."""
+        if self.first_frame_ms is None or self.ended_ms <= self.first_frame_ms:
+            return None
+        return self.stalled_ms / (self.ended_ms - self.first_frame_ms)
+
+    @property
+    def dropped_ratio(self) -> float | None:
+        return None if not self.frames or self.dropped_frames is None else self.dropped_frames / self.frames
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "play_ms": _round(self.play_ms),
+            "startup_ms": _round(self.startup_ms),
+            "stalls": [
+                {"start_ms": _round(s.start_ms), "duration_ms": _round(s.duration_ms), "position_s": s.position_s}
+                for s in self.stalls
+            ],
+            "stalled_ms": _round(self.stalled_ms),
+            "stall_ratio": None if self.stall_ratio is None else round(self.stall_ratio, 4),
+            "frames": self.frames,
+            "dropped_frames": self.dropped_frames,
+        }
 
 
 def _since(start: float | None, end: float | None) -> float | None:
@@ -271,6 +354,8 @@ class RunRecord:
     server_max_streams: int | None = None
     # The server's QUIC initial_max_streams_bidi, likewise: the h3 requests in flight at once.
     server_max_quic_streams: int | None = None
+    # How the page's videos played (None: not watched).
+    playback: Playback | None = None
 
     def stream_limit(self, protocol: str | None) -> int | None:
         """The server's limit on concurrent requests over one connection of ``protocol``."""

@@ -138,7 +138,8 @@
     if (!chunkPattern.test(url) || state.byUrl.has(url)) return;
     const now = performance.now();
     const chunk = { index: state.chunks.length, url, kind: "fetched", requested_ms: now, loadstart_ms: now,
-                    loadeddata_ms: null, first_frame_ms: null, error: null, appends: 0 };
+                    loadeddata_ms: null, first_frame_ms: null, error: null, appends: 0,
+                    media_start_s: null, media_end_s: null };
     state.byUrl.set(url, chunk);
     state.chunks.push(chunk);
     live("loadstart", { url });
@@ -168,6 +169,9 @@
       .sort((a, b) => a[1] - b[1]);
     return waiting.length ? waiting[0][0] : appendedLast;
   };
+  const bufferedEnd = (buffer) => {
+    try { return buffer.buffered.length ? buffer.buffered.end(buffer.buffered.length - 1) : 0; } catch { return 0; }
+  };
   const Buffer = window.SourceBuffer;
   if (Buffer) {
     const appendBuffer = Buffer.prototype.appendBuffer;
@@ -177,9 +181,16 @@
       const append = { ms: now, bytes: data ? data.byteLength : 0, end_ms: null, chunk: chunk ? chunk.index : null };
       state.appends.push(append);
       if (chunk) { chunk.appends += 1; appendedLast = chunk; }
+      const before = bufferedEnd(this);
       this.addEventListener("updateend", () => {
         append.end_ms = performance.now();
-        if (chunk && chunk.loadeddata_ms === null) {
+        if (!chunk) return;
+        // The media time it added: from where the buffer ended before its first append
+        // to where it ended after its last (across audio and video buffers).
+        const after = bufferedEnd(this);
+        if (chunk.media_start_s === null || before < chunk.media_start_s) chunk.media_start_s = before;
+        if (chunk.media_end_s === null || after > chunk.media_end_s) chunk.media_end_s = after;
+        if (chunk.loadeddata_ms === null) {
           chunk.loadeddata_ms = append.end_ms;
           live("loadeddata", { url: chunk.url });
         }

@@ -20,6 +20,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from playgate.capture.live import Watching
 from playgate.capture.observer import observer_script
+from playgate.capture.playback import PLAYBACK_SCRIPT, SETTLED_JS, read_playback
 from playgate.capture.recorders import NetworkRecorder, ignore_network, recorder_for
 from playgate.config import Scenario
 from playgate.errors import MeasurementError
@@ -173,6 +174,7 @@ def measure_page(
             # Actions, console and network only: DOM snapshots and screenshots would cost
             # CPU in the middle of the measurement.
             context.tracing.start(screenshots=False, snapshots=False)
+        context.add_init_script(script=PLAYBACK_SCRIPT)
         page = context.new_page()
         recorder = recorder or recorder_for(browser_name)
         if live is not None:
@@ -182,8 +184,9 @@ def measure_page(
             page.goto(url, wait_until="commit", timeout=timeout_s * 1000)
         except PlaywrightError as exc:
             raise MeasurementError(navigation_problem(browser_name, url, exc)) from exc
-        finished = _wait_finished(page, reading.finished_js, timeout_s)
+        finished = _wait_finished(page, f"() => ({reading.finished_js})() && {SETTLED_JS}", timeout_s)
         state = page.evaluate(reading.snapshot_js)
+        playback = read_playback(page)
         page_chunks = reading.chunks(state)
         _wait_network_settled(page, recorder, {c.url for c in page_chunks})
         page_entries = _first_entries(page.evaluate(RESOURCES_JS))
@@ -215,6 +218,7 @@ def measure_page(
         requests=tuple(network),
         page_time_origin_ms=state["time_origin"],
         holders_released_ms=None if released_at is None else released_at - state["time_origin"],
+        playback=playback,
     )
 
 

@@ -72,6 +72,12 @@ class Options:
     max_uncontended_ms: float = _opt(
         _rules.max_uncontended_ms, "longest allowed wait before the network with no contention seen", (RUN,)
     )
+    max_startup_ms: float = _opt(_rules.max_startup_ms, "longest allowed navigation -> first presented frame", (RUN,))
+    max_stalls: int = _opt(_rules.max_stalls, "stalls allowed after the first frame (waiting for data)", (RUN,))
+    max_stall_ms: float = _opt(_rules.max_stall_ms, "longest allowed stall, where stalls are allowed", (RUN,))
+    max_dropped_ratio: float = _opt(
+        _rules.max_dropped_ratio, "largest allowed share of frames dropped (0..1)", (RUN,), metavar="SHARE"
+    )
     # What is written.
     output: Path | None = _opt(None, "write result.json, har/ and report.html into this folder", metavar="DIR")
     json: Path | None = _opt(None, "write the JSON result to this file", metavar="FILE")
@@ -115,7 +121,16 @@ class Options:
         )
 
     def rules(self) -> GateRules:
-        return GateRules(self.expect_protocol, self.max_queued_ms, self.max_load_ms, self.max_uncontended_ms)
+        return GateRules(
+            self.expect_protocol,
+            self.max_queued_ms,
+            self.max_load_ms,
+            self.max_uncontended_ms,
+            self.max_startup_ms,
+            self.max_stalls,
+            self.max_stall_ms,
+            self.max_dropped_ratio,
+        )
 
     def run_config(self, modes: str) -> RunConfig:
         if self.insecure and not self.url:

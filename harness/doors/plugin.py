@@ -194,6 +194,10 @@ def key_figures(judged: JudgedRun) -> dict[str, Any]:
         "first_chunk_waited_for": first_wait.short if (first_wait := next(iter(judged.verdict.waits), None)) else None,
         "max_blocked_ms": worst([c.net("blocked_ms") for c in chunks]),
         "max_load_ms": worst([c.load_ms for c in chunks]),
+        "startup_ms": worst([playback.startup_ms]) if (playback := judged.run.playback) else None,
+        "stalls": len(playback.stalls) if playback else None,
+        "stalled_ms": round(playback.stalled_ms, 1) if playback else None,
+        "dropped_frames": playback.dropped_frames if playback else None,
         "reasons": "; ".join(judged.verdict.reasons),
     }
 

@@ -8,6 +8,7 @@ Rules, in order:
             connection or a stream (see attribution), nor longer than max_uncontended_ms
             with no contention seen; a wait the records cannot explain has max_queued_ms
   load time no chunk took longer than max_load_ms from its event to loadeddata
+  startup, stalls, dropped   how the videos played (see judging/playback.py)
 
 A figure the browser did not report cannot prove a rule holds, so it breaks the rule,
 saying which figure was missing.
@@ -19,6 +20,7 @@ from dataclasses import dataclass
 
 from playgate.config import GateRules
 from playgate.judging.attribution import Wait, attribute
+from playgate.judging.playback import check_playback
 from playgate.judging.protocols import switch_note, why_not_h3
 from playgate.records import ChunkRecord, RunRecord
 
@@ -184,7 +186,7 @@ def evaluate(run: RunRecord, rules: GateRules) -> Verdict:
         check_queueing(run, rules, waits),
         check_load_time(run, rules),
     )
-    reasons = tuple(reason for reason in checked if reason is not None)
+    reasons = tuple(reason for reason in checked if reason is not None) + check_playback(run, rules)
     switched = switch_note(run)
     notes = uncontended_notes(run, rules, waits) + ((switched,) if switched else ())
     return Verdict(passed=not reasons, reasons=reasons, waits=waits, notes=notes)

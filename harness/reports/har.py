@@ -143,6 +143,7 @@ def har_document(judged: JudgedRun) -> dict[str, Any]:
                 "title": run_heading(run),
                 "pageTimings": {"onContentLoad": UNKNOWN, "onLoad": UNKNOWN},
                 "comment": f"verdict: {verdict.label}" + "".join(f"; {r}" for r in verdict.reasons),
+                "_playgate_playback": None if run.playback is None else run.playback.to_json(),
             }
         ],
         "entries": entries,

@@ -9,7 +9,7 @@ from playgate.judging.attribution import Wait
 from playgate.judging.crosscheck import largest_disagreement
 from playgate.judging.gate import JudgedRun
 from playgate.judging.repeats import chunk_spreads
-from playgate.records import ChunkRecord, RunRecord
+from playgate.records import ChunkRecord, Playback, RunRecord
 
 # blocked: issue -> first network phase; queued + stalled split it where the browser does.
 COLUMNS = (
@@ -88,12 +88,28 @@ def describe(judged: JudgedRun) -> str:
     parts = [run_heading(run), chunk_table(run, verdict.waits)]
     if judged.repeats:
         parts.append(repeats_table(judged))
+    if run.playback is not None and run.playback.played:
+        parts.append(playback_line(run.playback))
     parts += [f"note: {note}" for note in (*run.notes, *verdict.notes)]
     if (line := crosscheck_line(run)) is not None:
         parts.append(line)
     parts.append(f"verdict: {verdict.label.upper()}")
     parts += [f"  - {reason}" for reason in verdict.reasons]
     return "\n".join(parts)
+
+
+def playback_line(playback: Playback) -> str:
+    """'playback: first frame 845 ms after navigation, 1 stall (1210 ms), 0 of 7 frames dropped'"""
+    first = (
+        "no frame presented"
+        if playback.startup_ms is None
+        else f"first frame {playback.startup_ms:.0f} ms after navigation"
+    )
+    stalls = f"{len(playback.stalls)} stall(s)"
+    if playback.stalls:
+        stalls += f" ({playback.stalled_ms:.0f} ms in all)"
+    frames = "" if playback.frames is None else f", {playback.dropped_frames} of {playback.frames} frames dropped"
+    return f"playback: {first}, {stalls}{frames}"
 
 
 def crosscheck_line(run: RunRecord) -> str | None:
