@@ -104,8 +104,10 @@ def test_compare_prints_the_field_report_per_browser(tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr
     for browser in ("chromium", "firefox"):
         assert f"{browser} " in result.stdout
-    for row in ("first chunk load", "later chunks load", "first chunk blocked", "x faster on h2"):
+    for row in ("first chunk load", "later chunks load", "first chunk blocked"):
         assert result.stdout.count(row) == 2
+    # Faster, or in Firefox (whose first h2 chunk waits on the preloads) at times slower.
+    assert result.stdout.count("x faster on h2\n") + result.stdout.count("x slower on h2\n") == 2
     assert "on h1-tls the first chunk waited" in result.stdout
     assert result.stdout.count("the gate passed h2 and caught h1-tls") == 2
     assert "playgate compare: the gate holds in every browser" in result.stdout
