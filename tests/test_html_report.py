@@ -1,8 +1,10 @@
 """The HTML report's content, from hand-built runs (the real-browser check is in e2e)."""
 
+import dataclasses
 import re
 
-from playgate.judging.gate import JudgedRun, Verdict
+from playgate.config import GateRules
+from playgate.judging.gate import JudgedRun, Verdict, evaluate
 from playgate.reports.html import render, request_segments, time_span_ms
 from tests.factory import chunk, network, run
 
@@ -70,3 +72,18 @@ def test_a_chunk_that_waited_for_connections_names_the_cause_and_marks_its_holde
     assert '<span class="cause">[6/6 conn]</span>' in page
     assert page.count('class="mark release"') == 1
     assert "waited for one of 6 connections to https://127.0.0.1:4443 (held by 6 × /pressure/sse)" in page
+
+
+def test_stalls_are_drawn_on_the_waterfalls_time_axis():
+    from playgate.records import Playback
+
+    playback = Playback.from_page(
+        {"play_ms": 700.0, "first_frame_ms": 840.0, "stalls": [
+            {"video": 0, "start_ms": 3840.0, "end_ms": 5050.0, "position_s": 3.0, "src": "blob:x"}], "quality": []},
+        ended_ms=6000.0,
+    )  # fmt: skip
+    record = dataclasses.replace(run(chunk(0), chunk(1)), playback=playback)
+    page = render([JudgedRun(record, evaluate(record, GateRules()))])
+    assert '<tr class="playback"><td class="name">playback: 1 stall(s)</td>' in page
+    assert page.count('class="stallband" title="stall at 3.00 s of media, 1210 ms"') == 1
+    assert "stalls: 1 stall(s) after the first frame" in page  # the reason, above the waterfall

@@ -66,6 +66,8 @@ col.col-status { width: 90px; } col.col-blocked { width: 104px; }
 .mark { position: absolute; top: 0; width: 2px; height: 14px; }
 .mark.event { background: #1a73e8; } .mark.frame { background: #d93025; }
 .mark.release { background: #188038; }
+.stallband { position: absolute; top: 1px; height: 12px; background: #d93025; opacity: .55; min-width: 2px; }
+.waterfall tr.playback td { background: #fce8e6; }
 .waterfall tr.holder td.name { box-shadow: inset 3px 0 #e37400; }
 .cause { color: #b06000; font-size: 90%; }
 .legend span.holder-key { background: #e37400; width: 3px; }
@@ -129,6 +131,8 @@ def time_span_ms(runs: Sequence[RunRecord]) -> float:
             for mark in (chunk.page.event_ms, chunk.page.first_frame_ms):
                 if mark is not None and run.page_time_origin_ms:
                     longest = max(longest, mark)
+        if run.playback is not None and run.playback.stalls and run.page_time_origin_ms:
+            longest = max(longest, run.playback.ended_ms)
     return longest * 1.05
 
 
@@ -234,7 +238,7 @@ def waterfall(run: RunRecord, span_ms: float, waits: Sequence[Wait | None] = ())
     chunk_of = {id(c.network): c for c in run.chunks if c.network is not None}
     wait_of = {id(c.network): w for c, w in zip(run.chunks, waits, strict=False) if c.network is not None}
     holders = {url for w in waits if w is not None and w.contended for url in w.holders}
-    rows = []
+    rows = [playback_row(run, origin, span_ms)] if run.playback is not None and run.playback.played else []
     for record in run.requests:
         chunk, wait = chunk_of.get(id(record)), wait_of.get(id(record))
         lane = (
@@ -260,6 +264,29 @@ def waterfall(run: RunRecord, span_ms: float, waits: Sequence[Wait | None] = ())
     headings = "".join(f"<th>{heading}</th>" for _, heading in WATERFALL_COLUMNS)
     head = f'<colgroup>{colgroup}</colgroup><tr>{headings}<th class="lane">{axis(span_ms)}</th></tr>'
     return f'<table class="waterfall">{head}{"".join(rows)}</table>'
+
+
+def playback_row(run: RunRecord, origin_ms: float, span_ms: float) -> str:
+    """The page's playback on the same time axis: the first frame, and each stall as a band."""
+    playback = run.playback
+    assert playback is not None
+    offset = (run.page_time_origin_ms or origin_ms) - origin_ms
+    marks = ""
+    if playback.first_frame_ms is not None:
+        at = playback.first_frame_ms + offset
+        title = f"first frame at {playback.first_frame_ms:.0f} ms"
+        marks += f'<div class="mark frame" title="{title}" style="left:{_pct(at, span_ms)}"></div>'
+    for stall in playback.stalls:
+        end = stall.end_ms if stall.end_ms is not None else playback.ended_ms
+        what = f"stall at {stall.position_s:.2f} s of media, {end - stall.start_ms:.0f} ms"
+        marks += (
+            f'<div class="stallband" title="{html.escape(what)}" '
+            f'style="left:{_pct(stall.start_ms + offset, span_ms)};width:{_pct(end - stall.start_ms, span_ms)}"></div>'
+        )
+    label = f"playback: {len(playback.stalls)} stall(s)"
+    blank = "<td></td>" * (len(WATERFALL_COLUMNS) - 1)
+    lane = f'<td class="lane"><div class="track">{marks}</div></td>'
+    return f'<tr class="playback"><td class="name">{label}</td>{blank}{lane}</tr>'
 
 
 def run_section(judged: JudgedRun, span_ms: float) -> str:
@@ -321,6 +348,7 @@ def legend() -> str:
     items = [(css, label) for css, label, _ in (*BAR_PHASES, BLOCKED)]
     items += [("mark event", "chunk event received"), ("mark frame", "first frame")]
     items += [("mark release", "the end that let a waiting chunk go"), ("holder-key", "held what a chunk waited for")]
+    items += [("stallband", "playback stalled")]
     swatches = "".join(
         f'<span class="swatch {css}" style="position:static"></span>{html.escape(label)}' for css, label in items
     )
