@@ -26,13 +26,17 @@ def observed(*, first_frame_ms=840.0, stalls=(), frames=(250, 0), ended_ms=9000.
 
 
 def appended(index, start_s, end_s, **net):
-    made = chunk(index, **net)
+    made = chunk(index, **net)  # its bytes appended 40 ms after its event (page time 1040 + 200 i ms)
     page = dataclasses.replace(made.page, kind="fetched", media_start_s=start_s, media_end_s=end_s)
     return dataclasses.replace(made, page=page)
 
 
-def mse_run(playback, **net_of_3):
-    chunks = tuple(appended(i, float(i), i + 1.0, **(net_of_3 if i == 3 else {})) for i in range(5))
+def mse_run(playback, *, chunk_3_appended_ms=None, **net_of_3):
+    """Five one-second chunks; chunk 3 appended at ``chunk_3_appended_ms`` where a stall waits for it."""
+    chunks = [appended(i, float(i), i + 1.0, **(net_of_3 if i == 3 else {})) for i in range(5)]
+    if chunk_3_appended_ms is not None:
+        late = dataclasses.replace(chunks[3].page, loadeddata_ms=chunk_3_appended_ms)
+        chunks[3] = dataclasses.replace(chunks[3], page=late)
     return dataclasses.replace(run(*chunks), playback=playback)
 
 
@@ -71,7 +75,10 @@ def test_healthy_playback_passes():
 
 def test_a_stall_is_tied_to_the_chunk_that_covered_its_position_with_that_chunks_wait():
     stall = {"start_ms": 3840.0, "end_ms": 5050.0, "position_s": 3.0}
-    judged = evaluate(mse_run(observed(stalls=[stall]), blocked_ms=1150.0, wait_ms=4.0, receive_ms=9.0), GateRules())
+    stalled = mse_run(
+        observed(stalls=[stall]), chunk_3_appended_ms=5040.0, blocked_ms=1150.0, wait_ms=4.0, receive_ms=9.0
+    )
+    judged = evaluate(stalled, GateRules(max_load_ms=10_000))
     assert (
         "stalls: 1 stall(s) after the first frame (limit 0), 1210 ms in all; the longest, a 1.21 s stall at "
         "3.00 s: chunk 3 1150 ms before reaching the network, 4 ms for its first byte, 9 ms downloading"
@@ -79,11 +86,13 @@ def test_a_stall_is_tied_to_the_chunk_that_covered_its_position_with_that_chunks
     )
 
 
-def test_a_stall_at_a_chunks_very_end_waited_for_the_next_one():
-    chunks = mse_run(observed()).chunks
-    assert stalled_chunk(Stall(0, 1.0, 2.0, 2.0, BLOB), chunks).index == 2
-    assert stalled_chunk(Stall(0, 1.0, 2.0, 9.5, BLOB), chunks) is None
-    assert describe_stall(Stall(0, 1.0, 2.0, 9.5, BLOB), chunks, 10.0).endswith(
+def test_a_stall_waits_for_the_first_chunk_not_yet_appended_when_it_began():
+    chunks = mse_run(observed(), chunk_3_appended_ms=5040.0).chunks
+    # Video ran out at 2.96 s, audio at 3.0 s: chunk 2 ends past the position, yet it was in.
+    assert stalled_chunk(Stall(0, 3840.0, 5050.0, 2.96, BLOB), chunks).index == 3
+    assert stalled_chunk(Stall(0, 5500.0, 5600.0, 4.99, BLOB), chunks) is None  # every chunk was in
+    assert stalled_chunk(Stall(0, 3840.0, 5050.0, 7.5, BLOB), chunks) is None  # past what chunk 3 added
+    assert describe_stall(Stall(0, 5500.0, 5600.0, 4.99, BLOB), chunks, 6000.0).endswith(
         "no chunk of the run covers that position"
     )
 

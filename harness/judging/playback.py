@@ -14,20 +14,20 @@ from __future__ import annotations
 from playgate.config import GateRules
 from playgate.records import ChunkRecord, Playback, RunRecord, Stall
 
-# A stall at a chunk's very end is waiting for the next one: 1 ms of media is the margin.
-EDGE_S = 0.001
-
 
 def stalled_chunk(stall: Stall, chunks: tuple[ChunkRecord, ...]) -> ChunkRecord | None:
-    """The chunk whose data the stall waited for: the one whose source the stalled video
-    played, else (Media Source) the first whose appended media reaches past the position."""
+    """The chunk the stall waited for: the one whose source the stalled video played; else
+    (a Media Source) the first chunk not yet appended when the stall began, provided its
+    media reaches past the stalled position. (Audio and video buffers end apart, by up to
+    a frame, so the position alone cannot tell the end of one chunk from the next.)"""
     for chunk in chunks:
         if stall.src is not None and chunk.url == stall.src:
             return chunk
     for chunk in chunks:
-        end = chunk.page.media_end_s
-        if end is not None and end > stall.position_s + EDGE_S:
-            return chunk
+        appended = chunk.page.loadeddata_ms
+        if chunk.page.kind == "fetched" and (appended is None or appended > stall.start_ms):
+            end = chunk.page.media_end_s
+            return chunk if end is None or end > stall.position_s else None
     return None
 
 

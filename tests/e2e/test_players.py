@@ -7,7 +7,7 @@ from playgate.doors.assertions import assert_gate_fails, assert_gate_passes
 
 pytestmark = pytest.mark.browser
 
-HLS_APP = dict(app="tests.tooling.hls_app:app", chunk_pattern=r"\.ts$", chunks=4)
+HLS_APP = dict(app="tests.tooling.hls_app:app", chunk_pattern=r"/seg-\d+\.ts", chunks=4)
 
 
 def test_hls_js_segments_are_found_appended_and_judged(playgate_run):
@@ -33,3 +33,21 @@ def test_a_pattern_matching_nothing_names_the_media_requests_the_page_made(playg
     assert_gate_fails(judged, "loaded")
     (note,) = [n for n in judged.run.notes if n.startswith("no request matched")]
     assert "video/mp2t: /hls/seg-000.ts and" in note and "application/vnd.apple.mpegurl: /hls/index.m3u8" in note
+
+
+# Segment 3 held this long by the server: past the ~3 s of media buffered ahead of it.
+STALL_DELAY_MS = 5000
+
+
+def test_a_segment_delayed_past_the_buffer_is_one_stall_of_the_delay_less_the_buffer(playgate_run):
+    judged = playgate_run(mode="h2", app_path=f"/?delay_segment=3&delay_ms={STALL_DELAY_MS}", timeout=20, **HLS_APP)
+    playback, delayed = judged.run.playback, judged.run.chunks[3]
+    (stall,) = playback.stalls
+    # The buffer: how long playback could still go on when the page asked for segment 3.
+    buffer_ms = stall.start_ms - delayed.page.loadstart_ms
+    expected_ms = STALL_DELAY_MS - buffer_ms
+    assert stall.duration_ms == pytest.approx(expected_ms, abs=max(15.0, 0.05 * expected_ms)), (stall, expected_ms)
+    assert delayed.net("wait_ms") == pytest.approx(STALL_DELAY_MS, abs=100)  # the server's hold, seen as such
+    (reason,) = [r for r in judged.verdict.reasons if r.startswith("stalls:")]
+    assert f"stall at {stall.position_s:.2f} s: chunk 3 " in reason, reason
+    assert "load time: chunk 3" in " ".join(judged.verdict.reasons)  # the slow segment, named as slow
