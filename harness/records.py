@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 PHASES = ("blocked_ms", "queued_ms", "dns_ms", "connect_ms", "tls_ms", "send_ms", "wait_ms", "receive_ms")
+# The failure of a request with no response yet: still in flight, or never answered.
+NO_RESPONSE = "no response"
 # Sub-millisecond disagreement between two readings of one clock is rounding, not data.
 CLOCK_SLACK_MS = 1.0
 

@@ -2,7 +2,7 @@
 
 from dataclasses import replace
 
-from playgate.capture.app_page import chunks_from_observer, named_in, nothing_matched
+from playgate.capture.app_page import named_in, nothing_matched, page_chunks
 from tests.factory import network
 
 URL = "https://app.example/media/seg-3.mp4?v=2"
@@ -34,27 +34,81 @@ def test_each_chunk_takes_the_first_message_that_names_it_or_none():
             {"ms": 30.0, "type": "message", "data": '{"replay": "/media/seg-3.mp4?v=2"}'},
         ],
         "chunks": [observed(0, URL), observed(1, "https://app.example/media/seg-9.mp4")],
+        "time_origin": ORIGIN_MS,
     }
-    first, unnamed = chunks_from_observer(state)
+    first, unnamed = page_chunks(state, [], {}, "/media/")
     assert first.event_ms == 20.0
     assert unnamed.event_ms is None
 
 
-def fetched(index, url, requested_ms, appended_ms):
-    return {**observed(index, url), "kind": "fetched", "requested_ms": requested_ms, "loadeddata_ms": appended_ms}
+ORIGIN_MS = 1_790_000_000_000.0  # page time 0, epoch ms
+SEGMENT = "https://app.example/hls/seg-{:03d}.ts"
 
 
-def test_a_fetched_chunk_no_message_names_is_timed_from_its_request_to_its_append():
+def segment_request(index, issued_ms, ended_ms, **overrides):
+    """The browser's record of a segment request, at page times."""
+    return network(
+        SEGMENT.format(index),
+        started_at=(ORIGIN_MS + issued_ms) / 1000,
+        ended_at=(ORIGIN_MS + ended_ms) / 1000,
+        mime_type="video/mp2t",
+        **overrides,
+    )
+
+
+def appended(ms, end_ms, before_s, after_s):
+    return {"ms": ms, "end_ms": end_ms, "bytes": 1000, "start_s": before_s, "end_s": after_s}
+
+
+def test_fetched_chunks_come_from_the_network_record_and_are_loaded_by_their_appends():
     state = {
         "events": [{"ms": 5.0, "type": "message", "data": '{"segment": "/hls/seg-001.ts"}'}],
-        "chunks": [
-            fetched(0, "https://app.example/hls/seg-000.ts", 100.0, 180.0),
-            fetched(1, "https://app.example/hls/seg-001.ts", 200.0, 260.0),
-        ],
+        "chunks": [],
+        "fetches": [{"url": SEGMENT.format(0), "ms": 99.5}],  # the page's code asked: a worker's ask is not seen
+        "appends": [appended(185.0, 190.0, 0.0, 1.0), appended(275.0, 281.0, 1.0, 2.0)],
+        "time_origin": ORIGIN_MS,
     }
-    first, second = chunks_from_observer(state)
-    assert (first.kind, first.event_ms, first.loadeddata_ms) == ("fetched", 100.0, 180.0)
-    assert second.event_ms == 5.0  # a message named it: timed from the message, as any chunk
+    requests = [
+        network("https://app.example/hls/index.m3u8", started_at=(ORIGIN_MS + 50) / 1000),
+        segment_request(0, 100.0, 180.0),
+        segment_request(1, 200.0, 270.0),
+        segment_request(2, 300.0, 390.0),  # downloaded, never appended (yet)
+        segment_request(1, 400.0, 450.0),  # the same URL again: the first request is the chunk
+    ]
+    first, second, third = page_chunks(state, requests, {}, r"/seg-\d+\.ts")
+    assert (first.index, first.kind, first.event_ms, first.loadeddata_ms) == (0, "fetched", 99.5, 190.0)
+    assert (first.media_start_s, first.media_end_s) == (0.0, 1.0)
+    assert (second.event_ms, second.loadstart_ms, second.loadeddata_ms) == (5.0, 200.0, 281.0)  # named by a message
+    assert (third.loadeddata_ms, third.error) == (None, None)
+
+
+def test_the_pages_resource_timing_gives_the_download_end_where_it_has_it():
+    from playgate.records import ResourceTiming
+
+    state = {"events": [], "chunks": [], "appends": [appended(150.0, 152.0, 0.0, 1.0)], "time_origin": ORIGIN_MS}
+    late_network_end = [segment_request(0, 100.0, 160.0)]  # the network clock: after the append began
+    assert page_chunks(state, late_network_end, {}, "/seg-")[0].loadeddata_ms is None
+    entries = {SEGMENT.format(0): ResourceTiming(SEGMENT.format(0), "h2", 100.0, 101.0, 120.0, 140.0)}
+    assert page_chunks(state, late_network_end, entries, "/seg-")[0].loadeddata_ms == 152.0
+
+
+def test_a_failed_segment_request_is_a_settled_chunk_with_its_error():
+    state = {"events": [], "chunks": [], "appends": [], "time_origin": ORIGIN_MS}
+    (failed,) = page_chunks(state, [segment_request(0, 100.0, 120.0, failure="net::ERR_FAILED")], {}, "/seg-")
+    assert failed.error == "request failed: net::ERR_FAILED"
+
+
+def test_media_elements_and_fetched_chunks_are_one_list_in_the_order_asked():
+    element = {**observed(0, "https://app.example/media/seg-9.mp4"), "loadstart_ms": 250.0}
+    state = {"events": [], "chunks": [element], "appends": [], "time_origin": ORIGIN_MS}
+    requests = [segment_request(0, 100.0, 180.0), network(element["url"], started_at=(ORIGIN_MS + 249) / 1000)]
+    first, second = page_chunks(state, requests, {}, r"/seg-")
+    assert (first.kind, first.url, second.kind, second.url) == ("fetched", SEGMENT.format(0), "element", element["url"])
+    assert (first.index, second.index) == (0, 1)
+
+
+def fetched(index, url, requested_ms, appended_ms):
+    return {**observed(index, url), "kind": "fetched", "requested_ms": requested_ms, "loadeddata_ms": appended_ms}
 
 
 def test_a_fetched_chunk_never_appended_breaks_the_loaded_rule_saying_so():
@@ -81,3 +135,12 @@ def test_nothing_matched_lists_the_media_like_requests_by_type():
         "video/mp4: /hls/seg-000.m4s and 2 more; application/vnd.apple.mpegurl: /hls/index.m3u8"
     )
     assert nothing_matched("/x/", requests[:1]).endswith("and the page made no media-like request")
+
+
+def test_a_segment_still_in_flight_is_not_settled():
+    from playgate.capture.app_page import settled
+
+    state = {"events": [], "chunks": [], "appends": [], "time_origin": ORIGIN_MS}
+    in_flight = network(SEGMENT.format(0), started_at=(ORIGIN_MS + 100) / 1000, failure="no response", status=None)
+    (chunk,) = page_chunks(state, [in_flight], {}, "/seg-")
+    assert chunk.error is None and not settled(chunk)

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from playgate.records import NetworkRecord
+from playgate.records import NO_RESPONSE, NetworkRecord
 
 EVENTS = (
     "Network.requestWillBeSent",
@@ -87,7 +87,7 @@ def record_from_cdp(request: _Request) -> NetworkRecord:
         send_ms=send,
         wait_ms=wait,
         receive_ms=receive,
-        failure=request.failure or (None if request.response else "no response"),
+        failure=request.failure or (None if request.response else NO_RESPONSE),
         resource_type=request.resource_type,
         started_at=request.wall_time_s,
         method=request.method,

@@ -80,6 +80,9 @@ class LiveLog:
             data = str(detail.get("data", ""))
             self._line(f"event stream: {detail.get('type')} {data[:80]}")
             return
+        if kind == "append":
+            self._line(f"appended {detail.get('bytes')} bytes to a SourceBuffer")
+            return
         name = self._chunk(str(detail.get("url", ""))) or "media"
         words = {"loadstart": "loadstart", "loadeddata": "loaded (loadeddata)", "frame": "first frame"}
         self._line(f"{name} {words.get(kind, kind)}" + (f": {detail['error']}" if detail.get("error") else ""))

@@ -4,8 +4,8 @@
 //     the SSE pattern (time, type, data), when the first listener sees it;
 //   - every media element whose source matches the chunk pattern: loadstart,
 //     loadeddata, the first presented frame (requestVideoFrameCallback), error;
-//   - every fetch() and XMLHttpRequest whose URL matches it, and the SourceBuffer
-//     appends that carried its bytes (Media Source Extensions players).
+//   - every fetch() and XMLHttpRequest whose URL matches it, and every SourceBuffer
+//     append (Media Source Extensions players).
 // Times are performance.now() ms, as the bundled player reports them.
 // PLAYGATE_CONFIG = {chunkPattern, ssePattern} is defined in front of this file.
 (() => {
@@ -125,24 +125,17 @@
     return setAttribute.call(this, name, value);
   };
 
-  // --- chunks the page's code fetches (fetch, XMLHttpRequest) and appends (MSE) -------
-  // A player that feeds Media Source Extensions fetches each segment itself and appends
-  // its bytes (often transmuxed, split into audio and video, or in pieces) to SourceBuffers.
-  // The chunk is the request; it is loaded once its bytes are in a buffer: the end
-  // (updateend) of the first append made after its download ended. Appends are matched
-  // to downloads in order, as players append them: each goes to the oldest chunk
-  // downloaded and not yet appended, else it continues the chunk appended last.
+  // --- what a Media Source Extensions player does: its fetches and its appends ---------
+  // Such a player fetches each segment itself (in the page, or in a worker, which this
+  // script cannot see: the browser's network record can) and appends its bytes, often
+  // transmuxed, split into audio and video, or in pieces, to SourceBuffers. The harness
+  // matches appends to downloads (capture/appends.py); here they are only recorded.
+  state.fetches = [];
   const fetched = (input) => {
     let url;
     try { url = new URL(input instanceof Request ? input.url : String(input), location.href).href; } catch { return; }
-    if (!chunkPattern.test(url) || state.byUrl.has(url)) return;
-    const now = performance.now();
-    const chunk = { index: state.chunks.length, url, kind: "fetched", requested_ms: now, loadstart_ms: now,
-                    loadeddata_ms: null, first_frame_ms: null, error: null, appends: 0,
-                    media_start_s: null, media_end_s: null };
-    state.byUrl.set(url, chunk);
-    state.chunks.push(chunk);
-    live("loadstart", { url });
+    if (!chunkPattern.test(url)) return;
+    state.fetches.push({ url, ms: performance.now() });
   };
   const pageFetch = window.fetch;
   if (pageFetch) {
@@ -157,49 +150,35 @@
   xhr.send = function () { if (this.__playgateUrl !== undefined) fetched(this.__playgateUrl); return send.apply(this, arguments); };
 
   state.appends = [];
-  const downloadEnd = (chunk) => {
-    const entries = performance.getEntriesByName(chunk.url, "resource");
-    const last = entries[entries.length - 1];
-    return last && last.responseEnd > 0 ? last.responseEnd : null;
+  // The media time an append added: the buffered range it made or grew, from where that
+  // range ended before (a range it made: from its start) to its end.
+  const ranges = (buffer) => {
+    const found = [];
+    try { for (let i = 0; i < buffer.buffered.length; i++) found.push([buffer.buffered.start(i), buffer.buffered.end(i)]); } catch {}
+    return found;
   };
-  let appendedLast = null;
-  const appendedChunk = (now) => {
-    const waiting = state.chunks.filter((c) => c.kind === "fetched" && c.appends === 0 && c.error === null)
-      .map((c) => [c, downloadEnd(c)]).filter(([, end]) => end !== null && end <= now)
-      .sort((a, b) => a[1] - b[1]);
-    return waiting.length ? waiting[0][0] : appendedLast;
-  };
-  const bufferedEnd = (buffer) => {
-    try { return buffer.buffered.length ? buffer.buffered.end(buffer.buffered.length - 1) : 0; } catch { return 0; }
+  const added = (before, after) => {
+    const grown = after.filter(([s, e]) => !before.some(([s0, e0]) => s0 === s && e0 === e));
+    if (!grown.length) return [null, null];
+    const [start, end] = grown[grown.length - 1];
+    const extended = before.find(([s0, e0]) => s0 === start || (e0 > start && e0 <= end));
+    return [extended ? extended[1] : start, end];
   };
   const Buffer = window.SourceBuffer;
   if (Buffer) {
     const appendBuffer = Buffer.prototype.appendBuffer;
     Buffer.prototype.appendBuffer = function (data) {
-      const now = performance.now();
-      const chunk = appendedChunk(now);
-      const append = { ms: now, bytes: data ? data.byteLength : 0, end_ms: null, chunk: chunk ? chunk.index : null };
+      const append = { ms: performance.now(), end_ms: null, bytes: data ? data.byteLength : 0,
+                       start_s: null, end_s: null };
       state.appends.push(append);
-      if (chunk) { chunk.appends += 1; appendedLast = chunk; }
-      const before = bufferedEnd(this);
+      const before = ranges(this);
       this.addEventListener("updateend", () => {
         append.end_ms = performance.now();
-        if (!chunk) return;
-        // The media time it added: from where the buffer ended before its first append
-        // to where it ended after its last (across audio and video buffers).
-        const after = bufferedEnd(this);
-        if (chunk.media_start_s === null || before < chunk.media_start_s) chunk.media_start_s = before;
-        if (chunk.media_end_s === null || after > chunk.media_end_s) chunk.media_end_s = after;
-        if (chunk.loadeddata_ms === null) {
-          chunk.loadeddata_ms = append.end_ms;
-          live("loadeddata", { url: chunk.url });
-        }
+        [append.start_s, append.end_s] = added(before, ranges(this));
+        live("append", { url: "", bytes: append.bytes });
       }, { once: true });
       return appendBuffer.apply(this, arguments);
     };
   }
 
-  // Whether the first ``count`` chunks have each loaded or failed.
-  state.settled = (count) => state.chunks.length >= count &&
-    state.chunks.slice(0, count).every((c) => c.loadeddata_ms !== null || c.error !== null);
 })();

@@ -3,14 +3,16 @@ in Chromium (``cdp``), Playwright's requests built from WebDriver BiDi in Firefo
 
 from __future__ import annotations
 
+import itertools
+import json
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from playwright.sync_api import BrowserContext, Page
+from playwright.sync_api import BrowserContext, CDPSession, Page
 
 from playgate.capture.bidi import BidiSnapshot, record_from_bidi, snapshot_from_playwright
 from playgate.capture.cdp import EVENTS, CdpNetworkLog
-from playgate.records import NetworkRecord, ResourceTiming
+from playgate.records import NO_RESPONSE, NetworkRecord, ResourceTiming
 
 # Told of each request as it is issued ("requested", no record yet) and as its figures
 # arrive ("response" in Chromium, "finished" in Firefox): what --live prints.
@@ -60,6 +62,32 @@ class CdpRecorder:
         for method in EVENTS:
             session.on(method, lambda params, method=method: handle(method, params))
         session.send("Network.enable")
+        self._attach_workers(session)
+
+    def _attach_workers(self, session: CDPSession) -> None:
+        """Dedicated workers and out-of-process frames make their requests in their own
+        targets, which the page's session does not see. Attach to each as it starts (held
+        until then, so no request is missed) and read its Network events through the
+        page's session: Playwright routes no other session's events to us."""
+        worker_logs: dict[str, CdpNetworkLog] = {}
+
+        def attached(params: dict[str, Any]) -> None:
+            target = params["sessionId"]
+            if params["targetInfo"].get("type") in ("worker", "iframe"):
+                worker_logs[target] = CdpNetworkLog()
+                self.logs.append(worker_logs[target])
+                _send_to(session, target, "Network.enable")
+            _send_to(session, target, "Runtime.runIfWaitingForDebugger")
+
+        def received(params: dict[str, Any]) -> None:
+            log = worker_logs.get(params["sessionId"])
+            message = json.loads(params["message"])
+            if log is not None and message.get("method") in EVENTS:
+                log.handle(message["method"], message["params"])
+
+        session.on("Target.attachedToTarget", attached)
+        session.on("Target.receivedMessageFromTarget", received)
+        session.send("Target.setAutoAttach", {"autoAttach": True, "waitForDebuggerOnStart": True, "flatten": False})
 
     def settled(self, urls: set[str]) -> bool:
         return any(log.settled(urls) for log in self.logs)
@@ -101,10 +129,18 @@ class BidiRecorder:
                 snapshot = snapshot_from_playwright(request)
             else:
                 snapshot = BidiSnapshot(
-                    request.url, {}, None, None, None, "no response", request.resource_type, request.method
+                    request.url, {}, None, None, None, NO_RESPONSE, request.resource_type, request.method
                 )
             records.append(record_from_bidi(snapshot, page_entries.get(request.url)))
         return _in_issue_order(records)
+
+
+def _send_to(session: CDPSession, target: str, method: str) -> None:
+    message = json.dumps({"id": next(_MESSAGE_IDS), "method": method})
+    session.send("Target.sendMessageToTarget", {"sessionId": target, "message": message})
+
+
+_MESSAGE_IDS = itertools.count(1)
 
 
 def recorder_for(browser_name: str) -> NetworkRecorder:

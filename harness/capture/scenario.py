@@ -36,6 +36,8 @@ NOT_WATCHED = Watching()
 # their way to us; wait this long at most for them.
 NETWORK_SETTLE_S = 5.0
 NETWORK_POLL_MS = 20
+# How often the chunks of a page that fetches them itself are read while it runs.
+CHUNK_POLL_MS = 50
 
 FIREFOX_NOTE = (
     "firefox: WebDriver BiDi gives no connection id, no connection reuse and no send time, "
@@ -112,13 +114,17 @@ def open_idle_tabs(
 class PageReading:
     """How to read what a kind of page observed: when it is done, and its chunks."""
 
-    finished_js: str  # a page function, true once every chunk settled
+    finished_js: str  # a page function, true once every chunk settled (unless ``finished``)
     snapshot_js: str  # a page function returning chunks, errors and time_origin
-    chunks: Callable[[dict[str, Any]], list[PageChunk]]
+    # The chunks from a snapshot, the network record so far and the page's Resource Timing.
+    chunks: Callable[[dict[str, Any], list[NetworkRecord], dict[str, ResourceTiming]], list[PageChunk]]
     # A page function run in every page of the context ({role, at}: epoch ms when that
     # page let go of its holders), and how to pick the moment the holders were let go.
     released_js: str | None = None
     released: Callable[[list[dict[str, Any]]], float | None] = lambda reports: None
+    # Where only the network record knows every chunk (a worker's requests): true once the
+    # chunks are settled, checked on the page's snapshot and the network record so far.
+    finished: Callable[[list[PageChunk]], bool] | None = None
 
 
 RELEASED_JS = """() => {
@@ -143,7 +149,7 @@ def holders_released(reports: list[dict[str, Any]]) -> float | None:
 PLAYER = PageReading(
     finished_js="() => window.playgate && window.playgate.finished",
     snapshot_js=SNAPSHOT_JS,
-    chunks=lambda state: [PageChunk.from_page(c) for c in state["chunks"]],
+    chunks=lambda state, network, entries: [PageChunk.from_page(c) for c in state["chunks"]],
     released_js=RELEASED_JS,
     released=holders_released,
 )
@@ -184,13 +190,17 @@ def measure_page(
             page.goto(url, wait_until="commit", timeout=timeout_s * 1000)
         except PlaywrightError as exc:
             raise MeasurementError(navigation_problem(browser_name, url, exc)) from exc
-        finished = _wait_finished(page, f"() => ({reading.finished_js})() && {SETTLED_JS}", timeout_s)
-        state = page.evaluate(reading.snapshot_js)
+        if reading.finished is None:
+            finished = _wait_finished(page, f"() => ({reading.finished_js})() && {SETTLED_JS}", timeout_s)
+            state = page.evaluate(reading.snapshot_js)
+        else:
+            finished, state = _poll_finished(page, reading, recorder, timeout_s)
         playback = read_playback(page)
-        page_chunks = reading.chunks(state)
+        page_chunks = reading.chunks(state, recorder.records({}), {})
         _wait_network_settled(page, recorder, {c.url for c in page_chunks})
         page_entries = _first_entries(page.evaluate(RESOURCES_JS))
         network = recorder.records(page_entries)
+        page_chunks = reading.chunks(state, network, page_entries)
         released_at = None
         if reading.released_js is not None:
             released_at = reading.released([p.evaluate(reading.released_js) for p in context.pages])
@@ -282,6 +292,23 @@ def _wait_finished(page: Page, finished_js: str, timeout_s: float) -> bool:
     except PlaywrightTimeout:
         return False
     return True
+
+
+def _poll_finished(
+    page: Page, reading: PageReading, recorder: NetworkRecorder, timeout_s: float
+) -> tuple[bool, dict[str, Any]]:
+    """Wait until the chunks, read from the page and the network record as they arrive, are
+    settled and playback too: the page alone cannot tell (it does not see a worker's requests)."""
+    assert reading.finished is not None
+    deadline = time.monotonic() + timeout_s
+    while True:
+        state = page.evaluate(reading.snapshot_js)
+        chunks = reading.chunks(state, recorder.records({}), {})
+        if reading.finished(chunks) and page.evaluate(f"() => {SETTLED_JS}"):
+            return True, state
+        if time.monotonic() >= deadline:
+            return False, state
+        page.wait_for_timeout(CHUNK_POLL_MS)
 
 
 def _wait_network_settled(page: Page, recorder: NetworkRecorder, urls: set[str]) -> None:

@@ -51,3 +51,11 @@ def test_a_segment_delayed_past_the_buffer_is_one_stall_of_the_delay_less_the_bu
     (reason,) = [r for r in judged.verdict.reasons if r.startswith("stalls:")]
     assert f"stall at {stall.position_s:.2f} s: chunk 3 " in reason, reason
     assert "load time: chunk 3" in " ".join(judged.verdict.reasons)  # the slow segment, named as slow
+
+
+def test_segments_a_worker_fetches_are_found_from_the_browsers_network_record(playgate_run):
+    judged = playgate_run(mode="h2", app="tests.tooling.worker_app:app", chunk_pattern=r"/seg-\d+\.m4s", chunks=3)
+    assert_gate_passes(judged)
+    assert [c.url.rsplit("/", 1)[1] for c in judged.run.chunks] == ["seg-000.m4s", "seg-001.m4s", "seg-002.m4s"]
+    assert {c.net("protocol") for c in judged.run.chunks} == {"h2"}
+    assert all(c.page.loadeddata_ms is not None for c in judged.run.chunks)  # appended in the page

@@ -16,7 +16,7 @@ from starlette.responses import FileResponse, HTMLResponse, Response, StreamingR
 from starlette.routing import Route
 
 from playgate.fixtures.generate import ensure_media
-from playgate.fixtures.hls import ensure_hls
+from playgate.fixtures.segments import ensure_hls
 from playgate.server.players import ensure_player
 
 FEEDS = 5

@@ -1,0 +1,41 @@
+"""Appends matched to the chunks whose bytes they carried, on canned sequences."""
+
+from playgate.capture.appends import Append, Carried, join_appends
+
+
+def append(ms, end_ms, before_s, after_s, size=1000):
+    return Append(ms=ms, end_ms=end_ms, bytes=size, start_s=before_s, end_s=after_s)
+
+
+def test_transmuxed_segments_in_audio_and_video_pieces_go_to_the_chunk_downloaded_before_them():
+    downloads = {0: 100.0, 1: 180.0, 2: 260.0}
+    appends = [
+        append(110.0, 112.0, 0.0, 0.0),  # chunk 0's init segment (no media yet)
+        append(113.0, 121.0, 0.0, 1.04),  # its video
+        append(114.0, 118.0, 0.0, 1.08),  # its audio
+        append(190.0, 197.0, 1.04, 2.04),
+        append(191.0, 195.0, 1.08, 2.08),
+        append(270.0, 276.0, 2.04, 3.0),
+    ]
+    assert join_appends(downloads, appends) == {
+        0: Carried(appended_ms=112.0, media_start_s=0.0, media_end_s=1.08, appends=3),
+        1: Carried(appended_ms=197.0, media_start_s=1.04, media_end_s=2.08, appends=2),
+        2: Carried(appended_ms=276.0, media_start_s=2.04, media_end_s=3.0, appends=1),
+    }
+
+
+def test_a_chunk_downloaded_while_the_one_before_was_still_appending_waits_its_turn():
+    # Chunk 1 arrived at 150 ms, before chunk 0 (arrived 100 ms) was appended at 160 ms: players
+    # append in download order, so the append at 160 ms is chunk 0's, the one at 170 ms chunk 1's.
+    downloads = {0: 100.0, 1: 150.0}
+    carried = join_appends(downloads, [append(160.0, 165.0, 0.0, 1.0), append(170.0, 178.0, 1.0, 2.0)])
+    assert (carried[0].appended_ms, carried[1].appended_ms) == (165.0, 178.0)
+
+
+def test_appends_before_any_download_and_chunks_never_downloaded_carry_nothing():
+    carried = join_appends({0: 100.0, 1: None}, [append(50.0, 52.0, 0.0, 0.0), append(120.0, None, 0.0, None)])
+    assert carried == {0: Carried(appended_ms=None, media_start_s=0.0, media_end_s=None, appends=1)}
+
+
+def test_no_append_at_all_carries_no_chunk():
+    assert join_appends({0: 100.0, 1: 180.0}, []) == {}
