@@ -1,5 +1,6 @@
 """Fixtures shared by the unit and end-to-end tests."""
 
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -32,6 +33,10 @@ def built_wheel(tmp_path_factory) -> Path:
         "-w",
         str(folder),
     ]
+    # setuptools builds in build/lib and never empties it: a module renamed since the last
+    # build would still be shipped (a fresh clone has none of it).
+    for scratch in ("lib", "bdist.linux-x86_64"):
+        shutil.rmtree(ROOT / "build" / scratch, ignore_errors=True)
     done = subprocess.run([*command, str(ROOT)], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     (wheel,) = folder.glob("playgate-*.whl")

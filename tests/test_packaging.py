@@ -112,7 +112,14 @@ def test_the_wheel_holds_one_top_level_name_and_every_file(built_wheel):
     assert {n.split("/")[0] for n in names} == {"playgate", "playgate-0.1.0.dist-info"}
     in_wheel = {n.removesuffix(".py").removesuffix("/__init__").replace("/", ".") for n in names if n.endswith(".py")}
     assert in_wheel == set(modules())
-    data = ["capture/observer.js", "server/static/player.html", "server/static/player.js", "py.typed"]
-    assert {f"playgate/{d}" for d in data} <= names
+    # Every file the package reads at run time (scripts, pages): each one on disk is shipped.
+    data = {
+        "/".join(["playgate", *package.split(".")[1:], str(path.relative_to(folder))])
+        for package, folder in FOLDERS.items()
+        for path in folder.rglob("*")
+        if path.is_file() and path.suffix in (".js", ".html", ".typed") and "__pycache__" not in path.parts
+    }
+    assert {"playgate/capture/playback.js", "playgate/server/static/player.js", "playgate/py.typed"} <= data
+    assert data <= names, f"not in the wheel: {sorted(data - names)}"
     assert "playgate = playgate.doors.cli:main" in entry_points
     assert "playgate = playgate.doors.plugin" in entry_points
