@@ -2,7 +2,8 @@
 
 from dataclasses import replace
 
-from playgate.capture.app_page import named_in, nothing_matched, page_chunks
+from playgate.capture.app_page import nothing_matched
+from playgate.capture.reading import named_in, page_chunks
 from tests.factory import network
 
 URL = "https://app.example/media/seg-3.mp4?v=2"
@@ -138,7 +139,7 @@ def test_nothing_matched_lists_the_media_like_requests_by_type():
 
 
 def test_a_segment_still_in_flight_is_not_settled():
-    from playgate.capture.app_page import settled
+    from playgate.capture.reading import settled
 
     state = {"events": [], "chunks": [], "appends": [], "time_origin": ORIGIN_MS}
     in_flight = network(SEGMENT.format(0), started_at=(ORIGIN_MS + 100) / 1000, failure="no response", status=None)

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +19,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playgate.capture.live import Watching
 from playgate.capture.observer import observer_script
 from playgate.capture.playback import PLAYBACK_SCRIPT, SETTLED_JS, read_playback
+from playgate.capture.reading import PageReading
 from playgate.capture.recorders import NetworkRecorder, ignore_network, recorder_for
 from playgate.config import Scenario
 from playgate.errors import MeasurementError
@@ -108,23 +107,6 @@ def open_idle_tabs(
             continue
         opened += 1
     return opened
-
-
-@dataclass(frozen=True)
-class PageReading:
-    """How to read what a kind of page observed: when it is done, and its chunks."""
-
-    finished_js: str  # a page function, true once every chunk settled (unless ``finished``)
-    snapshot_js: str  # a page function returning chunks, errors and time_origin
-    # The chunks from a snapshot, the network record so far and the page's Resource Timing.
-    chunks: Callable[[dict[str, Any], list[NetworkRecord], dict[str, ResourceTiming]], list[PageChunk]]
-    # A page function run in every page of the context ({role, at}: epoch ms when that
-    # page let go of its holders), and how to pick the moment the holders were let go.
-    released_js: str | None = None
-    released: Callable[[list[dict[str, Any]]], float | None] = lambda reports: None
-    # Where only the network record knows every chunk (a worker's requests): true once the
-    # chunks are settled, checked on the page's snapshot and the network record so far.
-    finished: Callable[[list[PageChunk]], bool] | None = None
 
 
 RELEASED_JS = """() => {

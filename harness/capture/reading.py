@@ -1,0 +1,124 @@
+"""How the chunks of a page are read: the page's own observations (a snapshot of what its
+script recorded) joined with the browser's network record.
+
+``PageReading`` says, for one kind of page, when it is done and what its chunks are. The
+bundled progressive player says so itself; any other page (the user's at --url or --app,
+or the bundled page playing through a real player) is read by ``observer_reading``: its
+chunks are the media elements and the requests that match the chunk pattern.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from playgate.capture.appends import Append, join_appends
+from playgate.records import NO_RESPONSE, NetworkRecord, PageChunk, ResourceTiming
+
+
+@dataclass(frozen=True)
+class PageReading:
+    """How to read what a kind of page observed: when it is done, and its chunks."""
+
+    finished_js: str  # a page function, true once every chunk settled (unless ``finished``)
+    snapshot_js: str  # a page function returning chunks, errors and time_origin
+    # The chunks from a snapshot, the network record so far and the page's Resource Timing.
+    chunks: Callable[[dict[str, Any], list[NetworkRecord], dict[str, ResourceTiming]], list[PageChunk]]
+    # A page function run in every page of the context ({role, at}: epoch ms when that
+    # page let go of its holders), and how to pick the moment the holders were let go.
+    released_js: str | None = None
+    released: Callable[[list[dict[str, Any]]], float | None] = lambda reports: None
+    # Where only the network record knows every chunk (a worker's requests): true once the
+    # chunks are settled, checked on the page's snapshot and the network record so far.
+    finished: Callable[[list[PageChunk]], bool] | None = None
+
+
+def named_in(url: str, data: str) -> bool:
+    """Whether an event stream message names the chunk: its URL, path and query, or path."""
+    parts = urlsplit(url)
+    path_query = parts.path + (f"?{parts.query}" if parts.query else "")
+    return any(form and form in data for form in (url, path_query, parts.path))
+
+
+def page_chunks(
+    state: dict[str, Any], network: list[NetworkRecord], entries: dict[str, ResourceTiming], pattern: str
+) -> list[PageChunk]:
+    """The page's chunks, in the order they were asked for: the media elements whose source
+    matches the pattern (as the page saw them), and the other requests matching it, made by
+    the page's code or a worker (as the browser's network record saw them), each loaded once
+    a SourceBuffer append carried it (capture/appends.py). Each chunk's event is the first
+    message naming it; for a fetched chunk no message named, its request."""
+    origin = state["time_origin"]
+    elements = [dict(raw, kind="element") for raw in state["chunks"]]
+    element_urls = {raw["url"] for raw in elements}
+    fetched: list[NetworkRecord] = []
+    for record in network:  # issue order
+        if re.search(pattern, record.url) and record.url not in element_urls | {r.url for r in fetched}:
+            fetched.append(record)
+    downloads = {i: _download_end_ms(r, entries, origin) for i, r in enumerate(fetched)}
+    carried = join_appends(downloads, [Append.from_page(a) for a in state.get("appends", [])])
+    asked: dict[str, float] = {}
+    for fetch in state.get("fetches", []):
+        asked.setdefault(fetch["url"], fetch["ms"])
+    raws = elements
+    for i, record in enumerate(fetched):
+        requested = asked.get(record.url, _page_ms(record.started_at, origin))
+        appended = carried.get(i)
+        # "no response": still in flight (or never answered): not a failure that settles it.
+        failed = record.failure if record.failure not in (None, NO_RESPONSE) and appended is None else None
+        raws.append(
+            {
+                "url": record.url,
+                "kind": "fetched",
+                "requested_ms": requested,
+                "loadstart_ms": requested,
+                "loadeddata_ms": appended.appended_ms if appended else None,
+                "first_frame_ms": None,
+                "error": f"request failed: {failed}" if failed else None,
+                "media_start_s": appended.media_start_s if appended else None,
+                "media_end_s": appended.media_end_s if appended else None,
+            }
+        )
+    raws.sort(key=lambda raw: (raw["loadstart_ms"] is None, raw["loadstart_ms"] or 0.0))
+    events = state["events"]
+    chunks = []
+    for index, raw in enumerate(raws):
+        event_ms = next((e["ms"] for e in events if named_in(raw["url"], e["data"])), None)
+        if event_ms is None and raw["kind"] == "fetched":
+            event_ms = raw["requested_ms"]
+        chunks.append(PageChunk.from_page({**raw, "index": index, "event_ms": event_ms}))
+    return chunks
+
+
+def _page_ms(epoch_s: float | None, origin_ms: float) -> float | None:
+    return None if epoch_s is None else epoch_s * 1000 - origin_ms
+
+
+def _download_end_ms(record: NetworkRecord, entries: dict[str, ResourceTiming], origin_ms: float) -> float | None:
+    """Page time the download ended: the page's own Resource Timing where it has the entry
+    (not for a worker's requests), else the browser's network record."""
+    entry = entries.get(record.url)
+    if entry is not None and entry.response_end > 0:
+        return entry.response_end
+    return _page_ms(record.ended_at, origin_ms)
+
+
+def settled(chunk: PageChunk) -> bool:
+    return chunk.loadeddata_ms is not None or chunk.error is not None
+
+
+def observer_reading(expected: int, pattern: str) -> PageReading:
+    """The page's first ``expected`` chunks: a player goes on fetching segments ahead of
+    playback, and a run judges the ones it asked for."""
+    return PageReading(
+        finished_js="",
+        snapshot_js="""() => ({
+          chunks: window.__playgate.chunks, events: window.__playgate.events, fetches: window.__playgate.fetches,
+          appends: window.__playgate.appends, errors: window.__playgate.errors, time_origin: performance.timeOrigin,
+        })""",
+        chunks=lambda state, network, entries: page_chunks(state, network, entries, pattern)[:expected],
+        finished=lambda chunks: len(chunks) >= expected and all(settled(c) for c in chunks),
+    )
