@@ -18,6 +18,8 @@ PRESSURE_KINDS = {
 }
 _PRESSURE_PART = re.compile(r"^(?P<kind>[a-z]+):(?P<count>\d+)$")
 MAX_HOLDERS = 50
+# How the bundled page plays (Scenario.player): each has its page code in server/static/player.js.
+BUNDLED_PLAYERS = ("progressive", "hls")
 # As the browsers name them (CDP's response.protocol; BiDi's, normalised in capture.bidi).
 PROTOCOLS = ("h3", "h2", "http/1.1")
 
@@ -115,6 +117,9 @@ class Scenario:
     chunk_delay_ms: int = 0  # the server waits this long before a chunk's headers
     chunk_kib_per_s: int = 0  # chunk bodies are sent at this rate (0: link speed)
     missing_chunks: tuple[int, ...] = ()  # these chunks are announced at URLs that 404
+    # How the bundled page plays the chunks: a <video> per chunk event ("progressive"), or
+    # the chunks as a stream through a real player over Media Source Extensions ("hls").
+    player: str = "progressive"
 
     def __post_init__(self) -> None:
         if not 1 <= self.chunks <= 200:
@@ -129,6 +134,10 @@ class Scenario:
             raise UsageError("--chunk-delay-ms must be 0..60000")
         if not 0 <= self.chunk_kib_per_s <= 1_000_000:
             raise UsageError("--chunk-kib-per-s must be 0..1000000 (0: no limit)")
+        if self.player not in BUNDLED_PLAYERS:
+            raise UsageError(f"--player {self.player!r}: choose one of {', '.join(BUNDLED_PLAYERS)}")
+        if self.player != "progressive" and self.missing_chunks:
+            raise UsageError("missing chunks are announced by the progressive player's event stream only")
         if any(not 0 <= i < self.chunks for i in self.missing_chunks):
             raise UsageError(f"missing chunk indices must be 0..{self.chunks - 1}")
 
@@ -140,6 +149,8 @@ class Scenario:
             query += f"&chunk_kib_per_s={self.chunk_kib_per_s}"
         if self.missing_chunks:
             query += "&missing=" + ",".join(map(str, self.missing_chunks))
+        if self.player != "progressive":
+            query += f"&player={self.player}"
         return query
 
 

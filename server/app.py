@@ -8,6 +8,10 @@ Routes:
   GET /pressure/sse      an event stream of heartbeats only (``sse:N``, ``tabs:N``,
                          and read with fetch() for ``streams:N``)
   GET /health            {"status": "ok", "http_version": ..., "open_streams": ...}
+  GET /hls/index.m3u8    the chunks as an HLS stream (``--player hls``), ``?chunks=N`` long,
+                         each segment URL carrying the page's fault injection
+  GET /hls/{name}        its MPEG-TS segments, with the same faults as /chunks/
+  GET /players/{name}    a real player's script, as fetched from npm (server/players.py)
 
 ``/events`` also sends a ``release`` event ``hold_ms`` after the first chunk event: the
 page then lets go of its connection holders, as finished preloads would.
@@ -27,7 +31,10 @@ from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, R
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from playgate.fixtures.generate import MediaSet
+from playgate.fixtures.segments import HlsSet, ensure_hls, playlist_text
 from playgate.server.media import MP4, MediaFileResponse, PacedFileResponse, ServerTimed, media_file
+from playgate.server.players import PLAYERS, player_folder
 from playgate.server.settings import ServerSettings
 from playgate.server.sse import HEARTBEAT, NO_RECONNECT_MS, StreamCounter, event_stream, sse_message
 
@@ -36,6 +43,7 @@ NO_STORE = {"Cache-Control": "no-store"}
 MAX_CHUNKS_PER_STREAM = 1000
 MAX_DELAY_MS = 60_000
 MAX_KIB_PER_S = 1_000_000
+TS, M3U8 = "video/mp2t", "application/vnd.apple.mpegurl"
 WHOLE_NUMBER = re.compile(r"-?[0-9]+")
 
 
@@ -104,6 +112,15 @@ def chunk_schedule(count: int, pace_s: float, hold_s: float) -> list[tuple[float
 def create_app(settings: ServerSettings) -> ServerTimed:
     counter = StreamCounter()
     media = settings.media_folder.resolve()
+    # The HLS segments are made on the first request for them (once per media folder, cached):
+    # a server that never serves them, or a folder of other media, never pays for it.
+    hls_made: list[HlsSet] = []
+
+    async def hls_set() -> HlsSet:
+        if not hls_made:
+            made = await asyncio.to_thread(ensure_hls, MediaSet(media, settings.chunk_names, settings.preload_name))
+            hls_made.append(made)
+        return hls_made[0]
 
     async def player(request: Request) -> Response:
         return FileResponse(STATIC_DIR / "player.html", headers=NO_STORE)
@@ -175,8 +192,40 @@ def create_app(settings: ServerSettings) -> ServerTimed:
             headers=NO_STORE,
         )
 
+    async def hls_playlist(request: Request) -> Response:
+        hls = await hls_set()
+        try:
+            count = _query_int(request, "chunks", settings.chunk_count, 1, len(hls.segment_names))
+            faults = StreamPlan(
+                count=count,
+                pace_s=0,
+                hold_s=0,
+                chunk_delay_ms=_query_int(request, "chunk_delay_ms", 0, 0, MAX_DELAY_MS),
+                chunk_kib_per_s=_query_int(request, "chunk_kib_per_s", 0, 0, MAX_KIB_PER_S),
+            ).chunk_faults()
+        except BadQuery as exc:
+            return PlainTextResponse(str(exc), status_code=400)
+        names = tuple(f"{name}?i={i}{faults}" for i, name in enumerate(hls.segment_names[:count]))
+        return Response(playlist_text(names), media_type=M3U8, headers=NO_STORE)
+
+    async def player_script(request: Request) -> Response:
+        name = request.path_params["name"]
+        scripts = {Path(p.script).name: p for p in PLAYERS.values()}
+        if name not in scripts:
+            return PlainTextResponse("no such player", status_code=404)
+        path = player_folder(scripts[name]) / name
+        if not path.is_file():  # the harness fetches it before it opens the page
+            return PlainTextResponse(f"{scripts[name].spec} is not fetched: run make setup", status_code=404)
+        return FileResponse(path, media_type="text/javascript")
+
     async def chunk(request: Request) -> Response:
-        path = media_file(media, request.path_params["name"])
+        return await media_response(request, media, MP4)
+
+    async def hls_segment(request: Request) -> Response:
+        return await media_response(request, (await hls_set()).folder, TS)
+
+    async def media_response(request: Request, folder: Path, media_type: str) -> Response:
+        path = media_file(folder, request.path_params["name"])
         if path is None:
             return PlainTextResponse("no such chunk", status_code=404)
         try:
@@ -187,7 +236,7 @@ def create_app(settings: ServerSettings) -> ServerTimed:
         if delay_ms:  # fault injection: a slow origin, before any response byte
             await asyncio.sleep(delay_ms / 1000)
         rate = kib_per_s * 1024 or None  # fault injection: a slow link
-        return MediaFileResponse(path, media_type=MP4, headers=NO_STORE, bytes_per_second=rate)
+        return MediaFileResponse(path, media_type=media_type, headers=NO_STORE, bytes_per_second=rate)
 
     app = Starlette(
         routes=[
@@ -195,6 +244,9 @@ def create_app(settings: ServerSettings) -> ServerTimed:
             Route("/health", health),
             Route("/events", events),
             Route("/chunks/{name}", chunk),
+            Route("/hls/index.m3u8", hls_playlist),
+            Route("/hls/{name}", hls_segment),
+            Route("/players/{name}", player_script),
             Route("/pressure/media", media_holder),
             Route("/pressure/sse", sse_holder),
             Mount("/static", StaticFiles(directory=STATIC_DIR)),

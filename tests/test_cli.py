@@ -36,6 +36,10 @@ def run_cli(*args, env=None):
         (["run", "--chunk-kib-per-s", "-5"], "--chunk-kib-per-s must be 0..1000000"),
         (["compare", "--modes", "h2"], "compare takes two modes, the regressed one first"),
         (["compare", "--pressure", "windows:2"], "unknown pressure 'windows:2'"),
+        (["run", "--player", "dash.js"], "--player 'dash.js': choose one of progressive, hls"),
+        (["run", "--app", "m:app", "--player", "hls"], "--player set the bundled player or server"),
+        (["run", "--expect-protocol", "h2c"], "--expect-protocol 'h2c': choose one of h3, h2, http/1.1"),
+        (["run", "--max-dropped-ratio", "2"], "--max-dropped-ratio is a share of frames: 0..1"),
     ],
 )
 def test_usage_errors_are_one_line_and_exit_2(args, message, capsys):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -19,11 +20,12 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playgate.capture.live import Watching
 from playgate.capture.observer import observer_script
 from playgate.capture.playback import PLAYBACK_SCRIPT, SETTLED_JS, read_playback
-from playgate.capture.reading import PageReading
+from playgate.capture.reading import PageReading, observer_reading
 from playgate.capture.recorders import NetworkRecorder, ignore_network, recorder_for
 from playgate.config import Scenario
 from playgate.errors import MeasurementError
 from playgate.records import RESOURCES_JS, ChunkRecord, NetworkRecord, PageChunk, ResourceTiming, RunRecord
+from playgate.server.players import ensure_player
 
 # Tabs that cannot get a connection (more tabs than the browser's connections per host)
 # are a valid setup: stop waiting for them after this long, as the page does for holders.
@@ -252,12 +254,17 @@ def run_scenario(
         context.close()
         raise
     url = f"{base_url}/?{scenario.page_query()}"
+    reading = PLAYER
+    if scenario.player != "progressive":
+        reading = real_player_reading(scenario)
+        context.add_init_script(script=observer_script(PLAYER_SEGMENTS, None, live=watching.live is not None))
+        mode = f"{mode} player {scenario.player}"
     return measure_page(
         context,
         browser,
         browser_name,
         url,
-        PLAYER,
+        reading,
         mode=mode,
         pressure=str(scenario.pressure),
         expected=scenario.chunks,
@@ -265,6 +272,19 @@ def run_scenario(
         notes=notes,
         watching=watching,
         recorder=recorder,
+    )
+
+
+# The segments the bundled page's real players fetch (server/app.py: /hls/).
+PLAYER_SEGMENTS = r"/hls/seg-\d+\.ts"
+
+
+def real_player_reading(scenario: Scenario) -> PageReading:
+    """The bundled page playing through a real player: its chunks are the segments the
+    player fetched and appended (as on a user's page), its holders the page's own."""
+    ensure_player(scenario.player)  # fetched by the setup; a missing npm is one error
+    return replace(
+        observer_reading(scenario.chunks, PLAYER_SEGMENTS), released_js=RELEASED_JS, released=holders_released
     )
 
 

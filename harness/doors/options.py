@@ -50,6 +50,9 @@ class Options:
     sse_pattern: str | None = _opt(None, "with --url/--app: regex the event stream URL matches (default: any)", (RUN,))
     insecure: bool = _opt(False, "with --url: accept a certificate the browser does not trust (self-signed)", (RUN,))
     # The scenario.
+    player: str = _opt(
+        "progressive", "the bundled page's player: progressive (a <video> per chunk) or hls (hls.js over MSE)"
+    )
     pressure: str = _opt("none", "none, sse:N, tabs:N, media:N, streams:N or a sum like media:5+tabs:2")
     chunks: int = _opt(_scenario.chunks, "chunks to stream (with --url/--app: chunks to wait for)", metavar="N")
     pace_ms: int = _opt(_scenario.pace_ms, "ms between chunk events")
@@ -118,6 +121,7 @@ class Options:
             timeout_s=self.timeout,
             chunk_delay_ms=self.chunk_delay_ms,
             chunk_kib_per_s=self.chunk_kib_per_s,
+            player=self.player,
         )
 
     def rules(self) -> GateRules:
@@ -158,7 +162,7 @@ class Options:
 
     def _check_page_options(self, flag: str) -> None:
         """Settings of the bundled player mean nothing for the user's page: say so."""
-        player_only = ["pressure", "pace_ms", "hold_ms", "chunk_delay_ms", "chunk_kib_per_s"]
+        player_only = ["player", "pressure", "pace_ms", "hold_ms", "chunk_delay_ms", "chunk_kib_per_s"]
         if self.url:
             player_only += ["mode", "h2_max_streams"]
         changed = [k for k in player_only if getattr(self, k) != default(k)]

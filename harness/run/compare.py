@@ -68,9 +68,14 @@ def _explain(old: JudgedRun, new: JudgedRun) -> list[str]:
         lines.append(line)
     after = _figure(new, "after_download_ms")
     if new_load and after is not None and after > max(new_load / 2, PLAYBACK_NOTE_MS):
+        first = _first_chunk(new)
+        why = (
+            "the player's own time (transmuxing, appending to its buffer), not the network"
+            if first is not None and first.page.kind == "fetched"
+            else "a playback-side wait while the other videos preload, not the network"
+        )
         lines.append(
-            f"  on {new.run.mode} {after:.0f} ms of its {new_load:.0f} ms load came after the download ended: "
-            "a playback-side wait while the other videos preload, not the network"
+            f"  on {new.run.mode} {after:.0f} ms of its {new_load:.0f} ms load came after the download ended: {why}"
         )
     return lines
 

@@ -209,6 +209,59 @@ function followStream() {
   });
 }
 
+// ?player=hls: the chunks as an HLS stream played by the real hls.js (its npm bundle, default
+// settings: segments fetched with XMLHttpRequest, transmuxed in a worker, appended to Media
+// Source buffers). There is no chunk event: the harness finds the segments in the network
+// record. The player is loaded and has its playlist before the pressure is applied (as a
+// stream already playing when other media starts loading); then its segment loading
+// starts, and the holders go hold_ms later. The page keeps its live event stream open the
+// whole time, as the avatar app does (and as the progressive player's chunk stream does):
+// over HTTP/1.1 it holds one of the six connections.
+const PLAYER_SCRIPTS = { hls: "/players/hls.min.js" };
+
+function preparePlayer(name) {
+  return new Promise((resolve) => {
+    const script = document.createElement("script");
+    script.src = PLAYER_SCRIPTS[name];
+    script.addEventListener("error", () => state.errors.push(`${name} player script did not load`));
+    script.addEventListener("load", () => {
+      const query = new URLSearchParams();
+      for (const key of ["chunks", "chunk_delay_ms", "chunk_kib_per_s"]) if (params.has(key)) query.set(key, params.get(key));
+      const video = document.createElement("video");
+      video.muted = true;
+      video.playsInline = true;
+      document.getElementById("chunks").append(video);
+      const hls = new Hls({ autoStartLoad: false });
+      hls.on(Hls.Events.ERROR, (event, data) => { if (data.fatal) state.errors.push(`hls.js: ${data.details}`); });
+      hls.on(Hls.Events.MANIFEST_PARSED, () => resolve(() => {
+        firstLoadstartMs = performance.now();
+        releaseAsked = true;
+        scheduleRelease();
+        hls.startLoad();
+        video.play().catch(() => {});
+        show(`${name} playing`);
+      }));
+      hls.loadSource(`/hls/index.m3u8?${query}`);
+      hls.attachMedia(video);
+    });
+    document.head.append(script);
+  });
+}
+
+function followPlayer(name) {
+  show(`loading ${name}`);
+  const feed = (stream = new EventSource("/pressure/sse?via=feed"));
+  feed.addEventListener("open", () => (state.stream.opened_ms ??= performance.now()), { once: true });
+  preparePlayer(name).then((start) => {
+    show("applying pressure");
+    applyPressure().then(() => {
+      state.pressure.settled_ms = performance.now();
+      state.phase = "streaming";
+      start();
+    });
+  });
+}
+
 // Another tab of the app (tabs:N): it holds its own event stream, as an idle open tab
 // does, until the tab under test lets go of its holders.
 function idleTab() {
@@ -225,6 +278,8 @@ function idleTab() {
 
 if (params.get("role") === "tab") {
   idleTab();
+} else if (params.has("player") && params.get("player") !== "progressive") {
+  followPlayer(params.get("player"));
 } else {
   show("applying pressure");
   applyPressure().then(() => {

@@ -59,3 +59,24 @@ def test_segments_a_worker_fetches_are_found_from_the_browsers_network_record(pl
     assert [c.url.rsplit("/", 1)[1] for c in judged.run.chunks] == ["seg-000.m4s", "seg-001.m4s", "seg-002.m4s"]
     assert {c.net("protocol") for c in judged.run.chunks} == {"h2"}
     assert all(c.page.loadeddata_ms is not None for c in judged.run.chunks)  # appended in the page
+
+
+# The bundled page playing its chunks as an HLS stream through hls.js (--player hls).
+@pytest.mark.parametrize("pressure", ["media:5", "sse:5"])
+def test_the_bundled_hls_player_passes_on_h2_under_pressure(playgate_run, pressure):
+    judged = playgate_run(mode="h2", player="hls", chunks=3, pressure=pressure)
+    assert_gate_passes(judged)
+    assert judged.run.mode == "h2 player hls"
+    assert [c.url.split("?")[0].rsplit("/", 1)[1] for c in judged.run.chunks] == [
+        "seg-000.ts",
+        "seg-001.ts",
+        "seg-002.ts",
+    ]
+    assert {c.page.kind for c in judged.run.chunks} == {"fetched"}
+
+
+def test_the_bundled_hls_player_on_http1_under_pressure_is_caught_queueing(playgate_run):
+    judged = playgate_run(mode="h1-tls", player="hls", chunks=3, pressure="media:5")
+    assert_gate_fails(judged, "protocol")
+    assert_gate_fails(judged, "queueing")
+    assert judged.run.chunks[0].net("blocked_ms") > 300  # held until the holders go (400 ms)
