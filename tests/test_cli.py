@@ -124,10 +124,11 @@ def test_compare_prints_the_field_report_per_browser(tmp_path):
 
 @pytest.mark.browser
 def test_compare_of_two_healthy_setups_holds_when_both_pass():
-    result = run_cli("compare", "--modes", "h2,h3", "--browser", "all", "--chunks", "2")
+    # One browser: what is compared is the same in both (h3 in Firefox: tests/e2e/test_h3.py).
+    result = run_cli("compare", "--modes", "h2,h3", "--browser", "chromium", "--chunks", "2")
     assert result.returncode == 0, result.stdout + result.stderr
-    assert result.stdout.count("the gate passed both h2 and h3") == 2
-    assert result.stdout.count(" on h3\n") == 2  # first chunk N.Nx faster or slower on h3
+    assert "the gate passed both h2 and h3" in result.stdout
+    assert " on h3\n" in result.stdout  # first chunk N.Nx faster or slower on h3
 
 
 @pytest.mark.browser

@@ -29,7 +29,7 @@ def test_hls_js_over_http1_is_caught(playgate_run):
 
 
 def test_a_pattern_matching_nothing_names_the_media_requests_the_page_made(playgate_run):
-    judged = playgate_run(mode="h2", **{**HLS_APP, "chunk_pattern": r"\.m4s$", "chunks": 1, "timeout": 4})
+    judged = playgate_run(mode="h2", **{**HLS_APP, "chunk_pattern": r"\.m4s$", "chunks": 1, "timeout": 2})
     assert_gate_fails(judged, "loaded")
     (note,) = [n for n in judged.run.notes if n.startswith("no request matched")]
     assert "video/mp2t: /hls/seg-000.ts and" in note and "application/vnd.apple.mpegurl: /hls/index.m3u8" in note
