@@ -2,8 +2,10 @@
 
 One module per source of observations: ``cdp`` (Chromium's DevTools protocol), ``bidi``
 (Firefox over WebDriver BiDi, as Playwright exposes it), ``observer`` (a script injected into
-the page: events, media elements, Resource Timing), and the runs that put them together:
-``scenario`` (the bundled player) and ``app_page`` (a user's page). ``browsers`` finds and
+the page: events, media elements, requests of its code, SourceBuffer appends), ``playback``
+(a script in every page: first frame, stalls, dropped frames); how they are joined into a
+page's chunks: ``reading`` and ``appends``; and the runs that put them together:
+``scenario`` (the bundled page) and ``app_page`` (a user's page). ``browsers`` finds and
 launches the browsers, ``quic`` says what a browser needs at launch to reach an h3 server;
 ``live`` prints events as they happen.
 
