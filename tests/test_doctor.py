@@ -101,3 +101,19 @@ def test_no_http3_answer_is_optional_and_says_why(monkeypatch):
     finding = doctor.check_http3()
     assert (finding.ok, finding.label) == (False, "optional")
     assert finding.detail.startswith("no h3 round trip on 127.0.0.1: no QUIC handshake with 127.0.0.1:")
+
+
+def test_a_player_is_found_fetched_or_fetchable_or_named_with_npm_to_install(monkeypatch, tmp_path):
+    monkeypatch.setenv("PLAYGATE_CACHE_DIR", str(tmp_path))  # nothing fetched there
+    monkeypatch.setattr(doctor.shutil, "which", lambda name: None)
+    (missing,) = doctor.check_players()
+    assert (missing.name, missing.label, missing.packages) == ("player hls", "optional", ("npm",))
+    assert "hls.js@1.7.4 not fetched, and npm is not installed" in missing.detail
+    monkeypatch.setattr(doctor.shutil, "which", lambda name: "/usr/bin/npm")
+    (fetchable,) = doctor.check_players()
+    assert fetchable.ok and "npm is there to fetch it" in fetchable.detail
+    script = tmp_path / "players" / "hls.js-1.7.4" / "hls.min.js"
+    script.parent.mkdir(parents=True)
+    script.write_text("// hls.js")
+    (found,) = doctor.check_players()
+    assert found.ok and found.detail == f"hls.js@1.7.4 at {script} (--player hls)"

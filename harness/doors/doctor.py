@@ -28,6 +28,7 @@ from playgate.diagnose.stages import StageClock
 from playgate.errors import EnvironmentProblem, PlaygateError
 from playgate.fixtures.generate import CACHE_ENV, default_cache_root, encode_mp4, ensure_media, generator_key
 from playgate.server.launcher import LOOPBACK, ServerProcess
+from playgate.server.players import PLAYERS, player_folder
 from playgate.server.proxy import find_nginx
 from playgate.server.settings import Mode, settings_for
 
@@ -215,6 +216,24 @@ def check_http3() -> Finding:
     )
 
 
+def check_players() -> list[Finding]:
+    """Each real player the bundled page can play through (--player): fetched, or npm to fetch it."""
+    findings = []
+    for name, player in PLAYERS.items():
+        script = player_folder(player) / Path(player.script).name
+        if script.is_file():
+            findings.append(
+                Finding(f"player {name}", True, f"{player.spec} at {script} (--player {name})", needed=False)
+            )
+        elif shutil.which("npm"):
+            detail = f"{player.spec} not fetched yet; npm is there to fetch it on first use (make setup does)"
+            findings.append(Finding(f"player {name}", True, detail, needed=False))
+        else:
+            detail = f"{player.spec} not fetched, and npm is not installed: --player {name} cannot run"
+            findings.append(Finding(f"player {name}", False, detail, packages=("npm",), needed=False))
+    return findings
+
+
 def examine(browsers: list[str], *, launch_them: bool = True) -> list[Finding]:
     checks: list[Callable[[], list[Finding]]] = [
         lambda: [check_playwright()],
@@ -223,6 +242,7 @@ def examine(browsers: list[str], *, launch_them: bool = True) -> list[Finding]:
         lambda: [check_media_cache()],
         lambda: [check_nginx()],
         lambda: [check_http3()],
+        check_players,
     ]
     return [finding for check in checks for finding in check()]
 
