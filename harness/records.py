@@ -13,6 +13,9 @@ from typing import Any
 PHASES = ("blocked_ms", "queued_ms", "dns_ms", "connect_ms", "tls_ms", "send_ms", "wait_ms", "receive_ms")
 # The failure of a request with no response yet: still in flight, or never answered.
 NO_RESPONSE = "no response"
+# Where a record came from: Chromium's DevTools protocol, Firefox's WebDriver BiDi, or
+# Playwright's request events for a Chromium request no DevTools session saw (a worker's).
+SOURCES = ("cdp", "bidi", "playwright")
 # Sub-millisecond disagreement between two readings of one clock is rounding, not data.
 CLOCK_SLACK_MS = 1.0
 
@@ -36,7 +39,7 @@ class NetworkRecord:
     """
 
     url: str
-    source: str  # "cdp" or "bidi"
+    source: str  # one of SOURCES
     protocol: str | None  # as the browser names it: "h2", "http/1.1", "h3"
     connection_id: str | None
     connection_reused: bool | None
@@ -61,7 +64,7 @@ class NetworkRecord:
     alt_svc: str | None = None
 
     def __post_init__(self) -> None:
-        if self.source not in ("cdp", "bidi"):
+        if self.source not in SOURCES:
             raise ValueError(f"unknown source {self.source!r}")
         for name in PHASES:
             _check_duration(name, getattr(self, name))

@@ -131,3 +131,13 @@ def test_the_alt_svc_header_is_kept():
     snapshot = replace(queued_snapshot("HTTP/2.0"), alt_svc='h3=":4443"; ma=3600')
     assert record_from_bidi(snapshot, None).alt_svc == 'h3=":4443"; ma=3600'
     assert record_from_bidi(queued_snapshot("HTTP/2.0"), None).alt_svc is None
+
+
+def test_playwrights_chromium_timing_for_a_missed_worker_request_keeps_its_end():
+    # A Chromium worker's request the DevTools session missed, read from Playwright's events:
+    # its responseEnd comes from loadingFinished, an end whatever the byte counts say.
+    counted_short = replace(queued_snapshot("HTTP/2.0"), body_size=0)
+    assert record_from_bidi(counted_short, None).receive_ms is None  # Firefox: not an end
+    record = record_from_bidi(counted_short, None, source="playwright")
+    assert (record.source, record.protocol, record.receive_ms) == ("playwright", "h2", 7.5)
+    assert record.ended_at == pytest.approx(1_700_000_000.0 + 1.095)

@@ -62,19 +62,20 @@ def protocol_from_bidi(http_version: str | None, page_entry: ResourceTiming | No
     return PLAYWRIGHT_VERSION_NAMES.get(http_version, http_version.lower())
 
 
-def record_from_bidi(snapshot: BidiSnapshot, page_entry: ResourceTiming | None) -> NetworkRecord:
+def record_from_bidi(snapshot: BidiSnapshot, page_entry: ResourceTiming | None, source: str = "bidi") -> NetworkRecord:
     t = snapshot.timing
     first_phase = next((t[k] for k in ("domainLookupStart", "connectStart", "requestStart") if t.get(k, -1) >= 0), None)
     secure = t.get("secureConnectionStart", -1)
     tcp_end = secure if secure >= 0 else t.get("connectEnd", -1)
     response_end = t.get("responseEnd", -1)
     whole_body = snapshot.content_length is not None and snapshot.body_size == snapshot.content_length
-    if snapshot.failure is not None or not whole_body:
-        response_end = -1  # not the end (see above)
+    # Not the end (see above); Playwright's Chromium timings end at loadingFinished, an end.
+    if snapshot.failure is not None or (source == "bidi" and not whole_body):
+        response_end = -1
     started_at = t["startTime"] / 1000 if t.get("startTime", -1) > 0 else None  # epoch ms, absent as 0 or -1
     return NetworkRecord(
         url=snapshot.url,
-        source="bidi",
+        source=source,
         protocol=protocol_from_bidi(snapshot.http_version, page_entry),
         connection_id=None,
         connection_reused=None,

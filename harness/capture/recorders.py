@@ -44,8 +44,12 @@ class CdpRecorder:
 
     def __init__(self) -> None:
         self.logs: list[CdpNetworkLog] = []
+        # Playwright's own view of the page's requests, for any a DevTools session missed:
+        # a worker that Playwright's session let run before ours enabled its Network domain.
+        self._missed = BidiRecorder(source="playwright")
 
     def attach(self, context: BrowserContext, page: Page, listener: NetworkListener = ignore_network) -> None:
+        self._missed.attach(context, page)
         session = context.new_cdp_session(page)
         log = CdpNetworkLog()
         self.logs.append(log)
@@ -90,16 +94,22 @@ class CdpRecorder:
         session.send("Target.setAutoAttach", {"autoAttach": True, "waitForDebuggerOnStart": True, "flatten": False})
 
     def settled(self, urls: set[str]) -> bool:
-        return any(log.settled(urls) for log in self.logs)
+        left = {url for url in urls if not any(log.settled({url}) for log in self.logs)}
+        return not left or self._missed.settled(left)
 
     def records(self, page_entries: dict[str, ResourceTiming]) -> list[NetworkRecord]:
-        return _in_issue_order([record for log in self.logs for record in log.records()])
+        seen = [record for log in self.logs for record in log.records()]
+        urls = {record.url for record in seen}
+        missed = self._missed.records(page_entries, skip=urls)
+        return _in_issue_order(seen + missed)
 
 
 class BidiRecorder:
-    """Firefox: Playwright's request events of each page, which it builds from WebDriver BiDi."""
+    """Firefox: Playwright's request events of each page, which it builds from WebDriver BiDi.
+    (In Chromium, the same events stand in for requests the DevTools sessions missed.)"""
 
-    def __init__(self) -> None:
+    def __init__(self, source: str = "bidi") -> None:
+        self.source = source
         self._issued: list[Any] = []
         self._settled: dict[int, Any] = {}
 
@@ -122,16 +132,21 @@ class BidiRecorder:
         issued = {r.url for r in self._issued}
         return urls <= issued and urls <= done
 
-    def records(self, page_entries: dict[str, ResourceTiming]) -> list[NetworkRecord]:
+    def records(
+        self, page_entries: dict[str, ResourceTiming], skip: frozenset[str] | set[str] = frozenset()
+    ) -> list[NetworkRecord]:
+        """Every request's record (but those to the URLs in ``skip``)."""
         records = []
         for request in self._issued:
+            if request.url in skip:
+                continue
             if id(request) in self._settled:
                 snapshot = snapshot_from_playwright(request)
             else:
                 snapshot = BidiSnapshot(
                     request.url, {}, None, None, None, NO_RESPONSE, request.resource_type, request.method
                 )
-            records.append(record_from_bidi(snapshot, page_entries.get(request.url)))
+            records.append(record_from_bidi(snapshot, page_entries.get(request.url), self.source))
         return _in_issue_order(records)
 
 

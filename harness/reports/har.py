@@ -59,7 +59,7 @@ def har_timings(record: NetworkRecord) -> dict[str, Any]:
     }
     if record.queued_ms is not None:
         timings["_blocked_queueing"] = _ms(record.queued_ms)
-    if record.source == "bidi" and record.send_ms is None and record.wait_ms is not None:
+    if record.source != "cdp" and record.send_ms is None and record.wait_ms is not None:
         timings["send"] = 0
         timings["comment"] = FIREFOX_SEND_NOTE
     return timings
