@@ -314,7 +314,7 @@ class ChunkRecord:
 
     def to_json(self) -> dict[str, Any]:
         row: dict[str, Any] = {"index": self.index, "url": self.url, "kind": self.page.kind}
-        for figure in ("protocol", "connection_id", "connection_reused", "status", "bytes"):
+        for figure in ("source", "protocol", "connection_id", "connection_reused", "status", "bytes"):
             row[figure] = self.net(figure)
         for phase in PHASES:
             row[phase] = _round(self.net(phase))
