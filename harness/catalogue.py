@@ -12,8 +12,7 @@ from playgate.server.settings import DEFAULT_H2_MAX_STREAMS
 
 # Each healthy-h2 pressure must pass; the healthy setup shares the connection among all.
 HEALTHY_PRESSURES = ("sse:5", "tabs:5", "media:5", "streams:8", "media:5+tabs:2")
-# The healthy h3 setups, told to use h3 and finding it from Alt-Svc, must pass under these.
-HEALTHY_H3_MODES = ("h3", "h3-discovery")
+# Healthy h3 must pass under these (and so must h3 found from Alt-Svc).
 HEALTHY_H3_PRESSURES = ("sse:5", "media:5")
 
 

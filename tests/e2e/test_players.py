@@ -37,6 +37,9 @@ def test_a_pattern_matching_nothing_names_the_media_requests_the_page_made(playg
 
 # Segment 3 held this long by the server: past the ~3 s of media buffered ahead of it.
 STALL_DELAY_MS = 5000
+# Once the held segment is appended, a browser resumes when it has data enough ahead:
+# measured 50-61 ms after the append in most runs, and up to 265 ms (Firefox, 2 of 12).
+RESUME_WITHIN_MS = 400
 
 
 def test_a_segment_delayed_past_the_buffer_is_one_stall_of_the_delay_less_the_buffer(playgate_run):
@@ -46,7 +49,9 @@ def test_a_segment_delayed_past_the_buffer_is_one_stall_of_the_delay_less_the_bu
     # The buffer: how long playback could still go on when the page asked for segment 3.
     buffer_ms = stall.start_ms - delayed.page.loadstart_ms
     expected_ms = STALL_DELAY_MS - buffer_ms
-    assert stall.duration_ms == pytest.approx(expected_ms, abs=max(15.0, 0.05 * expected_ms)), (stall, expected_ms)
+    # Never shorter than the segment's absence; longer by the browser's resume, no more.
+    assert expected_ms - 15 <= stall.duration_ms <= expected_ms + RESUME_WITHIN_MS, (stall, expected_ms)
+    assert 0 <= stall.end_ms - delayed.page.loadeddata_ms <= RESUME_WITHIN_MS  # it ended once the data was in
     assert delayed.net("wait_ms") == pytest.approx(STALL_DELAY_MS, abs=100)  # the server's hold, seen as such
     (reason,) = [r for r in judged.verdict.reasons if r.startswith("stalls:")]
     assert f"stall at {stall.position_s:.2f} s: chunk 3 " in reason, reason
