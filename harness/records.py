@@ -27,6 +27,14 @@ def _check_duration(name: str, value: float | None) -> None:
         raise ValueError(f"{name} must be a finite duration >= 0, got {value}")
 
 
+def delivering(records: list[NetworkRecord]) -> NetworkRecord | None:
+    """Of the requests for one URL (in issue order), the one that brought it: the first
+    answered, else the first. A player that cancels a segment and asks again is judged
+    on the request whose bytes it used, not on the cancelled one, which has no figures."""
+    answered = [r for r in records if r.status is not None and r.failure is None]
+    return answered[0] if answered else (records[0] if records else None)
+
+
 @dataclass(frozen=True)
 class NetworkRecord:
     """One request as the browser's own network instrumentation saw it.

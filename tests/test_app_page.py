@@ -145,3 +145,15 @@ def test_a_segment_still_in_flight_is_not_settled():
     in_flight = network(SEGMENT.format(0), started_at=(ORIGIN_MS + 100) / 1000, failure="no response", status=None)
     (chunk,) = page_chunks(state, [in_flight], {}, "/seg-")
     assert chunk.error is None and not settled(chunk)
+
+
+def test_a_segment_cancelled_and_asked_again_is_judged_on_the_request_that_brought_it():
+    state = {"events": [], "chunks": [], "appends": [appended(200.0, 205.0, 0.0, 1.0)], "time_origin": ORIGIN_MS}
+    cancelled = segment_request(0, 100.0, 120.0, status=None, failure="net::ERR_ABORTED", protocol=None)
+    again = segment_request(0, 130.0, 190.0)
+    (chunk,) = page_chunks(state, [cancelled, again], {}, "/seg-")
+    assert (chunk.loadstart_ms, chunk.loadeddata_ms, chunk.error) == (130.0, 205.0, None)
+    from playgate.capture.scenario import join_chunks
+
+    (joined,) = join_chunks([chunk], [cancelled, again], {})
+    assert (joined.network, joined.request_count) == (again, 2)

@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from playgate.capture.appends import Append, join_appends
-from playgate.records import NO_RESPONSE, NetworkRecord, PageChunk, ResourceTiming
+from playgate.records import NO_RESPONSE, NetworkRecord, PageChunk, ResourceTiming, delivering
 
 
 @dataclass(frozen=True)
@@ -54,10 +54,11 @@ def page_chunks(
     origin = state["time_origin"]
     elements = [dict(raw, kind="element") for raw in state["chunks"]]
     element_urls = {raw["url"] for raw in elements}
-    fetched: list[NetworkRecord] = []
+    by_url: dict[str, list[NetworkRecord]] = {}
     for record in network:  # issue order
-        if re.search(pattern, record.url) and record.url not in element_urls | {r.url for r in fetched}:
-            fetched.append(record)
+        if re.search(pattern, record.url) and record.url not in element_urls:
+            by_url.setdefault(record.url, []).append(record)
+    fetched = [chosen for records in by_url.values() if (chosen := delivering(records)) is not None]
     downloads = {i: _download_end_ms(r, entries, origin) for i, r in enumerate(fetched)}
     carried = join_appends(downloads, [Append.from_page(a) for a in state.get("appends", [])])
     asked: dict[str, float] = {}

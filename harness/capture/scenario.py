@@ -24,7 +24,7 @@ from playgate.capture.reading import PageReading, observer_reading
 from playgate.capture.recorders import NetworkRecorder, ignore_network, recorder_for
 from playgate.config import Scenario
 from playgate.errors import MeasurementError
-from playgate.records import RESOURCES_JS, ChunkRecord, NetworkRecord, PageChunk, ResourceTiming, RunRecord
+from playgate.records import RESOURCES_JS, ChunkRecord, NetworkRecord, PageChunk, ResourceTiming, RunRecord, delivering
 from playgate.server.players import ensure_player
 
 # Tabs that cannot get a connection (more tabs than the browser's connections per host)
@@ -68,7 +68,7 @@ def _first_entries(resources: list[dict[str, Any]]) -> dict[str, ResourceTiming]
 def join_chunks(
     page_chunks: list[PageChunk], network: list[NetworkRecord], page_entries: dict[str, ResourceTiming]
 ) -> tuple[ChunkRecord, ...]:
-    """Each announced chunk with the first request the browser issued for its URL."""
+    """Each announced chunk with the request that brought it (records.delivering)."""
     joined = []
     for chunk in sorted(page_chunks, key=lambda c: c.index):
         matches = [record for record in network if record.url == chunk.url]
@@ -76,7 +76,7 @@ def join_chunks(
             ChunkRecord(
                 index=chunk.index,
                 url=chunk.url,
-                network=matches[0] if matches else None,
+                network=delivering(matches),
                 page=chunk,
                 resource_timing=page_entries.get(chunk.url),
                 request_count=len(matches),
