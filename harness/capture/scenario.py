@@ -182,6 +182,10 @@ def measure_page(
         playback = read_playback(page)
         page_chunks = reading.chunks(state, recorder.records({}), {})
         _wait_network_settled(page, recorder, {c.url for c in page_chunks})
+        if reading.finished is not None:
+            # Read the page again: a frame presented, or an append ended, while the network
+            # records settled belongs to the run (the poll's snapshot came before its check).
+            state = page.evaluate(reading.snapshot_js)
         page_entries = _first_entries(page.evaluate(RESOURCES_JS))
         network = recorder.records(page_entries)
         page_chunks = reading.chunks(state, network, page_entries)
