@@ -18,8 +18,9 @@ PRESSURE_KINDS = {
 }
 _PRESSURE_PART = re.compile(r"^(?P<kind>[a-z]+):(?P<count>\d+)$")
 MAX_HOLDERS = 50
-# How the bundled page plays (Scenario.player): each has its page code in server/static/player.js.
-BUNDLED_PLAYERS = ("progressive", "hls")
+# How the bundled page plays (Scenario.player): a <video> per chunk (server/static/player.js), or
+# a real player (server/static/players.js; its script from npm, server/players.py).
+BUNDLED_PLAYERS = ("progressive", "hls", "dash", "shaka", "mpegts")
 # As the browsers name them (CDP's response.protocol; BiDi's, normalised in capture.bidi).
 PROTOCOLS = ("h3", "h2", "http/1.1")
 
@@ -117,8 +118,11 @@ class Scenario:
     chunk_delay_ms: int = 0  # the server waits this long before a chunk's headers
     chunk_kib_per_s: int = 0  # chunk bodies are sent at this rate (0: link speed)
     missing_chunks: tuple[int, ...] = ()  # these chunks are announced at URLs that 404
+    slow_chunks: tuple[int, ...] = ()  # the chunk delay and rate apply to these only (empty: all)
     # How the bundled page plays the chunks: a <video> per chunk event ("progressive"), or
-    # the chunks as a stream through a real player over Media Source Extensions ("hls").
+    # the chunks as a stream through a real player over Media Source Extensions: hls.js on
+    # HLS with MPEG-TS segments, dash.js on DASH, Shaka Player on HLS with fragmented MP4,
+    # mpegts.js (worker mode) on the MPEG-TS segments.
     player: str = "progressive"
 
     def __post_init__(self) -> None:
@@ -140,6 +144,10 @@ class Scenario:
             raise UsageError("missing chunks are announced by the progressive player's event stream only")
         if any(not 0 <= i < self.chunks for i in self.missing_chunks):
             raise UsageError(f"missing chunk indices must be 0..{self.chunks - 1}")
+        if any(not 0 <= i < self.chunks for i in self.slow_chunks):
+            raise UsageError(f"slow chunk indices must be 0..{self.chunks - 1}")
+        if self.slow_chunks and not (self.chunk_delay_ms or self.chunk_kib_per_s):
+            raise UsageError("slow chunks need --chunk-delay-ms or --chunk-kib-per-s: they say which chunks those slow")
 
     def page_query(self) -> str:
         query = f"chunks={self.chunks}&pace_ms={self.pace_ms}&hold_ms={self.hold_ms}&pressure={self.pressure}"
@@ -149,6 +157,8 @@ class Scenario:
             query += f"&chunk_kib_per_s={self.chunk_kib_per_s}"
         if self.missing_chunks:
             query += "&missing=" + ",".join(map(str, self.missing_chunks))
+        if self.slow_chunks:
+            query += "&slow=" + ",".join(map(str, self.slow_chunks))
         if self.player != "progressive":
             query += f"&player={self.player}"
         return query

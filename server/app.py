@@ -8,9 +8,14 @@ Routes:
   GET /pressure/sse      an event stream of heartbeats only (``sse:N``, ``tabs:N``,
                          and read with fetch() for ``streams:N``)
   GET /health            {"status": "ok", "http_version": ..., "open_streams": ...}
-  GET /hls/index.m3u8    the chunks as an HLS stream (``--player hls``), ``?chunks=N`` long,
-                         each segment URL carrying the page's fault injection
-  GET /hls/{name}        its MPEG-TS segments, with the same faults as /chunks/
+  GET /hls/index.m3u8    the chunks as an HLS stream of MPEG-TS segments (``--player hls``,
+                         ``mpegts``), ``?chunks=N`` long, each segment URL carrying the
+                         page's fault injection
+  GET /hls/fmp4.m3u8     the same of fragmented MP4 segments after an init (``shaka``)
+  GET /dash/manifest.mpd the fragmented MP4 segments as a DASH manifest (``dash``); both
+                         with ``?init=inline`` carry the init segment as a data: URL
+  GET /hls/{name}, /dash/{name}
+                         the segments, with the same faults as /chunks/
   GET /players/{name}    a real player's script, as fetched from npm (server/players.py)
 
 ``/events`` also sends a ``release`` event ``hold_ms`` after the first chunk event: the
@@ -32,7 +37,16 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from playgate.fixtures.generate import MediaSet
-from playgate.fixtures.segments import HlsSet, ensure_hls, playlist_text
+from playgate.fixtures.segments import (
+    FMP4_PLAYLIST,
+    INIT_SEGMENT,
+    MANIFEST,
+    PLAYLIST,
+    HlsSet,
+    ensure_hls,
+    mpd_text,
+    playlist_text,
+)
 from playgate.server.media import MP4, MediaFileResponse, PacedFileResponse, ServerTimed, media_file
 from playgate.server.players import PLAYERS, player_folder
 from playgate.server.settings import ServerSettings
@@ -40,10 +54,14 @@ from playgate.server.sse import HEARTBEAT, NO_RECONNECT_MS, StreamCounter, event
 
 STATIC_DIR = Path(__file__).parent / "static"
 NO_STORE = {"Cache-Control": "no-store"}
+# What a stream's page keeps once it has it, as a CDN serves them: the manifests (their
+# URL holds everything that shapes them) and the init segment. The bundled page fetches
+# them before the pressure, so that its player's first request that waits is a segment.
+CACHEABLE = {"Cache-Control": "max-age=600"}
 MAX_CHUNKS_PER_STREAM = 1000
 MAX_DELAY_MS = 60_000
 MAX_KIB_PER_S = 1_000_000
-TS, M3U8 = "video/mp2t", "application/vnd.apple.mpegurl"
+TS, M3U8, MPD = "video/mp2t", "application/vnd.apple.mpegurl", "application/dash+xml"
 WHOLE_NUMBER = re.compile(r"-?[0-9]+")
 
 
@@ -91,9 +109,12 @@ class StreamPlan:
     chunk_delay_ms: int = 0
     chunk_kib_per_s: int = 0  # 0: as fast as the link goes
     missing: frozenset[int] = frozenset()
+    slow: frozenset[int] = frozenset()  # the chunks the delay and rate apply to; empty: all
 
-    def chunk_faults(self) -> str:
-        """The fault-injection query a chunk URL carries, "" for a healthy chunk."""
+    def chunk_faults(self, index: int) -> str:
+        """The fault-injection query chunk ``index``'s URL carries, "" for a healthy chunk."""
+        if self.slow and index not in self.slow:
+            return ""
         faults = {"delay_ms": self.chunk_delay_ms, "kib_per_s": self.chunk_kib_per_s}
         return "".join(f"&{name}={value}" for name, value in faults.items() if value)
 
@@ -148,7 +169,7 @@ def create_app(settings: ServerSettings) -> ServerTimed:
             if index in stream.missing:
                 url = f"/chunks/missing-{index:03d}.mp4?i={index}"  # a regression: the chunk 404s
             else:
-                url += stream.chunk_faults()
+                url += stream.chunk_faults(index)
             announcement = {
                 "index": index,
                 "url": url,
@@ -170,6 +191,7 @@ def create_app(settings: ServerSettings) -> ServerTimed:
                 chunk_delay_ms=_query_int(request, "chunk_delay_ms", 0, 0, MAX_DELAY_MS),
                 chunk_kib_per_s=_query_int(request, "chunk_kib_per_s", 0, 0, MAX_KIB_PER_S),
                 missing=_query_indices(request, "missing"),
+                slow=_query_indices(request, "slow"),
             )
         except BadQuery as exc:
             return PlainTextResponse(str(exc), status_code=400)
@@ -192,21 +214,34 @@ def create_app(settings: ServerSettings) -> ServerTimed:
             headers=NO_STORE,
         )
 
-    async def hls_playlist(request: Request) -> Response:
-        hls = await hls_set()
+    def stream_query(request: Request, longest: int) -> StreamPlan:
+        """A stream request's segment count and the faults its segment URLs carry."""
+        return StreamPlan(
+            count=_query_int(request, "chunks", settings.chunk_count, 1, longest),
+            pace_s=0,
+            hold_s=0,
+            chunk_delay_ms=_query_int(request, "chunk_delay_ms", 0, 0, MAX_DELAY_MS),
+            chunk_kib_per_s=_query_int(request, "chunk_kib_per_s", 0, 0, MAX_KIB_PER_S),
+            slow=_query_indices(request, "slow"),
+        )
+
+    async def manifest(request: Request) -> Response:
+        made = await hls_set()
+        shape = request.url.path.rsplit("/", 1)[-1]
+        segments = made.fragment_names if shape != PLAYLIST else made.segment_names
+        inline = request.query_params.get("init", "url")
         try:
-            count = _query_int(request, "chunks", settings.chunk_count, 1, len(hls.segment_names))
-            faults = StreamPlan(
-                count=count,
-                pace_s=0,
-                hold_s=0,
-                chunk_delay_ms=_query_int(request, "chunk_delay_ms", 0, 0, MAX_DELAY_MS),
-                chunk_kib_per_s=_query_int(request, "chunk_kib_per_s", 0, 0, MAX_KIB_PER_S),
-            ).chunk_faults()
+            stream = stream_query(request, len(segments))
+            if inline not in ("url", "inline"):
+                raise BadQuery(f"query parameter init={inline[:40]!r} must be url or inline")
         except BadQuery as exc:
             return PlainTextResponse(str(exc), status_code=400)
-        names = tuple(f"{name}?i={i}{faults}" for i, name in enumerate(hls.segment_names[:count]))
-        return Response(playlist_text(names), media_type=M3U8, headers=NO_STORE)
+        names = tuple(f"{name}?i={i}{stream.chunk_faults(i)}" for i, name in enumerate(segments[: stream.count]))
+        init = INIT_SEGMENT if inline == "url" else made.init_data_url()
+        if shape == MANIFEST:
+            return Response(mpd_text(init, names, made.codecs, made.bandwidth), media_type=MPD, headers=NO_STORE)
+        playlist = playlist_text(names, init=init if shape == FMP4_PLAYLIST else None)
+        return Response(playlist, media_type=M3U8, headers=NO_STORE)
 
     async def player_script(request: Request) -> Response:
         name = request.path_params["name"]
@@ -221,8 +256,9 @@ def create_app(settings: ServerSettings) -> ServerTimed:
     async def chunk(request: Request) -> Response:
         return await media_response(request, media, MP4)
 
-    async def hls_segment(request: Request) -> Response:
-        return await media_response(request, (await hls_set()).folder, TS)
+    async def segment(request: Request) -> Response:
+        name = request.path_params["name"]
+        return await media_response(request, (await hls_set()).folder, TS if name.endswith(".ts") else MP4)
 
     async def media_response(request: Request, folder: Path, media_type: str) -> Response:
         path = media_file(folder, request.path_params["name"])
@@ -244,8 +280,11 @@ def create_app(settings: ServerSettings) -> ServerTimed:
             Route("/health", health),
             Route("/events", events),
             Route("/chunks/{name}", chunk),
-            Route("/hls/index.m3u8", hls_playlist),
-            Route("/hls/{name}", hls_segment),
+            Route(f"/hls/{PLAYLIST}", manifest),
+            Route(f"/hls/{FMP4_PLAYLIST}", manifest),
+            Route(f"/dash/{MANIFEST}", manifest),
+            Route("/hls/{name}", segment),
+            Route("/dash/{name}", segment),
             Route("/players/{name}", player_script),
             Route("/pressure/media", media_holder),
             Route("/pressure/sse", sse_holder),

@@ -46,6 +46,28 @@ PLAYERS = {
         "sha512-3GlxGdPvT2YHvQYOt+yOzT/DEior/qJVNIylHA77kgeoBTdQQqi70GwefNEUmHQeNGyjC8U62+bruqW/Tpm+tg==",
         "dist/hls.min.js",
     ),
+    "dash": Player(
+        "dash",
+        "dashjs",  # the DASH-IF player; npm's "dash.js" is an unrelated package
+        "5.2.1",
+        "sha512-axcJmLeJCTJMLUfQRErUJB1KOiU5iHF+DMLBc3FKeox1HPYtGUQlC6Xm5Mm6vhBUR3CHHLIPOqw0JDIqMtP+Dw==",
+        "dist/modern/umd/dash.all.min.js",
+        "LICENSE.md",
+    ),
+    "shaka": Player(
+        "shaka",
+        "shaka-player",
+        "5.2.12",
+        "sha512-vEsuVDI3+oLh+yqpjXexQZlg2XMUBI0VrqatDuKWacPaxAud6Uph5uCowUPLhUgNG5XKWCpoM4l1r8qYzWH+zg==",
+        "dist/shaka-player.compiled.js",
+    ),
+    "mpegts": Player(
+        "mpegts",
+        "mpegts.js",
+        "1.8.2",
+        "sha512-cZYMa5muASH55wrS6JK5IGkUqnCA96c0f+WdnW91jIK9s/N6NzjmTQDJNYg9A5u/G2Q5nj2b3w1Zwzze/9guxA==",
+        "dist/mpegts.js",
+    ),
 }
 
 

@@ -106,14 +106,16 @@ def test_no_http3_answer_is_optional_and_says_why(monkeypatch):
 def test_a_player_is_found_fetched_or_fetchable_or_named_with_npm_to_install(monkeypatch, tmp_path):
     monkeypatch.setenv("PLAYGATE_CACHE_DIR", str(tmp_path))  # nothing fetched there
     monkeypatch.setattr(doctor.shutil, "which", lambda name: None)
-    (missing,) = doctor.check_players()
+    findings = doctor.check_players()
+    assert [f.name for f in findings] == ["player hls", "player dash", "player shaka", "player mpegts"]
+    missing = findings[0]
     assert (missing.name, missing.label, missing.packages) == ("player hls", "optional", ("npm",))
     assert "hls.js@1.7.4 not fetched, and npm is not installed" in missing.detail
     monkeypatch.setattr(doctor.shutil, "which", lambda name: "/usr/bin/npm")
-    (fetchable,) = doctor.check_players()
+    fetchable = doctor.check_players()[0]
     assert fetchable.ok and "npm is there to fetch it" in fetchable.detail
     script = tmp_path / "players" / "hls.js-1.7.4" / "hls.min.js"
     script.parent.mkdir(parents=True)
     script.write_text("// hls.js")
-    (found,) = doctor.check_players()
+    found = doctor.check_players()[0]
     assert found.ok and found.detail == f"hls.js@1.7.4 at {script} (--player hls)"

@@ -279,8 +279,9 @@ def run_scenario(
     )
 
 
-# The segments the bundled page's real players fetch (server/app.py: /hls/).
-PLAYER_SEGMENTS = r"/hls/seg-\d+\.ts"
+# The media segments the bundled page's real players fetch (server/app.py: /hls/, /dash/), not
+# the init segment, which holds no media.
+PLAYER_SEGMENTS = r"/(hls|dash)/(seg|frag)-\d+\.(ts|m4s)"
 
 
 def real_player_reading(scenario: Scenario) -> PageReading:

@@ -55,7 +55,7 @@ NOT_PYTEST_OPTIONS = {"browser", "headed", "slowmo", "keep_open", "output", "jso
 PYTEST_OPTIONS = [name for name in OPTION_FIELDS if name not in NOT_PYTEST_OPTIONS]
 # Marker and playgate_run() keys: every pytest option, and the reference server's
 # missing-chunk fault (a tuple, for tests only).
-EXTRA_KEYS = {"missing_chunks"}
+EXTRA_KEYS = {"missing_chunks", "slow_chunks"}
 MARKER_KEYS = set(PYTEST_OPTIONS) | EXTRA_KEYS
 ARTIFACT_POLICIES = ("retain-on-failure", "on", "off")
 
@@ -258,7 +258,9 @@ def playgate_run(
         unknown = set(settings) - MARKER_KEYS
         if unknown:
             raise TypeError(f"unknown playgate_run settings {sorted(unknown)}; known: {sorted(MARKER_KEYS)}")
-        missing_chunks = tuple(settings.pop("missing_chunks", ()))
+        # Injected faults of the reference server, set on the run's scenario: indices of
+        # chunks that 404, and of the only chunks the chunk delay and rate apply to.
+        faults = {key: tuple(settings.pop(key)) for key in EXTRA_KEYS if key in settings}
         options = base.updated(settings, "playgate_run")
         config = options.run_config(options.mode)
         if len(config.modes) != 1:
@@ -283,9 +285,7 @@ def playgate_run(
             if config.app:
                 url = server.base_url + config.app_path
                 return judge_page(browser, browser_name, url, config, server.label, watching, server)
-            scenario = config.scenario
-            if missing_chunks:
-                scenario = replace(scenario, missing_chunks=missing_chunks)
+            scenario = replace(config.scenario, **faults)
             return judge(browser, browser_name, server, scenario, config.rules, watching)
 
         judged = combine([once() for _ in range(config.repeat)], config.rules)

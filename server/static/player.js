@@ -193,7 +193,7 @@ function scheduleRelease() {
 function followStream() {
   state.phase = "streaming";
   const query = new URLSearchParams();
-  for (const name of ["chunks", "pace_ms", "hold_ms", "chunk_delay_ms", "chunk_kib_per_s", "missing"]) if (params.has(name)) query.set(name, params.get(name));
+  for (const name of ["chunks", "pace_ms", "hold_ms", "chunk_delay_ms", "chunk_kib_per_s", "slow", "missing"]) if (params.has(name)) query.set(name, params.get(name));
   const source = (stream = new EventSource(`/events?${query}`));
   source.addEventListener("open", () => (state.stream.opened_ms ??= performance.now()));
   source.addEventListener("error", () => state.stream.errors++);
@@ -209,40 +209,41 @@ function followStream() {
   });
 }
 
-// ?player=hls: the chunks as an HLS stream played by the real hls.js (its npm bundle, default
-// settings: segments fetched with XMLHttpRequest, transmuxed in a worker, appended to Media
-// Source buffers). There is no chunk event: the harness finds the segments in the network
-// record. The player is loaded and has its playlist before the pressure is applied (as a
-// stream already playing when other media starts loading); then its segment loading
-// starts, and the holders go hold_ms later. The page keeps its live event stream open the
-// whole time, as the avatar app does (and as the progressive player's chunk stream does):
-// over HTTP/1.1 it holds one of the six connections.
-const PLAYER_SCRIPTS = { hls: "/players/hls.min.js" };
-
+// ?player=NAME: the chunks as a stream played by a real player (server/static/players.js:
+// segments fetched by the player, appended to Media Source buffers). There is no chunk
+// event: the harness finds the segments in the network record. The player is loaded and
+// ready before the pressure is applied (as a stream already playing when other media
+// starts loading); then its segment loading starts, and the holders go hold_ms later. The
+// page keeps its live event stream open the whole time, as the avatar app does (and as the
+// progressive player's chunk stream does): over HTTP/1.1 it holds one of the six connections.
 function preparePlayer(name) {
+  const player = REAL_PLAYERS[name];
+  const fail = (message) => state.errors.push(message);
+  if (!player) {
+    fail(`unknown player ${name}`);
+    return new Promise(() => {});
+  }
   return new Promise((resolve) => {
     const script = document.createElement("script");
-    script.src = PLAYER_SCRIPTS[name];
-    script.addEventListener("error", () => state.errors.push(`${name} player script did not load`));
+    script.src = player.script;
+    script.addEventListener("error", () => fail(`${name} player script did not load`));
     script.addEventListener("load", () => {
       const query = new URLSearchParams();
-      for (const key of ["chunks", "chunk_delay_ms", "chunk_kib_per_s"]) if (params.has(key)) query.set(key, params.get(key));
+      for (const key of ["chunks", "chunk_delay_ms", "chunk_kib_per_s", "slow"]) if (params.has(key)) query.set(key, params.get(key));
       const video = document.createElement("video");
       video.muted = true;
       video.playsInline = true;
       document.getElementById("chunks").append(video);
-      const hls = new Hls({ autoStartLoad: false });
-      hls.on(Hls.Events.ERROR, (event, data) => { if (data.fatal) state.errors.push(`hls.js: ${data.details}`); });
-      hls.on(Hls.Events.MANIFEST_PARSED, () => resolve(() => {
+      const ready = player.prepare(video, query, fail);
+      ready.catch((error) => fail(`${name} player: ${error}`));
+      ready.then((startLoading) => resolve(() => {
         firstLoadstartMs = performance.now();
         releaseAsked = true;
         scheduleRelease();
-        hls.startLoad();
+        startLoading();
         video.play().catch(() => {});
         show(`${name} playing`);
       }));
-      hls.loadSource(`/hls/index.m3u8?${query}`);
-      hls.attachMedia(video);
     });
     document.head.append(script);
   });

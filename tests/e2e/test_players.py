@@ -66,22 +66,63 @@ def test_segments_a_worker_fetches_are_found_from_the_browsers_network_record(pl
     assert all(c.page.loadeddata_ms is not None for c in judged.run.chunks)  # appended in the page
 
 
-# The bundled page playing its chunks as an HLS stream through hls.js (--player hls).
+# The bundled page playing its chunks through each real player (--player NAME), and the
+# first segment URL each fetches.
+FIRST_SEGMENT = {
+    "hls": "/hls/seg-000.ts",  # hls.js: MPEG-TS, transmuxed in a worker
+    "dash": "/dash/frag-000.m4s",  # dash.js: DASH, fragmented MP4
+    "shaka": "/hls/frag-000.m4s",  # Shaka Player: HLS with fragmented MP4
+    "mpegts": "/hls/seg-000.ts",  # mpegts.js: fetched in its worker
+}
+PLAYERS = list(FIRST_SEGMENT)
+
+
 @pytest.mark.parametrize("pressure", ["media:5", "sse:5"])
-def test_the_bundled_hls_player_passes_on_h2_under_pressure(playgate_run, pressure):
-    judged = playgate_run(mode="h2", player="hls", chunks=3, pressure=pressure)
+@pytest.mark.parametrize("player", PLAYERS)
+def test_each_bundled_player_passes_on_h2_under_pressure(playgate_run, player, pressure):
+    judged = playgate_run(mode="h2", player=player, chunks=3, pressure=pressure)
     assert_gate_passes(judged)
-    assert judged.run.mode == "h2 player hls"
-    assert [c.url.split("?")[0].rsplit("/", 1)[1] for c in judged.run.chunks] == [
-        "seg-000.ts",
-        "seg-001.ts",
-        "seg-002.ts",
+    assert judged.run.mode == f"h2 player {player}"
+    first = FIRST_SEGMENT[player]
+    expected = [first.replace("000", f"00{i}") for i in range(3)]
+    assert [c.url.split("?")[0].split("127.0.0.1")[1].split("/", 1)[1] for c in judged.run.chunks] == [
+        e.lstrip("/") for e in expected
     ]
     assert {c.page.kind for c in judged.run.chunks} == {"fetched"}
+    assert all(c.page.loadeddata_ms is not None and c.page.media_end_s for c in judged.run.chunks)  # appended
 
 
-def test_the_bundled_hls_player_on_http1_under_pressure_is_caught_queueing(playgate_run):
-    judged = playgate_run(mode="h1-tls", player="hls", chunks=3, pressure="media:5")
+@pytest.mark.parametrize("player", PLAYERS)
+def test_each_bundled_player_on_http1_under_pressure_is_caught_queueing(playgate_run, player):
+    judged = playgate_run(mode="h1-tls", player=player, chunks=3, pressure="media:5")
     assert_gate_fails(judged, "protocol")
     assert_gate_fails(judged, "queueing")
     assert judged.run.chunks[0].net("blocked_ms") > 300  # held until the holders go (400 ms)
+
+
+# Segment 1 held this long by the server: past the ~1 s of media buffered ahead of it.
+SLOW_SEGMENT_MS = 2000
+
+
+@pytest.mark.parametrize("player", ["hls", "shaka", "mpegts"])
+def test_a_bundled_player_stalls_once_for_a_late_segment_by_the_delay_less_the_buffer(playgate_run, player):
+    judged = playgate_run(mode="h2", player=player, chunks=3, chunk_delay_ms=SLOW_SEGMENT_MS, slow_chunks=(1,))
+    playback, late = judged.run.playback, judged.run.chunks[1]
+    (stall,) = playback.stalls
+    buffer_ms = stall.start_ms - late.page.loadstart_ms  # how long playback went on after it was asked for
+    expected_ms = SLOW_SEGMENT_MS - buffer_ms
+    assert expected_ms - 15 <= stall.duration_ms <= expected_ms + RESUME_WITHIN_MS, (stall, expected_ms)
+    # Playing again once its data is in: Chromium can fire "playing" a few ms before the
+    # append's updateend, which is when the page marks it appended.
+    assert -15 <= stall.end_ms - late.page.loadeddata_ms <= RESUME_WITHIN_MS
+    assert late.net("wait_ms") == pytest.approx(SLOW_SEGMENT_MS, abs=100)
+    (reason,) = [r for r in judged.verdict.reasons if r.startswith("stalls:")]
+    assert f"stall at {stall.position_s:.2f} s: chunk 1 " in reason, reason
+
+
+def test_dash_js_jumps_over_a_late_segment_and_the_gate_names_it_slow(playgate_run):
+    """dash.js fetches the segments after a late one and, at the hole, seeks past it: the
+    picture jumps rather than waits. No stall to report; the segment's load time fails."""
+    judged = playgate_run(mode="h2", player="dash", chunks=3, chunk_delay_ms=SLOW_SEGMENT_MS, slow_chunks=(1,))
+    assert_gate_fails(judged, "load time")
+    assert any(r.startswith("load time: chunk 1 ") for r in judged.verdict.reasons), judged.verdict.reasons
