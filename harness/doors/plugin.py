@@ -260,7 +260,8 @@ def playgate_run(
             raise TypeError(f"unknown playgate_run settings {sorted(unknown)}; known: {sorted(MARKER_KEYS)}")
         # Injected faults of the reference server, set on the run's scenario: indices of
         # chunks that 404, and of the only chunks the chunk delay and rate apply to.
-        faults = {key: tuple(settings.pop(key)) for key in EXTRA_KEYS if key in settings}
+        missing_chunks = tuple(settings.pop("missing_chunks", ()))
+        slow_chunks = tuple(settings.pop("slow_chunks", ()))
         options = base.updated(settings, "playgate_run")
         config = options.run_config(options.mode)
         if len(config.modes) != 1:
@@ -285,7 +286,7 @@ def playgate_run(
             if config.app:
                 url = server.base_url + config.app_path
                 return judge_page(browser, browser_name, url, config, server.label, watching, server)
-            scenario = replace(config.scenario, **faults)
+            scenario = replace(config.scenario, missing_chunks=missing_chunks, slow_chunks=slow_chunks)
             return judge(browser, browser_name, server, scenario, config.rules, watching)
 
         judged = combine([once() for _ in range(config.repeat)], config.rules)
