@@ -13,6 +13,7 @@ const releaseChannel = new BroadcastChannel("playgate-release");
 // that handles its events late (a busy machine) still queues chunk 0 for the whole hold.
 const minimumHoldMs = params.has("hold_ms") ? Number(params.get("hold_ms")) : 0;
 let releaseAsked = false;
+const REAL_PLAYER = params.has("player") && params.get("player") !== "progressive";
 let firstLoadstartMs = null;
 
 const state = {
@@ -179,6 +180,7 @@ function releaseHolders() {
 
 function scheduleRelease() {
   if (!releaseAsked || state.pressure.released_ms !== null) return;
+  if (firstLoadstartMs === null && REAL_PLAYER) return; // held until holdFrom() says
   if (firstLoadstartMs === null) {
     // Chunk 0 has not started loading (its element failed, or is that late): the hold
     // counts from now, so the holders are not kept for ever.
@@ -216,6 +218,39 @@ function followStream() {
 // starts loading); then its segment loading starts, and the holders go hold_ms later. The
 // page keeps its live event stream open the whole time, as the avatar app does (and as the
 // progressive player's chunk stream does): over HTTP/1.1 it holds one of the six connections.
+//
+// The hold counts from the player's first segment request, as the progressive page's counts
+// from chunk 0's loadstart: a player slow to ask (a busy machine) still has it wait the whole
+// hold. The page sees the requests of its own XMLHttpRequest and fetch; a player that fetches
+// in a worker (``fetchesInWorker``) is not seen, and its hold counts from the start of loading,
+// as does that of a player that asks for no segment within PRESSURE_SETTLE_MS.
+const SEGMENT_URL = /\/(hls|dash)\/(seg|frag)-\d+\./;
+
+function onFirstSegmentRequest(callback) {
+  let seen = false;
+  const saw = (url) => {
+    if (seen || !SEGMENT_URL.test(String(url))) return;
+    seen = true;
+    callback(performance.now());
+  };
+  const open = XMLHttpRequest.prototype.open;
+  XMLHttpRequest.prototype.open = function (method, url) {
+    saw(url);
+    return open.apply(this, arguments);
+  };
+  const pageFetch = window.fetch;
+  window.fetch = function (input) {
+    saw(input instanceof Request ? input.url : input);
+    return pageFetch.apply(this, arguments);
+  };
+}
+
+function holdFrom(ms) {
+  if (firstLoadstartMs !== null) return;
+  firstLoadstartMs = ms;
+  scheduleRelease();
+}
+
 function preparePlayer(name) {
   const player = REAL_PLAYERS[name];
   const fail = (message) => state.errors.push(message);
@@ -223,6 +258,7 @@ function preparePlayer(name) {
     fail(`unknown player ${name}`);
     return new Promise(() => {});
   }
+  if (!player.fetchesInWorker) onFirstSegmentRequest(holdFrom);
   return new Promise((resolve) => {
     const script = document.createElement("script");
     script.src = player.script;
@@ -237,8 +273,9 @@ function preparePlayer(name) {
       const ready = player.prepare(video, query, fail);
       ready.catch((error) => fail(`${name} player: ${error}`));
       ready.then((startLoading) => resolve(() => {
-        firstLoadstartMs = performance.now();
         releaseAsked = true;
+        if (player.fetchesInWorker) holdFrom(performance.now());
+        else setTimeout(() => holdFrom(performance.now()), PRESSURE_SETTLE_MS);
         scheduleRelease();
         startLoading();
         video.play().catch(() => {});
@@ -279,7 +316,7 @@ function idleTab() {
 
 if (params.get("role") === "tab") {
   idleTab();
-} else if (params.has("player") && params.get("player") !== "progressive") {
+} else if (REAL_PLAYER) {
   followPlayer(params.get("player"));
 } else {
   show("applying pressure");

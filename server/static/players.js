@@ -61,6 +61,7 @@ const REAL_PLAYERS = {
   // it; the page appends. The segment list is the bundled HLS playlist's, read here.
   mpegts: {
     script: "/players/mpegts.js",
+    fetchesInWorker: true,
     prepare(video, query, fail) {
       return fetch(`/hls/index.m3u8?${query}`)
         .then((response) => response.text())
