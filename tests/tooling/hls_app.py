@@ -2,10 +2,6 @@
 bundle with its default settings (segments fetched with XMLHttpRequest, transmuxed in a
 worker, appended to Media Source Extensions buffers), while the page holds ``FEEDS`` live
 feeds open, each an event stream. No event names a segment: the player fetches them itself.
-
-A fault for the stall tests: ``/?delay_segment=3&delay_ms=5000`` has the server hold that
-segment's response (the page passes its query on to the playlist, which passes it to
-that segment's URL).
 """
 
 import asyncio
@@ -30,7 +26,7 @@ PAGE = """<!DOCTYPE html><html><head><meta charset="utf-8"><title>hls avatar</ti
 for (let i = 0; i < FEEDS; i++) new EventSource("/live/feed/" + i);
 const video = document.getElementById("avatar");
 const hls = new Hls();
-hls.loadSource("/hls/index.m3u8" + location.search);
+hls.loadSource("/hls/index.m3u8");
 hls.attachMedia(video);
 </script></body></html>""".replace("FEEDS", str(FEEDS))
 
@@ -51,15 +47,9 @@ async def feed(request: Request) -> Response:
 async def hls_file(request: Request) -> Response:
     name = request.path_params["name"]
     if name == HLS.playlist:
-        playlist = (HLS.folder / name).read_text()
-        delayed = request.query_params.get("delay_segment")
-        if delayed is not None:
-            segment = HLS.segment_names[int(delayed)]
-            playlist = playlist.replace(segment, f"{segment}?delay_ms={int(request.query_params['delay_ms'])}")
-        return Response(playlist, media_type="application/vnd.apple.mpegurl")
+        return FileResponse(HLS.folder / name, media_type="application/vnd.apple.mpegurl")
     if name not in HLS.segment_names:
         return Response(status_code=404)
-    await asyncio.sleep(int(request.query_params.get("delay_ms", "0")) / 1000)
     return FileResponse(HLS.folder / name, media_type="video/mp2t")
 
 
