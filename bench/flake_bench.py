@@ -2,12 +2,16 @@
 and browser, optionally with busy processes competing for the cores.
 
 Run by hand:  .venv/bin/python -m bench.flake_bench [--rounds 50] [--load 2] [--browser all]
+                  [--pressure sse:5,media:5] [--player progressive,hls,dash,shaka,mpegts]
 
 For each pressure, the healthy setup (h2) and its regression: h1-tls for the pressures that
 fill six HTTP/1.1 connections (sse:5, tabs:5, media:5), a 4-stream h2 server for streams:3.
 A false alarm is a healthy run the gate failed; a miss is a regressed run whose queueing
 rule did not break (h1-tls is also caught by the protocol rule, which is not what is being
-measured). Every red healthy run is printed with its reasons as it happens. Also printed:
+measured). Every rule counts, the playback rules (startup, stalls, dropped frames) too: a
+healthy run is judged whole. With ``--player`` the bundled page plays through each named
+real player (``streams:3`` is the progressive page's only). Every red healthy run is
+printed with its reasons as it happens. Also printed:
 the longest wait of a healthy chunk, split by what it waited for, and the shortest wait of
 a regressed chunk 0: the margins the limits sit between.
 """
@@ -101,12 +105,14 @@ def main() -> None:
     parser.add_argument("--load", type=int, default=0, help="busy processes competing for the cores")
     parser.add_argument("--browser", default="all")
     parser.add_argument("--pressure", default=",".join(PRESSURES))
+    parser.add_argument("--player", default="progressive", help="comma-separated: progressive, hls, dash, ...")
     args = parser.parse_args()
+    players = args.player.split(",")
     browsers = browser_names(args.browser)
     pressures = args.pressure.split(",")
     media = ensure_media()
     rules = GateRules()
-    tallies: dict[tuple[str, str], Tally] = defaultdict(Tally)
+    tallies: dict[tuple[str, str, str], Tally] = defaultdict(Tally)
     setups = {HEALTHY, H1, *REGRESSED.values()}
     load = busy_processes(args.load)
     started = time.monotonic()
@@ -117,11 +123,11 @@ def main() -> None:
                 for mode, streams in setups
             }
             for round_number in range(1, args.rounds + 1):
-                for pressure in pressures:
-                    scenario = Scenario(chunks=CHUNKS, pressure=Pressure.parse(pressure))
+                for pressure, player in [(pressure, player) for pressure in pressures for player in players]:
+                    scenario = Scenario(chunks=CHUNKS, pressure=Pressure.parse(pressure), player=player)
                     for name in browsers:
-                        tally = tallies[(name, pressure)]
-                        label = f"round {round_number} {name} {pressure}"
+                        tally = tallies[(name, pressure, player)]
+                        label = f"round {round_number} {name} {pressure} {player}"
                         healthy = judge(pool.get(name), name, servers[HEALTHY], scenario, rules)
                         record_healthy(tally, healthy, f"{label} healthy")
                         bad = REGRESSED.get(pressure, H1)
@@ -139,6 +145,7 @@ def main() -> None:
         (
             "browser",
             "pressure",
+            "player",
             "healthy",
             "false alarms",
             "regressed",
@@ -148,12 +155,13 @@ def main() -> None:
             "healthy load max",
         )
     ]
-    for (name, pressure), tally in sorted(tallies.items()):
+    for (name, pressure, player), tally in sorted(tallies.items()):
         waits = ", ".join(f"{ms:.0f} {cause}" for cause, ms in sorted(tally.healthy_waits.items()))
         rows.append(
             (
                 name,
                 pressure,
+                player,
                 str(tally.healthy),
                 str(tally.false_alarms),
                 str(tally.regressed),

@@ -51,7 +51,9 @@ class Options:
     insecure: bool = _opt(False, "with --url: accept a certificate the browser does not trust (self-signed)", (RUN,))
     # The scenario.
     player: str = _opt(
-        "progressive", "the bundled page's player: progressive (a <video> per chunk) or hls (hls.js over MSE)"
+        "progressive",
+        "the bundled page's player: progressive (a <video> per chunk), or a real player over MSE: "
+        "hls (hls.js), dash (dash.js), shaka (Shaka Player), mpegts (mpegts.js, worker mode)",
     )
     pressure: str = _opt("none", "none, sse:N, tabs:N, media:N, streams:N or a sum like media:5+tabs:2")
     chunks: int = _opt(_scenario.chunks, "chunks to stream (with --url/--app: chunks to wait for)", metavar="N")
