@@ -80,13 +80,6 @@ def test_h2_chunk_waited_for_one_of_four_streams(playgate_run):
     assert any("for one of 4 streams" in r for r in judged.verdict.reasons)
 
 
-@pytest.mark.parametrize("pressure", ["sse:5", "tabs:5", "media:5", "streams:8"])
-def test_healthy_h2_chunks_waited_for_nothing(playgate_run, pressure):
-    judged = playgate_run(mode="h2", pressure=pressure, chunks=2)
-    assert [w.cause for w in judged.verdict.waits] == ["none", "none"]
-    assert all(w.limit == 100 and w.in_flight < 100 for w in judged.verdict.waits)
-
-
 def test_repeats_are_judged_together_and_every_one_is_kept(playgate_run):
     judged = playgate_run(mode="h1-tls", pressure="sse:5", chunks=2, repeat=3)
     assert len(judged.repeats) == 3

@@ -152,7 +152,7 @@ def test_the_command_line_works_there(user_env, user_project):
     usage = in_user_env(user_env, user_project, "playgate", "--help")
     assert usage.returncode == 0 and "{serve,run,diagnose,compare,demo,doctor}" in usage.stdout, usage.stderr
     run = in_user_env(
-        user_env, user_project, "playgate", "run", "--browser", "all", "--mode", "h2,h1-tls",
+        user_env, user_project, "playgate", "run", "--browser", "all", "--mode", "h2,h1-tls", "--chunks", "2",
         "--output", "gate-results",
     )  # fmt: skip
     assert run.returncode == 1, run.stdout[-3000:] + run.stderr

@@ -20,7 +20,12 @@ def test_regression_is_caught_by_the_rules_that_name_it(playgate_run, regression
 
 @pytest.mark.parametrize("pressure", HEALTHY_PRESSURES)
 def test_healthy_h2_passes_under_pressure(playgate_run, pressure):
-    assert_gate_passes(playgate_run(mode="h2", chunks=3, pressure=pressure))
+    judged = playgate_run(mode="h2", chunks=3, pressure=pressure)
+    assert_gate_passes(judged)
+    assert {c.net("protocol") for c in judged.run.chunks} == {"h2"}
+    # No chunk waited for a connection or a stream: none of the server's 100 h2 streams ran out.
+    assert [w.cause for w in judged.verdict.waits] == ["none"] * 3
+    assert all(w.limit == 100 and w.in_flight < 100 for w in judged.verdict.waits)
 
 
 # Told to use h3 under each pressure; found from Alt-Svc under the heaviest (the switch

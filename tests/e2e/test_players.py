@@ -22,12 +22,6 @@ def test_hls_js_segments_are_found_appended_and_judged(playgate_run):
         assert chunk.load_ms is not None and chunk.load_ms >= chunk.after_download_ms, chunk
 
 
-def test_hls_js_over_http1_is_caught(playgate_run):
-    judged = playgate_run(mode="h1-tls", **HLS_APP)
-    assert_gate_fails(judged, "protocol")
-    assert len(judged.run.chunks) == 4
-
-
 def test_a_pattern_matching_nothing_names_the_media_requests_the_page_made(playgate_run):
     judged = playgate_run(mode="h2", **{**HLS_APP, "chunk_pattern": r"\.m4s$", "chunks": 1, "timeout": 2})
     assert_gate_fails(judged, "loaded")
