@@ -37,16 +37,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from playgate.fixtures.generate import MediaSet
-from playgate.fixtures.segments import (
-    FMP4_PLAYLIST,
-    INIT_SEGMENT,
-    MANIFEST,
-    PLAYLIST,
-    HlsSet,
-    ensure_hls,
-    mpd_text,
-    playlist_text,
-)
+from playgate.fixtures.segments import INIT_SEGMENT, PLAYLIST, HlsSet, ensure_hls, mpd_text, playlist_text
 from playgate.server.media import MP4, MediaFileResponse, PacedFileResponse, ServerTimed, media_file
 from playgate.server.players import PLAYERS, player_folder
 from playgate.server.settings import ServerSettings
@@ -54,14 +45,11 @@ from playgate.server.sse import HEARTBEAT, NO_RECONNECT_MS, StreamCounter, event
 
 STATIC_DIR = Path(__file__).parent / "static"
 NO_STORE = {"Cache-Control": "no-store"}
-# What a stream's page keeps once it has it, as a CDN serves them: the manifests (their
-# URL holds everything that shapes them) and the init segment. The bundled page fetches
-# them before the pressure, so that its player's first request that waits is a segment.
-CACHEABLE = {"Cache-Control": "max-age=600"}
 MAX_CHUNKS_PER_STREAM = 1000
 MAX_DELAY_MS = 60_000
 MAX_KIB_PER_S = 1_000_000
 TS, M3U8, MPD = "video/mp2t", "application/vnd.apple.mpegurl", "application/dash+xml"
+FMP4_PLAYLIST, MANIFEST = "fmp4.m3u8", "manifest.mpd"  # written per request, as PLAYLIST is
 WHOLE_NUMBER = re.compile(r"-?[0-9]+")
 
 
