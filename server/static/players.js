@@ -1,5 +1,5 @@
 // The real players the bundled page can play through (?player=NAME), each as its project
-// publishes it on npm, with its default settings. Each entry gives the player's script and
+// publishes it on npm, with its default settings but where said. Each entry gives the player's script and
 // a prepare(video, query, fail) that makes the player ready and resolves to a start()
 // function: the page calls it once the pressure holds its connections, and the player
 // then fetches its segments. What a playing stream already holds (its manifest, its init
@@ -25,9 +25,10 @@ const REAL_PLAYERS = {
     },
   },
   // dash.js (the DASH-IF player): the DASH manifest of fragmented MP4 segments, by
-  // XMLHttpRequest. Attached (its MediaSource open) before the pressure, as Firefox opens
-  // no MediaSource while other media elements are loading; told not to fetch segments
-  // while paused, so that play() at start is what starts them.
+  // XMLHttpRequest. Attached (its MediaSource open) before the pressure: attached after it,
+  // in Firefox its MediaSource opened only once the preloading holders were let go, and
+  // segment 0 never waited. Told not to fetch segments while paused, so that play() at
+  // start is what starts them.
   dash: {
     script: "/players/dash.all.min.js",
     prepare(video, query, fail) {
