@@ -3,25 +3,50 @@
 from playgate.capture.appends import Append, Carried, join_appends
 
 
-def append(ms, end_ms, before_s, after_s, size=1000):
-    return Append(ms=ms, end_ms=end_ms, bytes=size, start_s=before_s, end_s=after_s)
+def append(ms, end_ms, before_s, after_s, size=1000, init=False):
+    return Append(ms=ms, end_ms=end_ms, bytes=size, start_s=before_s, end_s=after_s, init=init)
 
 
 def test_transmuxed_segments_in_audio_and_video_pieces_go_to_the_chunk_downloaded_before_them():
     downloads = {0: 100.0, 1: 180.0, 2: 260.0}
     appends = [
-        append(110.0, 112.0, 0.0, 0.0),  # chunk 0's init segment (no media yet)
-        append(113.0, 121.0, 0.0, 1.04),  # its video
+        append(110.0, 112.0, None, None, init=True),  # the init segment transmuxed from chunk 0
+        append(113.0, 121.0, 0.0, 1.04),  # chunk 0's video
         append(114.0, 118.0, 0.0, 1.08),  # its audio
         append(190.0, 197.0, 1.04, 2.04),
         append(191.0, 195.0, 1.08, 2.08),
         append(270.0, 276.0, 2.04, 3.0),
     ]
     assert join_appends(downloads, appends) == {
-        0: Carried(appended_ms=112.0, media_start_s=0.0, media_end_s=1.08, appends=3),
+        0: Carried(appended_ms=121.0, media_start_s=0.0, media_end_s=1.08, appends=2),
         1: Carried(appended_ms=197.0, media_start_s=1.04, media_end_s=2.08, appends=2),
         2: Carried(appended_ms=276.0, media_start_s=2.04, media_end_s=3.0, appends=1),
     }
+
+
+def test_an_init_segment_from_elsewhere_appended_after_two_downloads_takes_neither():
+    # Shaka Player: the init segment (a data: URL, no chunk) is appended once segments 0 and 1
+    # are in; each segment's own append still goes to it, and an init appended again later
+    # (a player re-initialising its buffer) stays with the chunk carried last.
+    downloads = {0: 100.0, 1: 120.0, 2: 300.0}
+    appends = [
+        append(125.0, 127.0, None, None, init=True),
+        append(128.0, 140.0, 0.0, 1.0),
+        append(141.0, 150.0, 1.0, 2.0),
+        append(151.0, 152.0, None, None, init=True),
+        append(310.0, 320.0, 2.0, 3.0),
+    ]
+    assert join_appends(downloads, appends) == {
+        0: Carried(appended_ms=140.0, media_start_s=0.0, media_end_s=1.0, appends=1),
+        1: Carried(appended_ms=150.0, media_start_s=1.0, media_end_s=2.0, appends=2),
+        2: Carried(appended_ms=320.0, media_start_s=2.0, media_end_s=3.0, appends=1),
+    }
+
+
+def test_a_media_append_whose_range_firefox_reports_late_still_takes_its_chunk():
+    # Firefox can show an append's range only after its updateend: no range, but media.
+    carried = join_appends({0: 100.0, 1: 110.0}, [append(120.0, 125.0, 0.0, 1.0), append(126.0, 128.0, None, None)])
+    assert carried[1] == Carried(appended_ms=128.0, media_start_s=None, media_end_s=None, appends=1)
 
 
 def test_a_chunk_downloaded_while_the_one_before_was_still_appending_waits_its_turn():

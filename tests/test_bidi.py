@@ -4,7 +4,7 @@ from dataclasses import replace
 
 import pytest
 
-from playgate.capture.bidi import BidiSnapshot, protocol_from_bidi, record_from_bidi
+from playgate.capture.bidi import BidiSnapshot, protocol_from_bidi, record_from_bidi, snapshot_from_playwright
 from playgate.records import ResourceTiming
 
 CHUNK = "https://127.0.0.1:4443/chunks/chunk-000.mp4?i=0"
@@ -141,3 +141,30 @@ def test_playwrights_chromium_timing_for_a_missed_worker_request_keeps_its_end()
     record = record_from_bidi(counted_short, None, source="playwright")
     assert (record.source, record.protocol, record.receive_ms) == ("playwright", "h2", 7.5)
     assert record.ended_at == pytest.approx(1_700_000_000.0 + 1.095)
+
+
+class FakeResponse:
+    status = 404
+    headers = {"content-type": "text/plain; charset=utf-8", "content-length": "13"}
+
+    def http_version(self):
+        return "HTTP/2.0"
+
+
+class FakeRequest:
+    """A Playwright Request that failed after its response came (a 404 the element cancelled)."""
+
+    url, timing, resource_type, method = CHUNK, {"startTime": 1.0}, "media", "GET"
+    failure = "NS_BINDING_ABORTED"
+
+    def response(self):
+        return FakeResponse()
+
+    def sizes(self):
+        raise AssertionError("Playwright cannot size a failed request")
+
+
+def test_a_request_that_failed_after_its_response_keeps_the_status_it_got():
+    snapshot = snapshot_from_playwright(FakeRequest())
+    assert (snapshot.status, snapshot.failure, snapshot.http_version) == (404, "NS_BINDING_ABORTED", "HTTP/2.0")
+    assert (snapshot.mime_type, snapshot.content_length, snapshot.body_size) == ("text/plain", 13, None)

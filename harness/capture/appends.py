@@ -6,7 +6,10 @@ ended before and after); the network record says when each chunk's download ende
 append in the order they downloaded, often in several pieces (an init segment, audio and
 video apart, a segment split), so appends are matched to downloads in order: each append
 goes to the oldest chunk whose download had ended and that no append has carried yet;
-else it continues the chunk carried last. A chunk is loaded at the end of its first append.
+else it continues the chunk carried last. An init segment (the page finds a moov and no
+moof or mdat in its bytes), which may have come from elsewhere (a data: URL, an init
+request that is no chunk), takes no chunk; it continues the chunk carried last, if any. A
+chunk is loaded at the end of its first append.
 """
 
 from __future__ import annotations
@@ -26,10 +29,18 @@ class Append:
     # range it grew ended before (or the start of a range it made) to that range's end.
     start_s: float | None
     end_s: float | None
+    init: bool = False  # an init segment: codec setup, no media
 
     @classmethod
     def from_page(cls, data: dict[str, Any]) -> Append:
-        return cls(data["ms"], data.get("end_ms"), int(data.get("bytes") or 0), data.get("start_s"), data.get("end_s"))
+        return cls(
+            data["ms"],
+            data.get("end_ms"),
+            int(data.get("bytes") or 0),
+            data.get("start_s"),
+            data.get("end_s"),
+            bool(data.get("init")),
+        )
 
 
 @dataclass(frozen=True)
@@ -50,7 +61,7 @@ def join_appends(downloads: dict[int, float | None], appends: list[Append]) -> d
     last: int | None = None
     for append in sorted(appends, key=lambda a: a.ms):
         waiting = [index for end, index in order if end <= append.ms and index not in carried]
-        target = waiting[0] if waiting else last
+        target = waiting[0] if waiting and not append.init else last
         if target is None:  # before any chunk arrived: an init segment from elsewhere
             continue
         carried.setdefault(target, []).append(append)

@@ -100,9 +100,14 @@ def record_from_bidi(snapshot: BidiSnapshot, page_entry: ResourceTiming | None, 
 
 
 def snapshot_from_playwright(request: Any) -> BidiSnapshot:
-    """Read one Playwright Request (sync API) after it finished or failed."""
+    """Read one Playwright Request (sync API) after it finished or failed.
+
+    A request can fail after its response came: Firefox's media element cancels a 404 once
+    it has the headers, and BiDi then reports the request's end as a fetch error (1 suite
+    run in about 12). Its status and headers were received, and are kept with the failure.
+    """
     failure = request.failure
-    response = None if failure else request.response()
+    response = request.response()
     body_size = None
     http_version = None
     status = None
@@ -112,7 +117,7 @@ def snapshot_from_playwright(request: Any) -> BidiSnapshot:
     if response is not None:
         status = response.status
         http_version = response.http_version()
-        body_size = request.sizes().get("responseBodySize")
+        body_size = None if failure else request.sizes().get("responseBodySize")
         mime_type = (response.headers.get("content-type") or "").split(";")[0].strip() or None
         length = response.headers.get("content-length", "")
         content_length = int(length) if length.isdigit() else None

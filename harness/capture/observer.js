@@ -164,17 +164,43 @@
     const extended = before.find(([s0, e0]) => s0 === start || (e0 > start && e0 <= end));
     return [extended ? extended[1] : start, end];
   };
+  // An MP4 init segment: top-level boxes with a moov and no moof or mdat (no media in it).
+  // Told from the bytes, not from the buffered ranges: Firefox can report an append's range
+  // only after its updateend.
+  const isInitSegment = (data) => {
+    if (!data) return false;
+    const bytes = data instanceof ArrayBuffer ? new Uint8Array(data) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    let at = 0, moov = false;
+    while (at + 8 <= bytes.length) {
+      const size = view.getUint32(at);
+      const type = String.fromCharCode(bytes[at + 4], bytes[at + 5], bytes[at + 6], bytes[at + 7]);
+      if (type === "moof" || type === "mdat") return false;
+      if (type === "moov") moov = true;
+      if (size < 8) break; // 0 (to the end) or 1 (64-bit): nothing a small init uses
+      at += size;
+    }
+    return moov;
+  };
   const Buffer = window.SourceBuffer;
   if (Buffer) {
     const appendBuffer = Buffer.prototype.appendBuffer;
     Buffer.prototype.appendBuffer = function (data) {
       const append = { ms: performance.now(), end_ms: null, bytes: data ? data.byteLength : 0,
-                       start_s: null, end_s: null };
+                       start_s: null, end_s: null, init: isInitSegment(data) };
       state.appends.push(append);
       const before = ranges(this);
+      // Firefox can show an append's range only after its updateend: look again when
+      // this buffer is next appended to (before that append) or, if none is, a moment later.
+      const look = () => {
+        if (append.start_s === null) [append.start_s, append.end_s] = added(before, ranges(this));
+      };
+      if (this.__playgateLookAgain) this.__playgateLookAgain();
+      this.__playgateLookAgain = look;
       this.addEventListener("updateend", () => {
         append.end_ms = performance.now();
-        [append.start_s, append.end_s] = added(before, ranges(this));
+        look();
+        if (append.start_s === null) setTimeout(() => this.__playgateLookAgain === look && look(), 100);
         live("append", { url: "", bytes: append.bytes });
       }, { once: true });
       return appendBuffer.apply(this, arguments);

@@ -270,9 +270,7 @@ function preparePlayer(name) {
       video.muted = true;
       video.playsInline = true;
       document.getElementById("chunks").append(video);
-      const ready = player.prepare(video, query, fail);
-      ready.catch((error) => fail(`${name} player: ${error}`));
-      ready.then((startLoading) => resolve(() => {
+      player.prepare(video, query, fail).then((startLoading) => resolve(() => {
         releaseAsked = true;
         if (player.fetchesInWorker) holdFrom(performance.now());
         else setTimeout(() => holdFrom(performance.now()), PRESSURE_SETTLE_MS);
@@ -280,7 +278,7 @@ function preparePlayer(name) {
         startLoading();
         video.play().catch(() => {});
         show(`${name} playing`);
-      }));
+      }), (error) => fail(`${name} player: ${error}`));
     });
     document.head.append(script);
   });
