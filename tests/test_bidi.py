@@ -168,3 +168,9 @@ def test_a_request_that_failed_after_its_response_keeps_the_status_it_got():
     snapshot = snapshot_from_playwright(FakeRequest())
     assert (snapshot.status, snapshot.failure, snapshot.http_version) == (404, "NS_BINDING_ABORTED", "HTTP/2.0")
     assert (snapshot.mime_type, snapshot.content_length, snapshot.body_size) == ("text/plain", 13, None)
+
+
+def test_playwrights_chromium_timing_keeps_a_failed_requests_end_as_the_devtools_record_does():
+    cancelled = replace(queued_snapshot("HTTP/2.0"), failure="net::ERR_ABORTED")
+    assert record_from_bidi(cancelled, None, source="playwright").ended_at is not None
+    assert record_from_bidi(cancelled, None).ended_at is None  # Firefox: a failure is no end

@@ -69,8 +69,10 @@ def record_from_bidi(snapshot: BidiSnapshot, page_entry: ResourceTiming | None, 
     tcp_end = secure if secure >= 0 else t.get("connectEnd", -1)
     response_end = t.get("responseEnd", -1)
     whole_body = snapshot.content_length is not None and snapshot.body_size == snapshot.content_length
-    # Not the end (see above); Playwright's Chromium timings end at loadingFinished, an end.
-    if snapshot.failure is not None or (source == "bidi" and not whole_body):
+    # Not the end (see above). Playwright's Chromium timings end at loadingFinished, or at
+    # loadingFailed, which the DevTools record also keeps as a failed request's end
+    # (mpegts.js's worker cancels a segment's fetch once it has read the whole body).
+    if source == "bidi" and (snapshot.failure is not None or not whole_body):
         response_end = -1
     started_at = t["startTime"] / 1000 if t.get("startTime", -1) > 0 else None  # epoch ms, absent as 0 or -1
     return NetworkRecord(
