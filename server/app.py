@@ -34,11 +34,10 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, Response
 from starlette.routing import Mount, Route
-from starlette.staticfiles import StaticFiles
 
 from playgate.fixtures.generate import MediaSet
 from playgate.fixtures.segments import INIT_SEGMENT, PLAYLIST, HlsSet, ensure_hls, mpd_text, playlist_text
-from playgate.server.media import MP4, MediaFileResponse, PacedFileResponse, ServerTimed, media_file
+from playgate.server.media import MP4, MediaFileResponse, PacedFileResponse, ServerTimed, StaticFolder, media_file
 from playgate.server.players import PLAYERS, player_folder
 from playgate.server.settings import ServerSettings
 from playgate.server.sse import HEARTBEAT, NO_RECONNECT_MS, StreamCounter, event_stream, sse_message
@@ -276,7 +275,7 @@ def create_app(settings: ServerSettings) -> ServerTimed:
             Route("/players/{name}", player_script),
             Route("/pressure/media", media_holder),
             Route("/pressure/sse", sse_holder),
-            Mount("/static", StaticFiles(directory=STATIC_DIR)),
+            Mount("/static", StaticFolder(directory=STATIC_DIR)),
         ]
     )
     # No 307 from /chunks/x/ to /chunks/x: the redirect's Location is built from the

@@ -8,9 +8,10 @@ from pathlib import Path
 from typing import Any
 
 from starlette.responses import FileResponse, PlainTextResponse
+from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from playgate.server.ranges import MalformedRange, parse_byte_ranges, range_unit, satisfiable_only
+from playgate.server.ranges import MalformedRange, WHOLE_FILE, parse_byte_ranges, range_to_serve, range_unit
 
 MP4 = "video/mp4"
 PACED_BLOCK = 16 * 1024
@@ -113,12 +114,41 @@ class MediaFileResponse(FileResponse):
                 except MalformedRange as exc:
                     await PlainTextResponse(f"{exc}", status_code=400)(scope, receive, send)
                     return
-                kept = satisfiable_only(ranges, os.stat(self.path).st_size)
-                value = value if kept is None else kept.encode()
+                served = range_to_serve(ranges, os.stat(self.path).st_size)
+                if served == WHOLE_FILE:
+                    continue
+                value = value if served is None else served.encode()
             headers.append((name, value))
         if self.bytes_per_second:
             send = paced(send, self.bytes_per_second)
-        await super().__call__({**scope, "headers": headers}, receive, send)
+        await super().__call__({**scope, "headers": headers}, receive, _unit_on_unsatisfiable(send))
+
+
+def _unit_on_unsatisfiable(send: Send) -> Send:
+    """``send`` with a 416's ``Content-Range: */SIZE`` given its unit, ``bytes */SIZE``, as
+    RFC 9110 (14.4) has it: Starlette before 0.47 leaves the unit out."""
+
+    async def with_unit(message: Message) -> None:
+        if message["type"] == "http.response.start" and message["status"] == 416:
+            headers = [
+                (name, b"bytes " + value if name == b"content-range" and value.startswith(b"*/") else value)
+                for name, value in message.get("headers", [])
+            ]
+            message = {**message, "headers": headers}
+        await send(message)
+
+    return with_unit
+
+
+class StaticFolder(StaticFiles):
+    """StaticFiles where a name the file system refuses (a NUL in it) is 404, as in newer
+    Starlette; before 0.47 the ValueError escaped and answered 500."""
+
+    def lookup_path(self, path: str) -> tuple[str, os.stat_result | None]:
+        try:
+            return super().lookup_path(path)
+        except ValueError:
+            return "", None
 
 
 class PacedFileResponse(FileResponse):

@@ -7,8 +7,8 @@ any unit starting with "bytes" is taken for bytes. Here a header is sorted first
 - a unit other than ``bytes``: ignored, as RFC 9110 14.2 requires (the whole file, 200);
 - ``bytes`` with a range set that does not follow the grammar, or a range whose last
   position is before its first: 400 with what is wrong;
-- a well-formed byte range set: its unsatisfiable ranges dropped when others remain, then
-  left to Starlette, which answers 206 (or 416 when none remains).
+- a well-formed byte range set: its unsatisfiable ranges dropped, the rest coalesced into
+  one span that Starlette answers 206 (see ``range_to_serve``), or 416 when none remains.
 """
 
 from __future__ import annotations
@@ -37,20 +37,42 @@ class ByteRange:
         """RFC 9110 14.1.2: a first position inside the file, or a suffix of at least one byte."""
         return self.suffix > 0 if self.suffix is not None else self.first is not None and self.first < size
 
+    def span(self, size: int) -> tuple[int, int]:
+        """The first and last byte positions this range covers in a file of ``size`` bytes."""
+        if self.suffix is not None:
+            return max(0, size - self.suffix), size - 1
+        assert self.first is not None
+        return self.first, size - 1 if self.last is None else min(self.last, size - 1)
+
     def __str__(self) -> str:
         if self.suffix is not None:
             return f"-{self.suffix}"
         return f"{self.first}-{'' if self.last is None else self.last}"
 
 
-def satisfiable_only(ranges: list[ByteRange], size: int) -> str | None:
-    """A ``bytes=`` value keeping only the satisfiable ranges; None when none is.
+WHOLE_FILE = "whole file"  # range_to_serve: ignore the Range and send the whole file (200)
 
-    Starlette answers 416 when any range lies past the end, but RFC 9110 14.1.2 asks for
-    416 only when none can be satisfied: ``bytes=0-,999999-`` is the whole file.
+
+def range_to_serve(ranges: list[ByteRange], size: int) -> str | None:
+    """What a file of ``size`` bytes answers a well-formed byte range set with: a ``bytes=``
+    value of one span (206), WHOLE_FILE (200), or None when no range is satisfiable (416).
+
+    - 416 only when none can be satisfied (RFC 9110 14.1.2): ``bytes=0-,999999-`` is the
+      whole file, where Starlette answers 416 when any range lies past the end;
+    - a suffix longer than the file is the whole file (14.1.1);
+    - overlapping or adjacent ranges are coalesced (14.3); when disjoint ones remain the
+      Range is ignored (14.2 permits it). Media clients ask for one range, and Starlette
+      before 0.47 miscounts a multipart body's length, so no multipart is sent.
     """
-    kept = [str(r) for r in ranges if r.satisfiable(size)]
-    return "bytes=" + ",".join(kept) if kept else None
+    spans = sorted(r.span(size) for r in ranges if r.satisfiable(size))
+    if not spans:
+        return None
+    first, last = spans[0]
+    for next_first, next_last in spans[1:]:
+        if next_first > last + 1:
+            return WHOLE_FILE
+        last = max(last, next_last)
+    return f"bytes={first}-{last}"
 
 
 def range_unit(value: str) -> str | None:

@@ -50,6 +50,13 @@ def test_usage_errors_are_one_line_and_exit_2(args, message, capsys):
     assert len(err.splitlines()) == 1
 
 
+def test_compare_repeat_without_scipy_says_how_to_install_it(monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, "scipy", None)  # as where the stats extra is not installed
+    assert main(["compare", "--repeat", "3"]) == 2
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert line.endswith("not installed: pip install 'playgate[stats]'"), line
+
+
 def test_unknown_flag_exits_2(capsys):
     with pytest.raises(SystemExit) as exit_info:
         main(["run", "--no-such-flag"])

@@ -56,9 +56,13 @@ def test_chromium_is_given_the_hash_of_the_leaf_the_server_sends(media):
 
 
 def test_a_taken_udp_twin_of_a_chosen_port_is_one_error(media):
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as taken:
-        taken.bind(("127.0.0.1", 0))
-        port = taken.getsockname()[1]
+    # The port comes from a TCP socket, so that its TCP side was free a moment ago: one
+    # chosen by UDP alone can have its TCP twin taken by the suite's own connections.
+    with socket.socket() as tcp, socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as taken:
+        tcp.bind(("127.0.0.1", 0))
+        port = tcp.getsockname()[1]
+        taken.bind(("127.0.0.1", port))
+        tcp.close()
         with pytest.raises(ServerStartError, match=rf"UDP port {port} on 127\.0\.0\.1 is in use .* pick another port"):
             ServerProcess(settings_for(Mode.H3, media), port=port).start()
 

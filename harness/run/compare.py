@@ -8,7 +8,7 @@ mechanism is the same: on HTTP/1.1 the chunk waits in the browser for a connecti
 
 from __future__ import annotations
 
-from scipy.stats import mannwhitneyu
+import importlib.util
 
 from playgate.config import RunConfig
 from playgate.errors import UsageError
@@ -113,6 +113,8 @@ def repeated_difference(old: JudgedRun, new: JudgedRun) -> list[str]:
         if not a or not b or len(a[0].values) < 2 or len(b[0].values) < 2:
             lines.append(f"    {label}: too few repeats with the figure to compare")
             continue
+        from scipy.stats import mannwhitneyu  # the stats extra: checked by require_stats() first
+
         p_value = float(mannwhitneyu(a[0].values, b[0].values, alternative="two-sided").pvalue)
         verdict = "a significant difference" if p_value < SIGNIFICANCE else "not significant (could be chance)"
         lines.append(
@@ -138,6 +140,19 @@ def _what_held(old: JudgedRun, new: JudgedRun, both_healthy: bool) -> str:
     return f"{new.run.mode} and caught {old.run.mode}"
 
 
+STATS_MISSING = (
+    "compare --repeat tests whether the two setups differ more than chance, with SciPy, which is "
+    "not installed: pip install 'playgate[stats]'"
+)
+
+
+def require_stats(config: RunConfig) -> None:
+    """Refuse, before any browser starts, a repeated comparison that could not say whether
+    its difference is significant (SciPy is the ``stats`` extra)."""
+    if config.repeat > 1 and importlib.util.find_spec("scipy") is None:
+        raise UsageError(STATS_MISSING)
+
+
 def run_compare(
     config: RunConfig,
     media: MediaSet,
@@ -149,6 +164,7 @@ def run_compare(
     comparison per browser. True when the gate passed new and caught old everywhere."""
     if len(config.modes) != 2:
         raise UsageError("compare takes two modes, the regressed one first: --modes h1-tls,h2")
+    require_stats(config)
     both_healthy = all(mode.healthy for mode in config.modes)
 
     def show(judged: JudgedRun) -> None:
