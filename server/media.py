@@ -11,7 +11,7 @@ from starlette.responses import FileResponse, PlainTextResponse
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from playgate.server.ranges import MalformedRange, WHOLE_FILE, parse_byte_ranges, range_to_serve, range_unit
+from playgate.server.ranges import WHOLE_FILE, MalformedRange, parse_byte_ranges, range_to_serve, range_unit
 
 MP4 = "video/mp4"
 PACED_BLOCK = 16 * 1024
