@@ -12,8 +12,10 @@ protocol, or loaded too slowly, with the chunk table as evidence.
 
 The package, in the order data flows (a layer imports only from layers above it here):
 
-    errors, config, catalogue, records     shared: errors, settings, the observed records
-    fixtures, server                       the media and the reference avatar server
+    errors, version                        what every layer shares
+    fixtures/, server/                     the media and the reference avatar server
+    config, catalogue                      settings; the catalogue of regressions
+    records                                the observed records
     capture/                               browsers driven; what they saw, as records
     judging/                               the gate's rules and verdicts; ground truth
     reports/                               chunk table, JSON, HAR, HTML
@@ -26,6 +28,8 @@ from __future__ import annotations
 
 import importlib
 from typing import TYPE_CHECKING, Any
+
+from playgate.version import VERSION as __version__
 
 if TYPE_CHECKING:
     from playgate.config import GateRules, PageTarget, Pressure, RunConfig, Scenario
@@ -89,6 +93,7 @@ def __dir__() -> list[str]:
 
 
 __all__ = [
+    "__version__",
     # Run and judge.
     "gate",
     "run_gate",

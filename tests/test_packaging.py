@@ -2,6 +2,9 @@
 layout whose imports run one way (a layer imports only the layers beneath it)."""
 
 import ast
+import re
+import subprocess
+import sys
 import tomllib
 import zipfile
 from pathlib import Path
@@ -13,7 +16,7 @@ FOLDERS = {"playgate": ROOT / "harness", "playgate.server": ROOT / "server", "pl
 
 # Lowest first. A module may import its own layer and the layers before it, never after.
 LAYERS = [
-    ["playgate.errors"],
+    ["playgate.errors", "playgate.version"],
     ["playgate.fixtures"],
     ["playgate.server"],
     ["playgate.config", "playgate.catalogue"],
@@ -108,8 +111,9 @@ def test_the_public_api_is_importable_from_the_top():
 def test_the_wheel_holds_one_top_level_name_and_every_file(built_wheel):
     with zipfile.ZipFile(built_wheel) as wheel:
         names = set(wheel.namelist())
-        entry_points = wheel.read("playgate-0.1.0.dist-info/entry_points.txt").decode()
-    assert {n.split("/")[0] for n in names} == {"playgate", "playgate-0.1.0.dist-info"}
+        info = f"playgate-{project_version()}.dist-info"
+        entry_points = wheel.read(f"{info}/entry_points.txt").decode()
+    assert {n.split("/")[0] for n in names} == {"playgate", info}
     in_wheel = {n.removesuffix(".py").removesuffix("/__init__").replace("/", ".") for n in names if n.endswith(".py")}
     assert in_wheel == set(modules())
     # Every file the package reads at run time (scripts, pages): each one on disk is shipped.
@@ -123,3 +127,19 @@ def test_the_wheel_holds_one_top_level_name_and_every_file(built_wheel):
     assert data <= names, f"not in the wheel: {sorted(data - names)}"
     assert "playgate = playgate.doors.cli:main" in entry_points
     assert "playgate = playgate.doors.plugin" in entry_points
+
+
+def project_version() -> str:
+    return tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
+
+
+def test_one_version_in_pyproject_the_command_line_the_json_and_the_changelog():
+    import playgate
+    from playgate.reports.result import result_document
+
+    version = project_version()
+    shown = subprocess.run([sys.executable, "-m", "playgate", "--version"], capture_output=True, text=True, timeout=60)
+    assert (playgate.__version__, shown.stdout.strip()) == (version, f"playgate {version}")
+    assert result_document([])["version"] == version
+    newest = re.search(r"^## \[(\d[^\]]*)\]", (ROOT / "CHANGELOG.md").read_text(), re.MULTILINE)
+    assert newest and newest.group(1) == version, "CHANGELOG.md's newest entry is not this version"

@@ -48,6 +48,7 @@ from playgate.run.runner import run_gate
 from playgate.server.launcher import LOOPBACK
 from playgate.server.serving import Served, serve, stop_all
 from playgate.server.settings import DEFAULT_H2_MAX_STREAMS, Mode, settings_for
+from playgate.version import VERSION
 
 COMPARE_PRESSURE = "media:5"  # compare's default: the field's pressure
 EXIT_PASS, EXIT_REGRESSION, EXIT_ERROR, EXIT_INTERRUPTED, EXIT_TERMINATED = 0, 1, 2, 130, 143
@@ -87,6 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="playgate", description="Protocol regression gate for browser video playback."
     )
+    parser.add_argument("--version", action="version", version=f"playgate {VERSION}")
     commands = parser.add_subparsers(dest="command", required=True)
 
     serve = commands.add_parser("serve", help="serve the reference avatar server in the foreground")

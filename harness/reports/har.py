@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from importlib import metadata
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
@@ -24,17 +23,11 @@ from playgate.judging.gate import JudgedRun
 from playgate.records import NetworkRecord, RunRecord
 from playgate.reports.files import file_safe
 from playgate.reports.table import run_heading
+from playgate.version import VERSION
 
 HAR_VERSION = "1.2"
 UNKNOWN = -1
 FIREFOX_SEND_NOTE = "Firefox gives no send time: wait includes sending the request"
-
-
-def _version() -> str:
-    try:
-        return metadata.version("playgate")
-    except metadata.PackageNotFoundError:
-        return "unknown"
 
 
 def iso_time(epoch_s: float) -> str:
@@ -134,7 +127,7 @@ def har_document(judged: JudgedRun) -> dict[str, Any]:
     verdict = judged.verdict
     log: dict[str, Any] = {
         "version": HAR_VERSION,
-        "creator": {"name": "playgate", "version": _version()},
+        "creator": {"name": "playgate", "version": VERSION},
         "browser": {"name": run.browser, "version": run.browser_version},
         "pages": [
             {

@@ -11,6 +11,7 @@ from playgate.judging.gate import JudgedRun
 from playgate.judging.repeats import Spread, chunk_spreads
 from playgate.records import RunRecord
 from playgate.reports.files import write_document
+from playgate.version import VERSION
 
 JSON_FORMAT_VERSION = 1
 
@@ -69,7 +70,7 @@ def _one_run(judged: JudgedRun) -> dict[str, Any]:
 
 
 def result_document(runs: Sequence[JudgedRun]) -> dict[str, Any]:
-    return {"playgate": JSON_FORMAT_VERSION, "runs": [run_to_json(r) for r in runs]}
+    return {"playgate": JSON_FORMAT_VERSION, "version": VERSION, "runs": [run_to_json(r) for r in runs]}
 
 
 def write_json(path: Path, runs: Sequence[JudgedRun]) -> None:
