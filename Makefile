@@ -8,7 +8,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # RUNLEVEL=1: a package's service (nginx's) is installed but not started.
 APT_INSTALL := $(SUDO) env DEBIAN_FRONTEND=noninteractive RUNLEVEL=1 apt-get install -y -q
 
-.PHONY: setup debian-packages demo test test-fast lint clean
+.PHONY: setup debian-packages demo test test-fast lint docs clean
 
 setup: debian-packages $(VENV)/.installed
 
@@ -69,4 +69,8 @@ lint: setup
 	MYPYPATH=$(TYPECHECK) $(BIN)/mypy
 
 clean:
-	rm -rf $(VENV) test-results .pytest_cache
+	rm -rf $(VENV) test-results .pytest_cache site
+
+# The documentation site, served at http://127.0.0.1:8000 while you edit docs/.
+docs: setup
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs serve --dev-addr 127.0.0.1:8000

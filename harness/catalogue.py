@@ -1,6 +1,6 @@
 """The catalogues: the pressures the gate is measured under, and the server
 misconfigurations it must catch. The regression matrix test runs every entry in both
-browsers; the README documents each with the command that reproduces it.
+browsers; the reference's catalogue page is made from them, with the command that reproduces each.
 """
 
 from __future__ import annotations

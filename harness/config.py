@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 from playgate.errors import UsageError
 from playgate.server.settings import APP_SPEC, DEFAULT_H2_MAX_STREAMS, Mode
 
-# What each pressure holds open, and so reproduces (documented in the README).
+# What each pressure holds open, and so reproduces (the reference's catalogue page is made from this).
 PRESSURE_KINDS = {
     "sse": "extra EventSources held open by the page (an app with several live feeds)",
     "tabs": "other tabs of the app in the same browser, each holding its event stream",

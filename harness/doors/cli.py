@@ -52,6 +52,14 @@ from playgate.version import VERSION
 
 COMPARE_PRESSURE = "media:5"  # compare's default: the field's pressure
 EXIT_PASS, EXIT_REGRESSION, EXIT_ERROR, EXIT_INTERRUPTED, EXIT_TERMINATED = 0, 1, 2, 130, 143
+EXIT_MEANINGS = {  # the reference's table of exit codes is made from this
+    EXIT_PASS: "every run passed (compare: the healthy setup passed and the regressed one was caught in every "
+    "browser); doctor: everything the default run needs is here",
+    EXIT_REGRESSION: "the gate caught a regression (the chunk table and the broken rules are printed)",
+    EXIT_ERROR: "a usage or environment error: one line on stderr saying what is wrong and what to do",
+    EXIT_INTERRUPTED: "interrupted (Ctrl-C); the servers and browsers are stopped",
+    EXIT_TERMINATED: "terminated (SIGTERM, as a cancelled CI job sends); the servers and browsers are stopped",
+}
 MODE_CHOICES = ", ".join(m.value for m in Mode)
 
 

@@ -74,7 +74,7 @@ def test_marker_sets_the_scenario(playgate_run):
 
 def test_firefox_playback_wait_is_reported_apart_from_the_network(playgate_run, browser_name):
     # Firefox holds back loadeddata of new videos while five others preload (measured,
-    # see README); the network stays clean. Chromium shows no such wait.
+    # see docs/explanations/why-chunks-wait.md); the network stays clean. Chromium shows no such wait.
     judged = playgate_run(mode="h2", pressure="media:5", hold_ms=2000, chunks=2)
     assert all(chunk.network.blocked_ms < 100 for chunk in judged.run.chunks)
     if browser_name == "firefox":

@@ -24,7 +24,7 @@ pytestmark = pytest.mark.browser
 # Two readings of one load disagreeing by more than this means one of them is wrong.
 # Measured: Chromium within 3 ms; Firefox's wait and receive within 5 ms. Firefox's
 # blocked is not compared: its BiDi request starts when the network channel opens,
-# 0-30 ms after the page's fetch start depending on load (README, "Measurement you can
+# 0-30 ms after the page's fetch start depending on load (docs/measurements.md, "Measurement you can
 # trust"); the hold test checks that figure against the injected truth instead.
 MAX_DISAGREEMENT_MS = {"chromium": 10.0, "firefox": 10.0}
 COMPARED = {"chromium": ("blocked_ms", "wait_ms", "receive_ms"), "firefox": ("wait_ms", "receive_ms")}
