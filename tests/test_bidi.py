@@ -174,3 +174,16 @@ def test_playwrights_chromium_timing_keeps_a_failed_requests_end_as_the_devtools
     cancelled = replace(queued_snapshot("HTTP/2.0"), failure="net::ERR_ABORTED")
     assert record_from_bidi(cancelled, None, source="playwright").ended_at is not None
     assert record_from_bidi(cancelled, None).ended_at is None  # Firefox: a failure is no end
+
+
+class BlobScriptRequest(FakeRequest):
+    """Chromium through Playwright: a blob: script a worker imports, sized below 0."""
+
+    url, failure = "blob:https://127.0.0.1:4443/0f2b", None
+
+    def sizes(self):
+        return {"responseBodySize": -74}
+
+
+def test_a_size_below_zero_is_unknown_not_a_size():
+    assert snapshot_from_playwright(BlobScriptRequest()).body_size is None

@@ -120,6 +120,9 @@ def snapshot_from_playwright(request: Any) -> BidiSnapshot:
         status = response.status
         http_version = response.http_version()
         body_size = None if failure else request.sizes().get("responseBodySize")
+        # Chromium's figure is the encoded length less the headers' size: below 0 for a
+        # request that went over no network (a blob: script a worker imports). Unknown then.
+        body_size = body_size if body_size is None or body_size >= 0 else None
         mime_type = (response.headers.get("content-type") or "").split(";")[0].strip() or None
         length = response.headers.get("content-length", "")
         content_length = int(length) if length.isdigit() else None

@@ -221,12 +221,13 @@ function followStream() {
 //
 // The hold counts from the player's first segment request, as the progressive page's counts
 // from chunk 0's loadstart: a player slow to ask (a busy machine) still has it wait the whole
-// hold. The page sees the requests of its own XMLHttpRequest and fetch; a player that fetches
-// in a worker (``fetchesInWorker``) is not seen, and its hold counts from the start of loading,
-// as does that of a player that asks for no segment within PRESSURE_SETTLE_MS.
+// hold. The page sees the requests of its own XMLHttpRequest and fetch, and those of a player
+// that fetches in its own worker (``fetchesInWorker``) through a hook the worker runs before
+// the player's code. A player that asks for no segment within PRESSURE_SETTLE_MS has its hold
+// count from then.
 const SEGMENT_URL = /\/(hls|dash)\/(seg|frag)-\d+\./;
 
-function onFirstSegmentRequest(callback) {
+function onFirstSegmentRequest(callback, inWorker) {
   let seen = false;
   const saw = (url) => {
     if (seen || !SEGMENT_URL.test(String(url))) return;
@@ -238,11 +239,42 @@ function onFirstSegmentRequest(callback) {
     saw(url);
     return open.apply(this, arguments);
   };
+  if (inWorker) onWorkerRequests(saw); // only there: other players' workers are left as they are
   const pageFetch = window.fetch;
   window.fetch = function (input) {
     saw(input instanceof Request ? input.url : input);
     return pageFetch.apply(this, arguments);
   };
+}
+
+// A worker made from a script URL (mpegts.js makes its own from a blob) runs a hook first that
+// tells the page, over a BroadcastChannel, each URL it fetches; then the worker's own script.
+const WORKER_REQUESTS = "playgate-worker-requests";
+
+function onWorkerRequests(saw) {
+  new BroadcastChannel(WORKER_REQUESTS).onmessage = (event) => saw(event.data);
+  const PageWorker = window.Worker;
+  function HookedWorker(url, options) {
+    if (options && options.type === "module") return new PageWorker(url, options); // no importScripts there
+    const script = new URL(url, location.href).href;
+    const hook = `(() => {
+  const channel = new BroadcastChannel(${JSON.stringify(WORKER_REQUESTS)});
+  const workerFetch = self.fetch;
+  self.fetch = function (input) {
+    channel.postMessage(String(input instanceof Request ? input.url : input));
+    return workerFetch.apply(this, arguments);
+  };
+  const open = XMLHttpRequest.prototype.open;
+  XMLHttpRequest.prototype.open = function (method, url) {
+    channel.postMessage(String(url));
+    return open.apply(this, arguments);
+  };
+})();
+importScripts(${JSON.stringify(script)});`;
+    return new PageWorker(URL.createObjectURL(new Blob([hook], { type: "text/javascript" })), options);
+  }
+  HookedWorker.prototype = PageWorker.prototype;
+  window.Worker = HookedWorker;
 }
 
 function holdFrom(ms) {
@@ -258,7 +290,7 @@ function preparePlayer(name) {
     fail(`unknown player ${name}`);
     return new Promise(() => {});
   }
-  if (!player.fetchesInWorker) onFirstSegmentRequest(holdFrom);
+  onFirstSegmentRequest(holdFrom, player.fetchesInWorker);
   return new Promise((resolve) => {
     const script = document.createElement("script");
     script.src = player.script;
@@ -272,8 +304,7 @@ function preparePlayer(name) {
       document.getElementById("chunks").append(video);
       player.prepare(video, query, fail).then((startLoading) => resolve(() => {
         releaseAsked = true;
-        if (player.fetchesInWorker) holdFrom(performance.now());
-        else setTimeout(() => holdFrom(performance.now()), PRESSURE_SETTLE_MS);
+        setTimeout(() => holdFrom(performance.now()), PRESSURE_SETTLE_MS);
         scheduleRelease();
         startLoading();
         video.play().catch(() => {});

@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from playgate.doors.assertions import assert_gate_fails, assert_gate_passes
+from playgate.judging.groundtruth import check_delay
 
 pytestmark = pytest.mark.browser
 
@@ -74,7 +75,9 @@ def test_each_bundled_player_on_http1_under_pressure_is_caught_queueing(playgate
     judged = playgate_run(mode="h1-tls", player=player, chunks=3, pressure="media:5")
     assert_gate_fails(judged, "protocol")
     assert_gate_fails(judged, "queueing")
-    assert judged.run.chunks[0].net("blocked_ms") > 300  # held until the holders go (400 ms)
+    # Held from the player's first segment request (in mpegts.js's worker too) until the
+    # holders go: the whole hold, 400 ms.
+    assert judged.run.chunks[0].net("blocked_ms") > 300
 
 
 # Segment 1 held this long by the server: past the ~1 s of media buffered ahead of it.
@@ -92,7 +95,10 @@ def test_a_bundled_player_stalls_once_for_a_late_segment_by_the_delay_less_the_b
     # Playing again once its data is in: Chromium can fire "playing" a few ms before the
     # append's updateend, which is when the page marks it appended.
     assert -15 <= stall.end_ms - late.page.loadeddata_ms <= RESUME_WITHIN_MS
-    assert late.net("wait_ms") == pytest.approx(SLOW_SEGMENT_MS, abs=100)
+    # Its wait is the delay as the server served it (Server-Timing): on a busy machine the
+    # server's sleep ends late, and that is real wait (2104 ms against 2000 asked, once).
+    served = check_delay(late, SLOW_SEGMENT_MS)
+    assert served.within, served
     (reason,) = [r for r in judged.verdict.reasons if r.startswith("stalls:")]
     assert f"stall at {stall.position_s:.2f} s: chunk 1 " in reason, reason
     assert "load time: chunk 1" in " ".join(judged.verdict.reasons)  # the late segment, named as slow
