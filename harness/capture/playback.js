@@ -3,12 +3,18 @@
 //   - startup: the first frame any video presented (requestVideoFrameCallback), in page
 //     time (navigation started at 0), and the first play() or autoplay before it;
 //   - stalls: a video that had presented a frame and then waited for data ("waiting"
-//     while not seeking and not ended) until it played again ("playing"), with the media
-//     position it stopped at and its source;
+//     while not seeking and not at the end) until it played again ("playing"), with the
+//     media position it stopped at and its source. The end is "ended", or a position within
+//     END_OF_CONTENT_S of a finite duration: a player over Media Source Extensions may wait
+//     there rather than end (dash.js counts 0.3 s or less ahead as a stall of its own);
+//     the content the manifest declares has then all played, and nothing more is to come;
 //   - each playing video's frames, presented and dropped (getVideoPlaybackQuality).
 // Times are performance.now() ms.
 (() => {
   if (window.__playgatePlayback) return;
+  const END_OF_CONTENT_S = 0.3;
+  const atTheEnd = (video) =>
+    video.ended || (Number.isFinite(video.duration) && video.currentTime >= video.duration - END_OF_CONTENT_S);
   const state = { play_ms: null, first_frame_ms: null, stalls: [] };
   window.__playgatePlayback = state;
   const videos = [];
@@ -45,7 +51,7 @@
     } else if (event.type === "seeked") {
       seen.seeking = false;
     } else if (event.type === "waiting") {
-      if (seen.framed && !seen.seeking && !video.ended && seen.stall === null) {
+      if (seen.framed && !seen.seeking && !atTheEnd(video) && seen.stall === null) {
         seen.stall = { video: seen.index, start_ms: now, end_ms: null, position_s: video.currentTime,
                        src: video.currentSrc || video.src || null };
         state.stalls.push(seen.stall);
