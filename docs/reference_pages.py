@@ -149,6 +149,7 @@ HAR_FIELDS = {
     "_playgate_chunk": "entry: the chunk's index, on the entries that are chunks",
     "_playgate_waited_for": "entry: what the chunk waited for (cause, in flight, limit, holders), as in the JSON",
     "_playgate_playback": "page: how the page's video played (startup, stalls, dropped frames), as in the JSON",
+    "_playgate_origins": "page: what the page's and chunks' origins offer, as the harness probed them (see the JSON)",
 }
 
 

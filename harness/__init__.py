@@ -14,7 +14,7 @@ The package, in the order data flows (a layer imports only from layers above it 
 
     errors, version                        what every layer shares
     fixtures/, server/                     the media and the reference avatar server
-    config, catalogue                      settings; the catalogue of regressions
+    config, catalogue, origin              settings; the catalogue of regressions; a probed origin
     records                                the observed records
     capture/                               browsers driven; what they saw, as records
     judging/                               the gate's rules and verdicts; ground truth

@@ -10,6 +10,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+from playgate.origin import OriginProbe, origin_of
+
 PHASES = ("blocked_ms", "queued_ms", "dns_ms", "connect_ms", "tls_ms", "send_ms", "wait_ms", "receive_ms")
 # The failure of a request with no response yet: still in flight, or never answered.
 NO_RESPONSE = "no response"
@@ -369,7 +371,18 @@ class RunRecord:
     server_max_quic_streams: int | None = None
     # How the page's videos played (None: not watched).
     playback: Playback | None = None
+    # The origins of the page and its chunks as the harness probed them (after the run).
+    origins: tuple[OriginProbe, ...] = ()
 
-    def stream_limit(self, protocol: str | None) -> int | None:
-        """The server's limit on concurrent requests over one connection of ``protocol``."""
-        return {"h2": self.server_max_streams, "h3": self.server_max_quic_streams}.get(protocol or "")
+    def probe_of(self, url: str) -> OriginProbe | None:
+        """The probe of ``url``'s origin, if it was probed."""
+        origin = origin_of(url)
+        return next((probe for probe in self.origins if probe.origin == origin), None)
+
+    def stream_limit(self, protocol: str | None, url: str | None = None) -> int | None:
+        """The server's limit on concurrent requests over one connection of ``protocol``: a
+        server of ours says it; elsewhere, the probe of ``url``'s origin read it (h2)."""
+        probe = self.probe_of(url) if url is not None else None
+        probed = probe.stream_limit if probe is not None else None
+        h2 = self.server_max_streams if self.server_max_streams is not None else probed
+        return {"h2": h2, "h3": self.server_max_quic_streams}.get(protocol or "")

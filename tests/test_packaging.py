@@ -19,7 +19,7 @@ LAYERS = [
     ["playgate.errors", "playgate.version"],
     ["playgate.fixtures"],
     ["playgate.server"],
-    ["playgate.config", "playgate.catalogue"],
+    ["playgate.config", "playgate.catalogue", "playgate.origin"],
     ["playgate.records"],
     ["playgate.capture"],
     ["playgate.judging"],

@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from playgate.origin import NO_STREAM_LIMIT, origin_of
 from playgate.records import NetworkRecord
 
 # Chromium: ClientSocketPoolManager's max sockets per group (6); Firefox:
@@ -99,6 +100,8 @@ class Wait:
             return f"with {in_flight} in flight to {self.origin} (the server's limit is unknown)"
         if self.cause == "none":
             of_limit = f"of {self.limit} " if self.limit is not None else ""
+            if self.limit == NO_STREAM_LIMIT:  # the server sent no limit
+                of_limit = "of unlimited "
             return (
                 f"with no contention seen ({self.in_flight} {of_limit}{self.unit} to {self.origin} busy): "
                 "a wait inside the browser"
@@ -113,11 +116,6 @@ class Wait:
                     f"{-self.released_gap_ms:.0f} ms later)"
                 )
         return text
-
-
-def origin_of(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}"
 
 
 def _path(url: str) -> str:

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from playgate.config import GateRules
 from playgate.judging.attribution import Wait, attribute
 from playgate.judging.playback import check_playback
-from playgate.judging.protocols import switch_note, why_not_h3
+from playgate.judging.protocols import switch_note, why_http1, why_not_h3
 from playgate.records import ChunkRecord, RunRecord
 
 
@@ -93,6 +93,10 @@ def check_protocol(run: RunRecord, rules: GateRules) -> str | None:
     reason = _summarise("protocol", offenders)
     if reason and rules.expected_protocol == "h3" and any(c.net("protocol") not in (None, "h3") for c in run.chunks):
         reason += f"; {why_not_h3(run)}"
+    over_http1 = next((c for c in run.chunks if c.net("protocol") == "http/1.1"), None)
+    if reason and rules.expected_protocol == "h2" and over_http1 is not None:
+        why = why_http1(run, over_http1.url)
+        reason += f"; {why}" if why else ""
     return reason
 
 
@@ -105,7 +109,9 @@ def _where_it_waited(chunk: ChunkRecord) -> str:
 
 def waits_of(run: RunRecord) -> tuple[Wait | None, ...]:
     return tuple(
-        None if c.network is None else attribute(c.network, run.requests, run.stream_limit(c.network.protocol))
+        None
+        if c.network is None
+        else attribute(c.network, run.requests, run.stream_limit(c.network.protocol, c.network.url))
         for c in run.chunks
     )
 

@@ -51,6 +51,32 @@ def why_not_h3(run: RunRecord) -> str:
     return "no response advertised h3 (no Alt-Svc header): the browser has no way to find it"
 
 
+def why_http1(run: RunRecord, chunk_url: str) -> str | None:
+    """Why a chunk came over HTTP/1.1 where h2 was expected, from the probe of its origin
+    (None: not probed, or the probe failed)."""
+    probe = run.probe_of(chunk_url)
+    if probe is None or probe.error is not None:
+        return None
+    if not probe.tls:
+        text = f"{probe.origin} is served in the clear (http://): browsers speak HTTP/2 and HTTP/3 only over TLS"
+        if probe.h2c:
+            return text + (
+                "; this server does answer HTTP/2 in the clear with prior knowledge (h2c), which is what "
+                "curl --http2-prior-knowledge shows and no browser uses: serve it over TLS with h2 in ALPN"
+            )
+        return text + ": serve it over TLS with h2 in ALPN"
+    if probe.alpn != "h2":
+        chose = f"it chose {probe.alpn}" if probe.alpn else "it gave no ALPN answer"
+        return (
+            f"{probe.origin} does not offer h2 in TLS (offered h2 and http/1.1, {chose}): enable HTTP/2 "
+            "where TLS ends (a TLS terminator's or proxy's default is often HTTP/1.1 alone)"
+        )
+    return (
+        f"{probe.origin} offers h2 over TLS (ALPN), yet {run.browser} used HTTP/1.1: something between "
+        "them ends TLS without h2 (a proxy), or the browser's settings turn HTTP/2 off"
+    )
+
+
 def switch_note(run: RunRecord) -> str | None:
     """Where the page's requests moved to h3, if they did (the Alt-Svc discovery path)."""
     requests = [r for r in run.requests if r.protocol is not None]

@@ -119,7 +119,7 @@ def har_document(judged: JudgedRun) -> dict[str, Any]:
     chunk_of = {id(chunk.network): chunk.index for chunk in run.chunks if chunk.network is not None}
     timed = [r for r in run.requests if r.started_at is not None]
     entries = [
-        har_entry(r, page_id, chunk_of.get(id(r)), attribute(r, run.requests, run.stream_limit(r.protocol)))
+        har_entry(r, page_id, chunk_of.get(id(r)), attribute(r, run.requests, run.stream_limit(r.protocol, r.url)))
         for r in timed
     ]
     starts = [r.started_at for r in timed if r.started_at is not None]
@@ -137,6 +137,7 @@ def har_document(judged: JudgedRun) -> dict[str, Any]:
                 "pageTimings": {"onContentLoad": UNKNOWN, "onLoad": UNKNOWN},
                 "comment": f"verdict: {verdict.label}" + "".join(f"; {r}" for r in verdict.reasons),
                 "_playgate_playback": None if run.playback is None else run.playback.to_json(),
+                "_playgate_origins": [probe.to_json() for probe in run.origins],
             }
         ],
         "entries": entries,

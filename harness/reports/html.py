@@ -292,7 +292,7 @@ def playback_row(run: RunRecord, origin_ms: float, span_ms: float) -> str:
 def run_section(judged: JudgedRun, span_ms: float) -> str:
     run, verdict = judged.run, judged.verdict
     reasons = "".join(f"<li>{html.escape(r)}</li>" for r in verdict.reasons)
-    notes = [*run.notes, *verdict.notes]
+    notes = [*run.notes, *verdict.notes, *(probe.describe() for probe in run.origins)]
     if (line := crosscheck_line(run)) is not None:
         notes.append(line)
     table = html.escape(chunk_table(run, verdict.waits))

@@ -62,6 +62,7 @@ def _one_run(judged: JudgedRun) -> dict[str, Any]:
         "notes": list(run.notes) + list(judged.verdict.notes),
         "crosscheck": _crosscheck_json(run),
         "playback": None if run.playback is None else run.playback.to_json(),
+        "origins": [probe.to_json() for probe in run.origins],
         "chunks": [
             {**chunk.to_json(), "waited_for": None if wait is None else wait.to_json()}
             for chunk, wait in zip(run.chunks, judged.verdict.waits or [None] * len(run.chunks), strict=True)

@@ -91,6 +91,7 @@ def describe(judged: JudgedRun) -> str:
     if run.playback is not None and run.playback.played:
         parts.append(playback_line(run.playback))
     parts += [f"note: {note}" for note in (*run.notes, *verdict.notes)]
+    parts += [probe.describe() for probe in run.origins]
     if (line := crosscheck_line(run)) is not None:
         parts.append(line)
     parts.append(f"verdict: {verdict.label.upper()}")

@@ -5,6 +5,7 @@ The CLI and the pytest plugin both come through here or through its parts.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
@@ -20,10 +21,12 @@ from playgate.capture.live import LiveLog, Watching
 from playgate.capture.quic import QuicOrigin
 from playgate.capture.scenario import NOT_WATCHED, PLAYER_CHUNKS, PLAYER_EVENTS, run_scenario
 from playgate.config import GateRules, RunConfig, Scenario
+from playgate.diagnose.origin import probe_origin
 from playgate.errors import PlaygateError, RunsAborted
 from playgate.fixtures.generate import MediaSet
 from playgate.judging.gate import JudgedRun, evaluate
 from playgate.judging.repeats import combine
+from playgate.origin import OriginProbe, origin_of
 from playgate.records import RunRecord
 from playgate.server.serving import Served, serve
 from playgate.server.settings import Mode, settings_for
@@ -116,6 +119,7 @@ def judge_page(
         watching=watching,
     )
     if server is None:
+        run = with_origins(run)
         return JudgedRun(run, evaluate(run, config.rules.for_mode(None)))
     return _judged_at(run, server, config.rules)
 
@@ -123,7 +127,20 @@ def judge_page(
 def _judged_at(run: RunRecord, server: Served, rules: GateRules) -> JudgedRun:
     """A run at a server of ours, with what we know of that server: its stream limits, its mode."""
     run = replace(run, server_max_streams=server.max_streams, server_max_quic_streams=server.max_quic_streams)
+    run = with_origins(run, server.app.pid)
     return JudgedRun(run, evaluate(run, rules.for_mode(server.mode)))
+
+
+def with_origins(run: RunRecord, server_pid: int | None = None) -> RunRecord:
+    """The run with the origins of its page and chunks probed, after the run; each probed
+    once per process (and per server of ours: ``server_pid``)."""
+    origins = dict.fromkeys(origin_of(url) for url in (run.url, *(c.url for c in run.chunks)))
+    return replace(run, origins=tuple(_probe(origin, server_pid) for origin in origins))
+
+
+@functools.lru_cache(maxsize=64)
+def _probe(origin: str, server_pid: int | None) -> OriginProbe:
+    return probe_origin(origin + "/")
 
 
 def watching_for(config: RunConfig, browser_name: str, trace: Path | None = None) -> Watching:

@@ -73,7 +73,17 @@ def test_cli_app_writes_everything_and_prints_live_events(tmp_path):
 @pytest.fixture(scope="module")
 def running_app():
     """The sample app started on its own, as a staging deployment would be."""
-    command = [sys.executable, "-m", "playgate", "serve", "--app", SAMPLE_APP]
+    yield from serving(SAMPLE_APP, "h2")
+
+
+@pytest.fixture(scope="module")
+def running_app_in_the_clear():
+    """The sample app on Hypercorn in the clear, as a migration guide has it: it answers h2c."""
+    yield from serving(SAMPLE_APP, "h1")
+
+
+def serving(app, mode):
+    command = [sys.executable, "-m", "playgate", "serve", "--app", app, "--mode", mode]
     with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT) as server:
         try:
             line = server.stdout.readline()  # returns once it serves: "serving https://127.0.0.1:PORT/ (...)"
@@ -97,6 +107,21 @@ def test_url_from_pytest(playgate_run, running_app):
     judged = playgate_run(url=running_app, insecure=True, **SAMPLE)
     assert_gate_passes(judged)
     assert judged.run.url == running_app
+    # Its origin probed after the run: h2 in ALPN, and the stream limit its SETTINGS sent, so
+    # no chunk's wait is judged against an unknown limit.
+    probe = judged.run.probe_of(running_app)
+    assert (probe.alpn, probe.stream_limit, probe.trusted) == ("h2", 100, False)
+    assert all(wait.limit == 100 for wait in judged.verdict.waits if wait is not None and wait.unit == "streams")
+
+
+def test_url_in_the_clear_says_browsers_never_use_h2c_and_that_this_server_answers_it(
+    playgate_run, running_app_in_the_clear
+):
+    judged = playgate_run(url=running_app_in_the_clear, **SAMPLE)
+    assert_gate_fails(judged, "protocol")
+    (reason,) = [r for r in judged.verdict.reasons if r.startswith("protocol:")]
+    assert "served in the clear (http://): browsers speak HTTP/2 and HTTP/3 only over TLS" in reason, reason
+    assert "this server does answer HTTP/2 in the clear with prior knowledge (h2c)" in reason, reason
 
 
 def test_app_from_the_marker_and_artifacts_of_a_failed_test(pytester, monkeypatch):
