@@ -79,6 +79,9 @@ class GateRules:
     max_stalls: int = 0
     max_stall_ms: float = 1000.0
     max_dropped_ratio: float = 0.25
+    # The page's event stream (judging/streams.py): its wait before the network on contention.
+    # None: the chunks' limit (max_queued_ms, or max_uncontended_ms with no contention seen).
+    max_stream_queued_ms: float | None = None
 
     def __post_init__(self) -> None:
         if self.max_startup_ms <= 0 or self.max_stall_ms < 0 or self.max_stalls < 0:
@@ -87,6 +90,8 @@ class GateRules:
             raise UsageError("--max-dropped-ratio is a share of frames: 0..1")
         if self.expected_protocol is not None and self.expected_protocol not in PROTOCOLS:
             raise UsageError(f"--expect-protocol {self.expected_protocol!r}: choose one of {', '.join(PROTOCOLS)}")
+        if self.max_stream_queued_ms is not None and self.max_stream_queued_ms < 0:
+            raise UsageError("--max-stream-queued-ms must not be negative")
         if self.max_queued_ms < 0 or self.max_load_ms <= 0 or self.max_uncontended_ms < 0:
             raise UsageError("gate limits must be positive numbers of milliseconds")
 

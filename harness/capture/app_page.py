@@ -15,7 +15,7 @@ from playwright.sync_api import Browser
 
 from playgate.capture.live import Watching
 from playgate.capture.observer import observer_script
-from playgate.capture.reading import observer_reading
+from playgate.capture.reading import event_streams, observer_reading
 from playgate.capture.scenario import FIREFOX_NOTE, NOT_WATCHED, measure_page
 from playgate.config import PageTarget
 from playgate.records import NetworkRecord, RunRecord
@@ -68,7 +68,7 @@ def run_app_page(
             "append and no media element used them: does the pattern match a playlist or manifest "
             "rather than the media segments?"
         )
-    return replace(run, notes=tuple(notes))
+    return replace(run, notes=tuple(notes), event_streams=event_streams(run.requests, target.sse_pattern))
 
 
 # What a request carrying media, or a list of it, is sent as.

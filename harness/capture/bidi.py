@@ -101,8 +101,11 @@ def record_from_bidi(snapshot: BidiSnapshot, page_entry: ResourceTiming | None, 
     )
 
 
-def snapshot_from_playwright(request: Any) -> BidiSnapshot:
-    """Read one Playwright Request (sync API) after it finished or failed.
+def snapshot_from_playwright(request: Any, *, ended: bool = True) -> BidiSnapshot:
+    """Read one Playwright Request (sync API) after it finished or failed, or (``ended``
+    False) one whose response came and whose body is still coming: an event stream, which
+    never finishes while the page holds it. Its timing up to the response is known; its
+    size and end are not (asking Playwright for its sizes would wait for an end).
 
     A request can fail after its response came: Firefox's media element cancels a 404 once
     it has the headers, and BiDi then reports the request's end as a fetch error (1 suite
@@ -119,7 +122,7 @@ def snapshot_from_playwright(request: Any) -> BidiSnapshot:
     if response is not None:
         status = response.status
         http_version = response.http_version()
-        body_size = None if failure else request.sizes().get("responseBodySize")
+        body_size = None if failure or not ended else request.sizes().get("responseBodySize")
         # Chromium's figure is the encoded length less the headers' size: below 0 for a
         # request that went over no network (a blob: script a worker imports). Unknown then.
         body_size = body_size if body_size is None or body_size >= 0 else None

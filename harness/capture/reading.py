@@ -10,7 +10,7 @@ chunks are the media elements and the requests that match the chunk pattern.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -122,4 +122,20 @@ def observer_reading(expected: int, pattern: str) -> PageReading:
         })""",
         chunks=lambda state, network, entries: page_chunks(state, network, entries, pattern)[:expected],
         finished=lambda chunks: len(chunks) >= expected and all(settled(c) for c in chunks),
+    )
+
+
+EVENT_STREAM_TYPES = {"eventsource"}  # CDP's "EventSource", Playwright's "eventsource"
+
+
+def event_streams(requests: Sequence[NetworkRecord], pattern: str | None) -> tuple[NetworkRecord, ...]:
+    """The page's event stream(s): the requests whose URL matches ``pattern``, or with no
+    pattern every request the browser names an event stream or that answered as one."""
+    if pattern is not None:
+        matcher = re.compile(pattern)
+        return tuple(r for r in requests if matcher.search(r.url))
+    return tuple(
+        r
+        for r in requests
+        if (r.resource_type or "").lower() in EVENT_STREAM_TYPES or r.mime_type == "text/event-stream"
     )

@@ -112,6 +112,7 @@ class BidiRecorder:
         self.source = source
         self._issued: list[Any] = []
         self._settled: dict[int, Any] = {}
+        self._answered: set[int] = set()  # a response came (an event stream may never end)
 
     def attach(self, context: BrowserContext, page: Page, listener: NetworkListener = ignore_network) -> None:
         def issued(request: Any) -> None:
@@ -124,6 +125,7 @@ class BidiRecorder:
                 listener("finished", request.url, record_from_bidi(snapshot_from_playwright(request), None))
 
         page.on("request", issued)
+        page.on("response", lambda response: self._answered.add(id(response.request)))
         page.on("requestfinished", settled)
         page.on("requestfailed", settled)
 
@@ -142,6 +144,8 @@ class BidiRecorder:
                 continue
             if id(request) in self._settled:
                 snapshot = snapshot_from_playwright(request)
+            elif id(request) in self._answered:
+                snapshot = snapshot_from_playwright(request, ended=False)
             else:
                 snapshot = BidiSnapshot(
                     request.url, {}, None, None, None, NO_RESPONSE, request.resource_type, request.method

@@ -20,7 +20,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playgate.capture.live import Watching
 from playgate.capture.observer import observer_script
 from playgate.capture.playback import PLAYBACK_SCRIPT, SETTLED_JS, read_playback
-from playgate.capture.reading import PageReading, observer_reading
+from playgate.capture.reading import PageReading, event_streams, observer_reading
 from playgate.capture.recorders import NetworkRecorder, ignore_network, recorder_for
 from playgate.config import Scenario
 from playgate.errors import MeasurementError
@@ -47,6 +47,8 @@ FIREFOX_NOTE = (
 
 # The bundled player's URLs, for the observer script under --live.
 PLAYER_CHUNKS, PLAYER_EVENTS = r"/chunks/", r"/events\?"
+# The page's own live stream when a real player plays (the pressure's streams are others).
+PLAYER_FEED = r"/pressure/sse\?via=feed"
 
 SNAPSHOT_JS = """() => ({
   chunks: window.playgate.chunks.filter(Boolean),
@@ -258,12 +260,13 @@ def run_scenario(
         context.close()
         raise
     url = f"{base_url}/?{scenario.page_query()}"
-    reading = PLAYER
+    reading, own_stream = PLAYER, PLAYER_EVENTS
     if scenario.player != "progressive":
+        own_stream = PLAYER_FEED
         reading = real_player_reading(scenario)
         context.add_init_script(script=observer_script(PLAYER_SEGMENTS, None, live=watching.live is not None))
         mode = f"{mode} player {scenario.player}"
-    return measure_page(
+    run = measure_page(
         context,
         browser,
         browser_name,
@@ -277,6 +280,7 @@ def run_scenario(
         watching=watching,
         recorder=recorder,
     )
+    return replace(run, event_streams=event_streams(run.requests, own_stream))
 
 
 # The media segments the bundled page's real players fetch (server/app.py: /hls/, /dash/), not

@@ -77,6 +77,12 @@ class Options:
     max_uncontended_ms: float = _opt(
         _rules.max_uncontended_ms, "longest allowed wait before the network with no contention seen", (RUN,)
     )
+    max_stream_queued_ms: float | None = _opt(
+        None,
+        "longest allowed wait before the network for the page's event stream (default: the chunks' limits)",
+        (RUN,),
+        metavar="MS",
+    )
     max_startup_ms: float = _opt(_rules.max_startup_ms, "longest allowed navigation -> first presented frame", (RUN,))
     max_stalls: int = _opt(_rules.max_stalls, "stalls allowed after the first frame (waiting for data)", (RUN,))
     max_stall_ms: float = _opt(_rules.max_stall_ms, "longest allowed stall, where stalls are allowed", (RUN,))
@@ -136,6 +142,7 @@ class Options:
             self.max_stalls,
             self.max_stall_ms,
             self.max_dropped_ratio,
+            self.max_stream_queued_ms,
         )
 
     def run_config(self, modes: str) -> RunConfig:

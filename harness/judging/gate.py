@@ -8,6 +8,10 @@ Rules, in order:
             connection or a stream (see attribution), nor longer than max_uncontended_ms
             with no contention seen; a wait the records cannot explain has max_queued_ms
   load time no chunk took longer than max_load_ms from its event to loadeddata
+  event stream  the page's event stream did not wait longer before reaching the network
+            than max_stream_queued_ms (default: the chunks' queueing limits): a stream
+            queued behind the page's other requests delays every chunk it announces,
+            and no chunk's own figures show it
   startup, stalls, dropped   how the videos played (see judging/playback.py)
 
 A figure the browser did not report cannot prove a rule holds, so it breaks the rule,
@@ -17,6 +21,7 @@ saying which figure was missing.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from playgate.config import GateRules
 from playgate.judging.attribution import Wait, attribute
@@ -181,6 +186,32 @@ def check_load_time(run: RunRecord, rules: GateRules) -> str | None:
     return _summarise("load time", offenders)
 
 
+def stream_waits(run: RunRecord) -> tuple[Wait, ...]:
+    """What each of the page's event streams waited for, in the order of ``run.event_streams``."""
+    return tuple(
+        attribute(stream, run.requests, run.stream_limit(stream.protocol, stream.url)) for stream in run.event_streams
+    )
+
+
+def check_event_stream(run: RunRecord, rules: GateRules) -> str | None:
+    offenders = []
+    for stream, wait in zip(run.event_streams, stream_waits(run), strict=True):
+        blocked = stream.blocked_ms
+        limit = rules.max_stream_queued_ms
+        if limit is None:
+            limit = queueing_limit(wait, rules)
+        if blocked is not None and blocked > limit:
+            why = f" {wait.explain()}" if wait.explain() else ""
+            offenders.append(
+                f"{urlsplit(stream.url).path} waited {blocked:.0f} ms before reaching the network{why} "
+                f"(limit {limit:g} ms): every chunk it announces comes that much later"
+            )
+    if not offenders:
+        return None
+    more = f"; {len(offenders) - 1} more event stream(s) too" if len(offenders) > 1 else ""
+    return f"event stream: the page's event stream {offenders[0]}{more}"
+
+
 def evaluate(run: RunRecord, rules: GateRules) -> Verdict:
     """The verdict on ``run``; ``rules`` with their expected protocol settled (GateRules.for_mode),
     else h2 is expected."""
@@ -191,6 +222,7 @@ def evaluate(run: RunRecord, rules: GateRules) -> Verdict:
         check_protocol(run, rules),
         check_queueing(run, rules, waits),
         check_load_time(run, rules),
+        check_event_stream(run, rules),
     )
     reasons = tuple(reason for reason in checked if reason is not None) + check_playback(run, rules)
     switched = switch_note(run)

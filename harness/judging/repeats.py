@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from playgate.config import GateRules
 from playgate.judging.gate import JudgedRun, Verdict, queueing_limit, summarise
 
-SINGLE_RUN_RULES = ("loaded", "protocol", "startup", "stalls", "dropped")
+SINGLE_RUN_RULES = ("loaded", "protocol", "event stream", "startup", "stalls", "dropped")
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from playgate.judging.crosscheck import largest_disagreement
-from playgate.judging.gate import JudgedRun
+from playgate.judging.gate import JudgedRun, stream_waits
 from playgate.judging.repeats import Spread, chunk_spreads
 from playgate.records import RunRecord
 from playgate.reports.files import write_document
@@ -63,6 +63,15 @@ def _one_run(judged: JudgedRun) -> dict[str, Any]:
         "crosscheck": _crosscheck_json(run),
         "playback": None if run.playback is None else run.playback.to_json(),
         "origins": [probe.to_json() for probe in run.origins],
+        "event_streams": [
+            {
+                "url": stream.url,
+                "protocol": stream.protocol,
+                "blocked_ms": None if stream.blocked_ms is None else round(stream.blocked_ms, 1),
+                "waited_for": wait.to_json(),
+            }
+            for stream, wait in zip(run.event_streams, stream_waits(run), strict=True)
+        ],
         "chunks": [
             {**chunk.to_json(), "waited_for": None if wait is None else wait.to_json()}
             for chunk, wait in zip(run.chunks, judged.verdict.waits or [None] * len(run.chunks), strict=True)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
+from urllib.parse import urlsplit
 
 from playgate.judging.attribution import Wait
 from playgate.judging.crosscheck import largest_disagreement
-from playgate.judging.gate import JudgedRun
+from playgate.judging.gate import JudgedRun, stream_waits
 from playgate.judging.repeats import chunk_spreads
-from playgate.records import ChunkRecord, Playback, RunRecord
+from playgate.records import ChunkRecord, NetworkRecord, Playback, RunRecord
 
 # blocked: issue -> first network phase; queued + stalled split it where the browser does.
 COLUMNS = (
@@ -92,11 +93,20 @@ def describe(judged: JudgedRun) -> str:
         parts.append(playback_line(run.playback))
     parts += [f"note: {note}" for note in (*run.notes, *verdict.notes)]
     parts += [probe.describe() for probe in run.origins]
+    parts += [stream_line(stream, wait) for stream, wait in zip(run.event_streams, stream_waits(run), strict=True)]
     if (line := crosscheck_line(run)) is not None:
         parts.append(line)
     parts.append(f"verdict: {verdict.label.upper()}")
     parts += [f"  - {reason}" for reason in verdict.reasons]
     return "\n".join(parts)
+
+
+def stream_line(stream: NetworkRecord, wait: Wait) -> str:
+    """'event stream /events: 3702 ms before the network, waited for 6/6 conn (http/1.1)'"""
+    blocked = "no figure" if stream.blocked_ms is None else f"{stream.blocked_ms:.0f} ms"
+    waited = f", waited for {wait.short}" if wait.contended else ""
+    protocol = stream.protocol or "protocol not given"
+    return f"event stream {urlsplit(stream.url).path}: {blocked} before the network{waited} ({protocol})"
 
 
 def playback_line(playback: Playback) -> str:
