@@ -40,7 +40,8 @@ def test_a_stream_queued_for_a_connection_breaks_its_rule_and_names_what_held_it
     (reason,) = [r for r in verdict.reasons if r.startswith("event stream:")]
     assert reason.startswith(
         "event stream: the page's event stream /live/feed waited 900 ms before reaching the network "
-        f"for one of 6 connections to {ORIGIN} (held by /idle/0.mp4, /idle/1.mp4, /idle/2.mp4, /idle/3.mp4, /idle/4.mp4 and /idle/5.mp4); "
+        f"for one of 6 connections to {ORIGIN} (held by /idle/0.mp4, /idle/1.mp4, /idle/2.mp4, /idle/3.mp4, "
+        "/idle/4.mp4 and /idle/5.mp4); "
         "it went 0 ms after /idle/0.mp4 ended"
     ), reason
     assert reason.endswith("(limit 50 ms): every chunk it announces comes that much later"), reason

@@ -15,23 +15,42 @@ from playgate.config import GateRules
 from playgate.records import ChunkRecord, Playback, RunRecord, Stall
 
 
-def stalled_chunk(stall: Stall, chunks: tuple[ChunkRecord, ...]) -> ChunkRecord | None:
+def stalled_chunk(
+    stall: Stall, chunks: tuple[ChunkRecord, ...], time_origin_ms: float | None = None
+) -> ChunkRecord | None:
     """The chunk the stall waited for: the one whose source the stalled video played; else
-    (a Media Source) the first chunk not yet appended when the stall began, provided its
-    media reaches past the stalled position. (Audio and video buffers end apart, by up to
-    a frame, so the position alone cannot tell the end of one chunk from the next.)"""
+    (a Media Source) one not yet appended when the stall began whose media reaches past the
+    stalled position: of those, the first whose download ended during the stall (its arrival
+    ended it; the player may fetch more before it plays again: a remuxer that holds a segment's last frame back until the next segment comes,
+    as mpegts.js's does, appends the earlier one late too), else the first. (Audio and video
+    buffers end apart, by up to a frame, so the position alone cannot tell the end of one
+    chunk from the next.) ``time_origin_ms``: the page's, to read download ends in page time."""
     for chunk in chunks:
         if stall.src is not None and chunk.url == stall.src:
             return chunk
-    for chunk in chunks:
-        appended = chunk.page.loadeddata_ms
-        if chunk.page.kind == "fetched" and (appended is None or appended > stall.start_ms):
-            end = chunk.page.media_end_s
-            return chunk if end is None or end > stall.position_s else None
-    return None
+    waiting = [
+        chunk
+        for chunk in chunks
+        if chunk.page.kind == "fetched"
+        and (chunk.page.loadeddata_ms is None or chunk.page.loadeddata_ms > stall.start_ms)
+    ]
+    candidates = [c for c in waiting if c.page.media_end_s is None or c.page.media_end_s > stall.position_s]
+    if waiting and waiting[0] not in candidates:
+        return None  # the first chunk it could wait for was in already: nothing covers the position
+    arrived = [c for c in candidates if _arrived_during(c, stall, time_origin_ms)]
+    return arrived[0] if arrived else (candidates[0] if candidates else None)
 
 
-def describe_stall(stall: Stall, chunks: tuple[ChunkRecord, ...], ended_ms: float) -> str:
+def _arrived_during(chunk: ChunkRecord, stall: Stall, time_origin_ms: float | None) -> bool:
+    ended_at = chunk.network.ended_at if chunk.network is not None else None
+    if ended_at is None or time_origin_ms is None or stall.end_ms is None:
+        return False
+    return stall.start_ms < ended_at * 1000 - time_origin_ms <= stall.end_ms
+
+
+def describe_stall(
+    stall: Stall, chunks: tuple[ChunkRecord, ...], ended_ms: float, time_origin_ms: float | None = None
+) -> str:
     """'a 1.2 s stall at 3.0 s: chunk 3 waited 1150 ms before reaching the network, ...'"""
     length = stall.duration_ms
     how_long = (
@@ -40,7 +59,7 @@ def describe_stall(stall: Stall, chunks: tuple[ChunkRecord, ...], ended_ms: floa
         else f"a stall still open after {(ended_ms - stall.start_ms) / 1000:.2f} s"
     )
     text = f"{how_long} at {stall.position_s:.2f} s"
-    chunk = stalled_chunk(stall, chunks)
+    chunk = stalled_chunk(stall, chunks, time_origin_ms)
     if chunk is None:
         return text + ": no chunk of the run covers that position"
     figures = []
@@ -73,7 +92,7 @@ def check_stalls(run: RunRecord, playback: Playback, rules: GateRules) -> str | 
     count = f"{len(stalls)} stall(s) after the first frame (limit {rules.max_stalls})"
     if len(stalls) <= rules.max_stalls:
         count = f"a stall longer than {rules.max_stall_ms:g} ms"
-    longest = describe_stall(worst, run.chunks, playback.ended_ms)
+    longest = describe_stall(worst, run.chunks, playback.ended_ms, run.page_time_origin_ms)
     return f"stalls: {count}, {playback.stalled_ms:.0f} ms in all; the longest, {longest}"
 
 
