@@ -227,6 +227,29 @@ MAX_REPEAT = 100
 
 
 @dataclass(frozen=True)
+class Shard:
+    """``--shard i/n``: the i-th of n shares of a run's setups (1-based), the same split on
+    every machine: setup k (in the order an unsharded run measures them) goes to shard
+    ``k % n + 1``."""
+
+    index: int
+    count: int
+
+    @classmethod
+    def parse(cls, text: str) -> Shard:
+        index, slash, count = text.partition("/")
+        if not (slash and index.isdigit() and count.isdigit()) or not 1 <= int(index) <= int(count):
+            raise UsageError(f"--shard {text!r}: give i/n with 1 <= i <= n, as in --shard 2/3")
+        return cls(int(index), int(count))
+
+    def takes(self, setup: int) -> bool:
+        return setup % self.count == self.index - 1
+
+    def __str__(self) -> str:
+        return f"{self.index}/{self.count}"
+
+
+@dataclass(frozen=True)
 class RunConfig:
     browsers: tuple[str, ...]
     modes: tuple[Mode, ...]
@@ -244,6 +267,16 @@ class RunConfig:
     live: bool = False
     keep_open: bool = False
     repeat: int = 1  # runs of each setup in each browser, judged together (judging.repeats)
+    shard: Shard | None = None  # this machine's share of the setups (None: all of them)
+
+    def setups(self) -> list[tuple[Mode | None, str]]:
+        """Every (mode, browser) an unsharded run measures, in its order (mode None: at --url)."""
+        modes: tuple[Mode | None, ...] = (None,) if self.url else self.modes
+        return [(mode, browser) for mode in modes for browser in self.browsers]
+
+    def takes(self, mode: Mode | None, browser: str) -> bool:
+        """Whether this machine's shard measures that setup."""
+        return self.shard is None or self.shard.takes(self.setups().index((mode, browser)))
 
     def __post_init__(self) -> None:
         check_h2_max_streams(self.h2_max_streams)

@@ -101,3 +101,29 @@ def test_dockerfile_installs_the_wheel_checks_the_machine_and_runs_the_gate():
 def test_a_wrong_flag_in_a_recipe_would_be_caught():
     with pytest.raises(pytest.fail.Exception):
         check_playgate_command(["playgate", "compare", "--pressures", "media:5"])
+
+
+def sharded() -> dict:
+    return yaml.safe_load((EXAMPLES / "github-actions-shards.yml").read_text())
+
+
+def test_sharded_workflow_runs_every_shard_then_merges_them_all():
+    jobs = sharded()["jobs"]
+    shards = jobs["gate-shard"]["strategy"]["matrix"]["shard"]
+    steps = jobs["gate-shard"]["steps"]
+    folders = []
+    for shard in shards:  # the matrix value as GitHub substitutes it
+        scripts = [step["run"].replace("${{ matrix.shard }}", str(shard)) for step in steps if "run" in step]
+        commands = [c for script in scripts for c in commands_in(script)]
+        assert BROWSER_PACKAGES | {firefox_codec_package()} <= apt_packages(commands)
+        (words,) = [c for c in commands if c[0] == "playgate"]
+        check_playgate_command(words)
+        assert words[words.index("--shard") + 1] == f"{shard}/{len(shards)}"
+        folders.append(words[words.index("--output") + 1])
+    merge_job = jobs["gate-merge"]
+    assert merge_job["needs"] == "gate-shard" and merge_job["if"] == "always()"
+    (merge,) = [c for s in merge_job["steps"] if "run" in s for c in commands_in(s["run"]) if c[0] == "playgate"]
+    check_playgate_command(merge)
+    assert merge[1] == "merge" and merge[3:] == folders  # every shard's folder, none left out
+    uploads = [s for s in merge_job["steps"] if s.get("uses", "").startswith("actions/upload-artifact@")]
+    assert uploads[-1]["if"] == "always()" and uploads[-1]["with"]["path"] == merge[2] + "/"

@@ -42,6 +42,8 @@ from playgate.doors.options import (
 from playgate.errors import PlaygateError, RunsAborted, UsageError
 from playgate.fixtures.generate import ensure_media
 from playgate.judging.gate import JudgedRun
+from playgate.reports.outputs import Outputs
+from playgate.reports.shards import read_shards, write_shard
 from playgate.reports.table import describe
 from playgate.run.compare import run_compare
 from playgate.run.runner import run_gate
@@ -129,6 +131,10 @@ def build_parser() -> argparse.ArgumentParser:
     compare = commands.add_parser("compare", help="two setups under one pressure, side by side, per browser")
     _add_options(compare, COMPARE)
 
+    merge = commands.add_parser("merge", help="join the --output folders of a run's shards (--shard i/n) into one")
+    merge.add_argument("output", type=Path, help="the folder to write result.json, har/, report.html, junit.xml into")
+    merge.add_argument("shards", type=Path, nargs="+", metavar="SHARD_DIR", help="each shard's --output folder")
+
     demo = commands.add_parser("demo", help="compare h1-tls and h2 under media:5 pressure, in both browsers")
     _add_options(demo, COMPARE)
 
@@ -202,6 +208,8 @@ def _run(args: argparse.Namespace) -> int:
     options = _options(args, RUN)
     config = options.run_config(options.mode)
     outputs = options.outputs()
+    if config.shard is not None and options.output is None:
+        raise UsageError(f"--shard {config.shard} needs --output DIR: playgate merge joins the shards' folders")
 
     def show(judged: JudgedRun) -> None:
         print(describe(judged) + "\n", flush=True)
@@ -213,6 +221,8 @@ def _run(args: argparse.Namespace) -> int:
         results, aborted = exc.completed, exc.reasons
     for path in outputs.write(results):
         print(f"wrote {path}")
+    if config.shard is not None and options.output is not None:
+        print(f"wrote {write_shard(options.output, config, results)} (shard {config.shard})")
     failed = [r for r in results if not r.verdict.passed]
     summary = f"playgate: {len(results) - len(failed)} passed, {len(failed)} failed"
     print(summary + (f", {len(aborted)} could not finish" if aborted else ""))
@@ -220,6 +230,17 @@ def _run(args: argparse.Namespace) -> int:
         print(f"playgate: error: {reason}", file=sys.stderr)
     if aborted:
         return EXIT_ERROR
+    return EXIT_REGRESSION if failed else EXIT_PASS
+
+
+def _merge(args: argparse.Namespace) -> int:
+    runs = read_shards(args.shards)
+    for path in Outputs.choose(args.output).write(runs):
+        print(f"wrote {path}")
+    failed = sum(not judged.verdict.passed for judged in runs)
+    print(
+        f"playgate merge: {len(runs)} runs from {len(args.shards)} shards, {len(runs) - failed} passed, {failed} failed"
+    )
     return EXIT_REGRESSION if failed else EXIT_PASS
 
 
@@ -284,6 +305,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "demo": _compare,
         "diagnose": _diagnose,
         "doctor": _doctor,
+        "merge": _merge,
     }
     signal.signal(signal.SIGINT, _interrupt)
     signal.signal(signal.SIGTERM, _interrupt)  # serve replaces it: it stops on its own

@@ -16,7 +16,16 @@ from pathlib import Path
 from typing import Any
 
 from playgate.capture.browsers import browser_names
-from playgate.config import GateRules, PageTarget, Pressure, RunConfig, Scenario, check_http_url, parse_modes
+from playgate.config import (
+    GateRules,
+    PageTarget,
+    Pressure,
+    RunConfig,
+    Scenario,
+    Shard,
+    check_http_url,
+    parse_modes,
+)
 from playgate.errors import UsageError
 from playgate.reports.outputs import Outputs
 from playgate.server.settings import DEFAULT_H2_MAX_STREAMS, Mode
@@ -65,6 +74,9 @@ class Options:
     chunk_delay_ms: int = _opt(0, "fault injection: the server delays each chunk's headers")
     chunk_kib_per_s: int = _opt(0, "fault injection: chunk bodies sent at this rate (0: no limit)", metavar="KIB_PER_S")
     h2_max_streams: int = _opt(DEFAULT_H2_MAX_STREAMS, "the server's h2 SETTINGS_MAX_CONCURRENT_STREAMS", metavar="N")
+    shard: str | None = _opt(
+        None, "run only share i of n of the setups (i/n), for CI jobs joined by playgate merge", (RUN,), metavar="I/N"
+    )
     repeat: int = _opt(
         1, "run each setup N times, browser reused; timing rules judged on each chunk's median", metavar="N"
     )
@@ -167,6 +179,7 @@ class Options:
             live=self.live,
             keep_open=self.keep_open,
             repeat=self.repeat,
+            shard=Shard.parse(self.shard) if self.shard else None,
         )
 
     def _check_page_options(self, flag: str) -> None:

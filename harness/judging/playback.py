@@ -21,8 +21,9 @@ def stalled_chunk(
     """The chunk the stall waited for: the one whose source the stalled video played; else
     (a Media Source) one not yet appended when the stall began whose media reaches past the
     stalled position: of those, the first whose download ended during the stall (its arrival
-    ended it; the player may fetch more before it plays again: a remuxer that holds a segment's last frame back until the next segment comes,
-    as mpegts.js's does, appends the earlier one late too), else the first. (Audio and video
+    ended it; the player may fetch more before it plays again; and a remuxer that holds a
+    segment's last frame back until the next segment comes, as mpegts.js's does, appends
+    the earlier one late too), else the first. (Audio and video
     buffers end apart, by up to a frame, so the position alone cannot tell the end of one
     chunk from the next.) ``time_origin_ms``: the page's, to read download ends in page time."""
     for chunk in chunks:

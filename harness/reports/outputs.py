@@ -1,7 +1,7 @@
-"""Where a gate run's files go: the JSON result, a HAR per run, the HTML report.
+"""Where a gate run's files go: the JSON result, a HAR per run, the HTML report, JUnit XML.
 
-``--output DIR`` puts all three there (``result.json``, ``har/``, ``report.html``);
-``--json``, ``--har`` and ``--report`` name one each, and win over ``--output``.
+``--output DIR`` puts them all there (``result.json``, ``har/``, ``report.html``,
+``junit.xml``); ``--json``, ``--har`` and ``--report`` name one each, and win over ``--output``.
 """
 
 from __future__ import annotations
@@ -12,12 +12,13 @@ from pathlib import Path
 
 from playgate.errors import UsageError
 from playgate.judging.gate import JudgedRun
-from playgate.reports.files import write_document
+from playgate.reports.files import write_atomic, write_document
 from playgate.reports.har import har_documents
 from playgate.reports.html import write_report
 from playgate.reports.result import write_json
+from playgate.reports.shards import junit_document
 
-JSON_NAME, HAR_FOLDER, REPORT_NAME = "result.json", "har", "report.html"
+JSON_NAME, HAR_FOLDER, REPORT_NAME, JUNIT_NAME = "result.json", "har", "report.html", "junit.xml"
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,7 @@ class Outputs:
     json: Path | None = None
     har_dir: Path | None = None
     report: Path | None = None
+    junit: Path | None = None  # a test case per run: with --output only
 
     @classmethod
     def choose(
@@ -42,6 +44,7 @@ class Outputs:
             json=json or (base / JSON_NAME if base else None),
             har_dir=har or (base / HAR_FOLDER if base else None),
             report=report or (base / REPORT_NAME if base else None),
+            junit=base / JUNIT_NAME if base else None,
         )
 
     @property
@@ -61,4 +64,7 @@ class Outputs:
         if self.report:
             write_report(self.report, runs)
             written.append(self.report)
+        if self.junit:
+            write_atomic(self.junit, junit_document(runs))
+            written.append(self.junit)
         return written

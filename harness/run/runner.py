@@ -195,11 +195,15 @@ def run_gate(
     with browser_pool(headless=not config.headed, slow_mo=config.slow_mo, executables=executables) as pool:
         if config.url:
             for name in config.browsers:
-                measure_each(name, partial(_measure_url, name=name, config=config))
+                if config.takes(None, name):
+                    measure_each(name, partial(_measure_url, name=name, config=config))
             if config.keep_open:
                 wait_for_enter("the browser stays open")
         else:
             for mode in config.modes:
+                browsers = [name for name in config.browsers if config.takes(mode, name)]
+                if not browsers:  # another shard's setups alone: no server for them here
+                    continue
                 settings = settings_for(
                     Mode(mode),
                     media,
@@ -208,7 +212,7 @@ def run_gate(
                     app_dir=str(Path.cwd()) if config.app else None,
                 )
                 with serve(settings) as server:
-                    for name in config.browsers:
+                    for name in browsers:
                         if not server.running:
                             aborted.append(f"{name}, {server.label}: not run, the server process had exited")
                             continue
