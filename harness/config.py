@@ -268,6 +268,9 @@ class RunConfig:
     keep_open: bool = False
     repeat: int = 1  # runs of each setup in each browser, judged together (judging.repeats)
     shard: Shard | None = None  # this machine's share of the setups (None: all of them)
+    # (browser, ws:// endpoint): driven through a browser server elsewhere (capture.remote).
+    endpoints: tuple[tuple[str, str], ...] = ()
+    listen: str = "127.0.0.1"  # where the reference server (or --app) listens
 
     def setups(self) -> list[tuple[Mode | None, str]]:
         """Every (mode, browser) an unsharded run measures, in its order (mode None: at --url)."""

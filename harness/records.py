@@ -371,6 +371,8 @@ class RunRecord:
     server_max_quic_streams: int | None = None
     # How the page's videos played (None: not watched).
     playback: Playback | None = None
+    # Where the browser ran, when not here: the browser server's endpoint (--connect).
+    browser_endpoint: str | None = None
     # The page's own event stream(s) among the requests: judged on their wait too.
     event_streams: tuple[NetworkRecord, ...] = ()
     # The origins of the page and its chunks as the harness probed them (after the run).

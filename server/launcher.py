@@ -14,6 +14,7 @@ import base64
 import errno
 import hashlib
 import http.client
+import ipaddress
 import json
 import signal
 import socket
@@ -40,11 +41,27 @@ STOP_TIMEOUT_S = 5.0
 UDP_TWIN_ATTEMPTS = 20
 
 
+LOOPBACK_HOSTS = ("127.0.0.1", "::1", "localhost")
+
+
+def check_listen_address(host: str) -> None:
+    """Loopback, or (``--listen``: a browser on another machine must reach the server) an
+    IP address of this machine's own interfaces; never a name to resolve or a wildcard."""
+    if host in LOOPBACK_HOSTS:
+        return
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        raise ServerStartError(f"--listen {host!r}: give an IP address of this machine (or 127.0.0.1)") from None
+    if address.is_unspecified or address.is_multicast:
+        raise ServerStartError(f"--listen {host}: give the one address the browsers reach this machine at")
+
+
 def bind_listener(host: str, port: int) -> socket.socket:
-    """A listening socket on a loopback host; port 0 picks a free one."""
-    if host not in ("127.0.0.1", "::1", "localhost"):
-        raise ServerStartError(f"refusing to serve on {host}: playgate serves on loopback only")
-    family = socket.AF_INET6 if host == "::1" else socket.AF_INET
+    """A listening socket on a loopback host (or an address given with --listen); port 0
+    picks a free one."""
+    check_listen_address(host)
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -56,6 +73,8 @@ def bind_listener(host: str, port: int) -> socket.socket:
             raise ServerStartError(
                 f"port {port} on {host} is in use: stop what holds it or pick another port (0 picks a free one)"
             ) from exc
+        if exc.errno == errno.EADDRNOTAVAIL:
+            raise ServerStartError(f"cannot listen on {host}: no interface of this machine has that address") from exc
         raise ServerStartError(f"cannot listen on {host}:{port}: {exc.strerror}") from exc
     sock.set_inheritable(True)
     return sock
@@ -79,10 +98,10 @@ def bind_udp(host: str, port: int) -> socket.socket:
     return sock
 
 
-def write_certificates(workdir: Path) -> tuple[Path, Path, bytes]:
-    """A throwaway CA and a loopback leaf certificate: (certfile, keyfile, CA PEM)."""
+def write_certificates(workdir: Path, host: str = LOOPBACK) -> tuple[Path, Path, bytes]:
+    """A throwaway CA and a leaf certificate for loopback and ``host``: (certfile, keyfile, CA PEM)."""
     ca = trustme.CA()
-    leaf = ca.issue_cert("localhost", "127.0.0.1", "::1")
+    leaf = ca.issue_cert(*dict.fromkeys(("localhost", "127.0.0.1", "::1", host)))
     certfile, keyfile = workdir / "cert.pem", workdir / "key.pem"
     leaf.cert_chain_pems[0].write_to_path(str(certfile))
     leaf.private_key_pem.write_to_path(str(keyfile))
@@ -326,7 +345,7 @@ class ServerProcess(LoopbackProcess):
         args = [sys.executable, "-m", "playgate.server", self.settings.to_json(), str(listener.fileno())]
         passed = [listener.fileno()]
         if self.settings.mode.uses_tls:
-            certfile, keyfile, self.ca_pem = write_certificates(workdir)
+            certfile, keyfile, self.ca_pem = write_certificates(workdir, self.host)
             self.leaf_spki_sha256 = spki_sha256(certfile.read_bytes())
             args += [str(certfile), str(keyfile)]
         if self._udp is not None:

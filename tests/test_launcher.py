@@ -36,9 +36,18 @@ def test_port_in_use_is_one_clear_error(settings):
             ServerProcess(settings, port=port).start()
 
 
-def test_only_loopback_is_served():
-    with pytest.raises(ServerStartError, match="loopback only"):
-        bind_listener("0.0.0.0", 0)
+@pytest.mark.parametrize(
+    ("host", "message"),
+    [
+        ("0.0.0.0", "give the one address the browsers reach this machine at"),
+        ("::", "give the one address the browsers reach this machine at"),
+        ("example.com", "give an IP address of this machine"),
+        ("198.18.200.7", "no interface of this machine has that address"),
+    ],
+)
+def test_loopback_or_one_address_of_this_machine_is_served(host, message):
+    with pytest.raises(ServerStartError, match=message):
+        bind_listener(host, 0)
 
 
 def test_stop_leaves_no_process_and_no_key_on_disk(settings):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 from dataclasses import dataclass
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -77,6 +78,15 @@ def check_display(headed: bool) -> None:
         )
 
 
+CONNECT_TIMEOUT_S = 30.0
+PLAYWRIGHT_VERSION = metadata.version("playwright")
+
+
+def connect_options(endpoint: str, *, slow_mo: float = 0) -> dict[str, Any]:
+    """What ``launch`` takes to drive the browser a browser server serves at ``endpoint``."""
+    return {"ws_endpoint": endpoint, **({"slow_mo": slow_mo} if slow_mo else {})}
+
+
 def launch_options(name: str, executable: Path, *, headless: bool = True, slow_mo: float = 0) -> dict[str, Any]:
     options: dict[str, Any] = {"executable_path": str(executable), "headless": headless}
     if BROWSERS[name].channel:
@@ -87,10 +97,23 @@ def launch_options(name: str, executable: Path, *, headless: bool = True, slow_m
 
 
 def launch(playwright: Playwright, name: str, options: dict[str, Any]) -> Browser:
+    """The browser launched here, or (``ws_endpoint`` in the options: see capture.remote)
+    the one a browser server on another machine serves."""
+    endpoint = options.get("ws_endpoint")
     try:
+        if endpoint:
+            slow_mo = options.get("slow_mo")
+            return getattr(playwright, name).connect(  # type: ignore[no-any-return]
+                endpoint, timeout=CONNECT_TIMEOUT_S * 1000, slow_mo=slow_mo
+            )
         return getattr(playwright, name).launch(**options)  # type: ignore[no-any-return]
     except Error as exc:
         first_line = (exc.message or str(exc)).strip().splitlines()[0]
+        if endpoint:
+            raise BrowserLaunchError(
+                f"{name}: could not use the browser server at {endpoint} ({first_line}): is `playgate browser-server "
+                f"--browser {name}` running there, reachable from here, with playwright {PLAYWRIGHT_VERSION}?"
+            ) from exc
         raise BrowserLaunchError(f"{name} at {options.get('executable_path')} did not start: {first_line}") from exc
 
 
@@ -118,6 +141,11 @@ class RecycledBrowser:
         h3: launch-time flags, so a browser of its own, kept until ``forget`` or ``close``."""
         if origin is None:
             return self
+        if "ws_endpoint" in self.options:
+            raise UsageError(
+                f"{self.name} at {self.options['ws_endpoint']}: the h3 modes launch the browser with flags that "
+                "reach this run's QUIC origin, which a browser server's browser cannot be given: run them locally"
+            )
         if origin not in self._for_quic:
             self._for_quic[origin] = RecycledBrowser(
                 self.playwright, self.name, origin.launch_options(self.name, self.options)

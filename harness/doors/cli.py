@@ -25,6 +25,7 @@ from typing import Any
 
 from playgate.capture.browsers import browser_names
 from playgate.capture.quic import QuicOrigin
+from playgate.capture.remote import BrowserServer
 from playgate.config import check_app_spec, check_h2_max_streams, parse_modes
 from playgate.diagnose import report as diagnose_report
 from playgate.diagnose.client import DEFAULT_PROTOCOLS, DiagnoseOptions, Diagnoser
@@ -103,7 +104,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     serve = commands.add_parser("serve", help="serve the reference avatar server in the foreground")
     serve.add_argument("--mode", default="h2", help=f"{MODE_CHOICES} (default: h2)")
-    serve.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: a free one)")
+    serve.add_argument("--port", type=int, default=0, help="port to listen on (default: a free one)")
+    serve.add_argument(
+        "--listen", default=LOOPBACK, metavar="ADDRESS", help=f"address to listen on (default: {LOOPBACK})"
+    )
     serve.add_argument("--app", metavar="MODULE:ATTRIBUTE", help="serve your ASGI app instead of the bundled one")
     _add_server_options(serve)
 
@@ -130,6 +134,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     compare = commands.add_parser("compare", help="two setups under one pressure, side by side, per browser")
     _add_options(compare, COMPARE)
+
+    browser_server = commands.add_parser(
+        "browser-server", help="serve one of this machine's browsers to gate runs elsewhere (--connect there)"
+    )
+    browser_server.add_argument("--browser", required=True, help="chromium or firefox")
+    browser_server.add_argument("--port", type=int, default=0, help="port to listen on (default: a free one)")
+    browser_server.add_argument(
+        "--listen", default=LOOPBACK, metavar="ADDRESS", help=f"address to listen on (default: {LOOPBACK})"
+    )
+    browser_server.add_argument("--executable", metavar="PATH", help="the browser's executable (default: found)")
 
     merge = commands.add_parser("merge", help="join the --output folders of a run's shards (--shard i/n) into one")
     merge.add_argument("output", type=Path, help="the folder to write result.json, har/, report.html, junit.xml into")
@@ -174,7 +188,7 @@ def _serve(args: argparse.Namespace) -> int:
         app=args.app,
         app_dir=str(Path.cwd()) if args.app else None,
     )
-    with serve(settings, host=LOOPBACK, port=args.port) as server:
+    with serve(settings, host=args.listen, port=args.port) as server:
         print(f"serving {server.base_url}/ ({server.label})", flush=True)
         if not args.app:
             print(f"  player under pressure: {server.base_url}/?pressure=media:5", flush=True)
@@ -183,6 +197,24 @@ def _serve(args: argparse.Namespace) -> int:
         while not stop.wait(0.5):
             if not server.running:
                 raise PlaygateError("the server process stopped unexpectedly")
+    return EXIT_PASS
+
+
+def _browser_server(args: argparse.Namespace) -> int:
+    if not 0 <= args.port <= 65535:
+        raise UsageError(f"--port {args.port} is not a port number (0..65535)")
+    names = browser_names(args.browser)
+    if len(names) != 1:
+        raise UsageError(f"--browser {args.browser}: a browser server serves one browser, chromium or firefox")
+    name = names[0]
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    with BrowserServer(name, host=args.listen, port=args.port, executable=args.executable) as server:
+        print(f"serving {name} at {server.endpoint}", flush=True)
+        print(f"  on the gate's machine: playgate run --connect {name}={server.endpoint} ...", flush=True)
+        while not stop.wait(0.5):
+            if not server.running:
+                raise PlaygateError(f"the {name} browser server stopped unexpectedly")
     return EXIT_PASS
 
 
@@ -306,6 +338,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "diagnose": _diagnose,
         "doctor": _doctor,
         "merge": _merge,
+        "browser-server": _browser_server,
     }
     signal.signal(signal.SIGINT, _interrupt)
     signal.signal(signal.SIGTERM, _interrupt)  # serve replaces it: it stops on its own

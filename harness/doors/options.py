@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from playgate.capture.browsers import browser_names
+from playgate.capture.remote import parse_endpoints
 from playgate.config import (
     GateRules,
     PageTarget,
@@ -58,6 +59,18 @@ class Options:
     chunk_pattern: str = _opt(r"/chunks/", "with --url/--app: regex a chunk URL matches", (RUN,))
     sse_pattern: str | None = _opt(None, "with --url/--app: regex the event stream URL matches (default: any)", (RUN,))
     insecure: bool = _opt(False, "with --url: accept a certificate the browser does not trust (self-signed)", (RUN,))
+    connect: str | None = _opt(
+        None,
+        "drive browsers served by playgate browser-server on other machines instead of launching them here: "
+        "chromium=ws://HOST:PORT/PATH,firefox=ws://...",
+        metavar="BROWSER=WS_URL,...",
+    )
+    listen: str = _opt(
+        "127.0.0.1",
+        "address the reference server (or --app) listens on: loopback, or with --connect an address of this "
+        "machine the browser machine reaches",
+        metavar="ADDRESS",
+    )
     # The scenario.
     player: str = _opt(
         "progressive",
@@ -180,6 +193,8 @@ class Options:
             keep_open=self.keep_open,
             repeat=self.repeat,
             shard=Shard.parse(self.shard) if self.shard else None,
+            endpoints=tuple(parse_endpoints(self.connect).items()),
+            listen=self.listen,
         )
 
     def _check_page_options(self, flag: str) -> None:

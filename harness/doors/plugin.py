@@ -35,8 +35,9 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Playwright
 
-from playgate.capture.browsers import BROWSERS, RecycledBrowser, find_executable, launch_options
+from playgate.capture.browsers import BROWSERS, RecycledBrowser, connect_options, find_executable, launch_options
 from playgate.capture.quic import QuicOrigin
+from playgate.capture.remote import parse_endpoints
 from playgate.config import check_h2_max_streams, parse_modes
 from playgate.doors.options import OPTION_FIELDS, Options, file_values, option_type
 from playgate.errors import PlaygateError
@@ -51,7 +52,8 @@ from playgate.server.settings import DEFAULT_H2_MAX_STREAMS, Mode, settings_for
 
 # pytest-playwright owns these (--browser, --headed, --slowmo, --output); the rest of
 # Options are pytest options too.
-NOT_PYTEST_OPTIONS = {"browser", "headed", "slowmo", "keep_open", "output", "json", "har", "report"}
+# --shard splits a playgate run; pytest's suites are split by their own plugins (see the CI guide).
+NOT_PYTEST_OPTIONS = {"browser", "headed", "slowmo", "keep_open", "output", "json", "har", "report", "shard"}
 PYTEST_OPTIONS = [name for name in OPTION_FIELDS if name not in NOT_PYTEST_OPTIONS]
 # Marker and playgate_run() keys: every pytest option, and the reference server's
 # missing-chunk fault (a tuple, for tests only).
@@ -102,7 +104,7 @@ def playgate_media() -> MediaSet:
 
 
 @pytest.fixture(scope="session")
-def playgate_server(playgate_media: MediaSet) -> Iterator[Callable[..., Served]]:
+def playgate_server(pytestconfig: pytest.Config, playgate_media: MediaSet) -> Iterator[Callable[..., Served]]:
     """``playgate_server(mode, h2_max_streams=100, app=None)``: the reference server (or
     the user's ASGI app) in that setup, nginx in front for ``nginx-h1``; started once
     per session."""
@@ -119,7 +121,7 @@ def playgate_server(playgate_media: MediaSet) -> Iterator[Callable[..., Served]]
                     app=app,
                     app_dir=str(Path.cwd()) if app else None,
                 )
-                servers[key] = stack.enter_context(serve(settings))
+                servers[key] = stack.enter_context(serve(settings, host=_base_options(pytestconfig).listen))
             return servers[key]
 
         yield get
@@ -134,11 +136,17 @@ def _playgate_browsers(
     if browser_name not in BROWSERS:
         raise pytest.UsageError(f"playgate drives chromium and firefox, not {browser_name}")
     try:
+        endpoint = parse_endpoints(_base_options(pytestconfig).connect).get(browser_name)
         override = pytestconfig.getoption(_flag(f"{browser_name}_executable"))
-        options = launch_options(browser_name, find_executable(browser_name, override))
+        options = (
+            connect_options(endpoint)
+            if endpoint
+            else launch_options(browser_name, find_executable(browser_name, override))
+        )
     except PlaygateError as exc:
         pytest.fail(str(exc), pytrace=False)
-    options.update({k: v for k, v in browser_type_launch_args.items() if k in ("headless", "slow_mo")})
+    wanted = ("slow_mo",) if endpoint else ("headless", "slow_mo")
+    options.update({k: v for k, v in browser_type_launch_args.items() if k in wanted})
     browsers = RecycledBrowser(playwright, browser_name, options)
     yield browsers
     browsers.close()
@@ -289,7 +297,8 @@ def playgate_run(
             scenario = replace(config.scenario, missing_chunks=missing_chunks, slow_chunks=slow_chunks)
             return judge(browser, browser_name, server, scenario, config.rules, watching)
 
-        judged = combine([once() for _ in range(config.repeat)], config.rules)
+        endpoint = _playgate_browsers.options.get("ws_endpoint")
+        judged = combine([once() for _ in range(config.repeat)], config.rules).ran_at(endpoint)
         test_runs.runs.append(judged)
         position = len(test_runs.runs)
         for name, value in key_figures(judged).items():

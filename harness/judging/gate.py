@@ -20,7 +20,7 @@ saying which figure was missing.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from urllib.parse import urlsplit
 
 from playgate.config import GateRules
@@ -52,6 +52,16 @@ class JudgedRun:
     run: RunRecord
     verdict: Verdict
     repeats: tuple[JudgedRun, ...] = ()
+
+    def ran_at(self, endpoint: str | None) -> JudgedRun:
+        """This judged run, and its repeats, marked as measured by the browser at ``endpoint``."""
+        if endpoint is None:
+            return self
+        return replace(
+            self,
+            run=replace(self.run, browser_endpoint=endpoint),
+            repeats=tuple(repeat.ran_at(endpoint) for repeat in self.repeats),
+        )
 
     def wait_of(self, index: int) -> Wait | None:
         """What chunk ``index`` waited for (None: no such chunk, or no network record)."""

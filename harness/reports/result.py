@@ -54,6 +54,7 @@ def _one_run(judged: JudgedRun) -> dict[str, Any]:
     return {
         "browser": run.browser,
         "browser_version": run.browser_version,
+        "browser_endpoint": run.browser_endpoint,
         "mode": run.mode,
         "pressure": run.pressure,
         "url": run.url,

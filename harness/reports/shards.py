@@ -29,7 +29,7 @@ from playgate.version import VERSION
 SHARD_FILE = "shard.json"
 SHARD_FORMAT = 1
 # What a machine may set differently without measuring something else.
-LOCAL_SETTINGS = {"executables", "headed", "slow_mo", "live", "keep_open", "shard"}
+LOCAL_SETTINGS = {"executables", "endpoints", "listen", "headed", "slow_mo", "live", "keep_open", "shard"}
 
 
 def settings_fingerprint(config: RunConfig) -> str:

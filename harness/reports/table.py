@@ -81,7 +81,8 @@ def repeats_table(judged: JudgedRun) -> str:
 
 
 def run_heading(run: RunRecord) -> str:
-    return f"{run.browser} {run.browser_version} | mode {run.mode} | pressure {run.pressure} | {run.url}"
+    where = f" at {run.browser_endpoint}" if run.browser_endpoint else ""
+    return f"{run.browser} {run.browser_version}{where} | mode {run.mode} | pressure {run.pressure} | {run.url}"
 
 
 def describe(judged: JudgedRun) -> str:

@@ -16,7 +16,13 @@ from playwright.sync_api import Browser, Playwright, sync_playwright
 from playwright.sync_api import Error as PlaywrightError
 
 from playgate.capture.app_page import run_app_page
-from playgate.capture.browsers import RecycledBrowser, check_display, find_executable, launch_options
+from playgate.capture.browsers import (
+    RecycledBrowser,
+    check_display,
+    connect_options,
+    find_executable,
+    launch_options,
+)
 from playgate.capture.live import LiveLog, Watching
 from playgate.capture.quic import QuicOrigin
 from playgate.capture.scenario import NOT_WATCHED, PLAYER_CHUNKS, PLAYER_EVENTS, run_scenario
@@ -42,19 +48,24 @@ class BrowserPool:
         headless: bool = True,
         slow_mo: float = 0,
         executables: dict[str, str] | None = None,
+        endpoints: dict[str, str] | None = None,
     ) -> None:
         self.playwright = playwright
         self.headless = headless
         self.slow_mo = slow_mo
         self.executables = executables or {}
+        self.endpoints = endpoints or {}
         self._browsers: dict[str, RecycledBrowser] = {}
 
     def get(self, name: str, runs: int = 1, server: Served | None = None) -> Browser:
         """Browser ``name`` for the next ``runs`` runs (relaunched when it has served its share);
         at an h3 server, one launched for it (see capture.quic)."""
         if name not in self._browsers:
-            executable = find_executable(name, self.executables.get(name))
-            options = launch_options(name, executable, headless=self.headless, slow_mo=self.slow_mo)
+            if name in self.endpoints:
+                options = connect_options(self.endpoints[name], slow_mo=self.slow_mo)
+            else:
+                executable = find_executable(name, self.executables.get(name))
+                options = launch_options(name, executable, headless=self.headless, slow_mo=self.slow_mo)
             self._browsers[name] = RecycledBrowser(self.playwright, name, options)
         origin = QuicOrigin.of(server) if server is not None else None
         return self._browsers[name].reaching(origin).for_runs(runs)
@@ -73,10 +84,14 @@ class BrowserPool:
 
 @contextmanager
 def browser_pool(
-    *, headless: bool = True, slow_mo: float = 0, executables: dict[str, str] | None = None
+    *,
+    headless: bool = True,
+    slow_mo: float = 0,
+    executables: dict[str, str] | None = None,
+    endpoints: dict[str, str] | None = None,
 ) -> Iterator[BrowserPool]:
     with sync_playwright() as playwright:
-        pool = BrowserPool(playwright, headless=headless, slow_mo=slow_mo, executables=executables)
+        pool = BrowserPool(playwright, headless=headless, slow_mo=slow_mo, executables=executables, endpoints=endpoints)
         try:
             yield pool
         finally:
@@ -165,9 +180,11 @@ def run_gate(
     results: list[JudgedRun] = []
     aborted: list[str] = []
     executables = dict(config.executables)
+    endpoints = dict(config.endpoints)
     # Browsers first: a missing one is reported before any server starts.
     for name in config.browsers:
-        find_executable(name, executables.get(name))
+        if name not in endpoints:
+            find_executable(name, executables.get(name))
     check_display(config.headed)
 
     def measure_each(
@@ -188,11 +205,13 @@ def run_gate(
         if gone is not None:  # a run that ended early because of it is not the app's verdict
             aborted.append(f"{name}, {setup}: {gone} in the middle of the run")
             return
-        judged = combine(repeats, config.rules)
+        judged = combine(repeats, config.rules).ran_at(endpoints.get(name))
         results.append(judged)
         on_run(judged)
 
-    with browser_pool(headless=not config.headed, slow_mo=config.slow_mo, executables=executables) as pool:
+    with browser_pool(
+        headless=not config.headed, slow_mo=config.slow_mo, executables=executables, endpoints=endpoints
+    ) as pool:
         if config.url:
             for name in config.browsers:
                 if config.takes(None, name):
@@ -211,7 +230,7 @@ def run_gate(
                     app=config.app,
                     app_dir=str(Path.cwd()) if config.app else None,
                 )
-                with serve(settings) as server:
+                with serve(settings, host=config.listen) as server:
                     for name in browsers:
                         if not server.running:
                             aborted.append(f"{name}, {server.label}: not run, the server process had exited")

@@ -260,7 +260,9 @@ def test_users_tests_pass_on_h2_and_fail_on_http1_with_the_chunk_table(journey):
 def test_the_command_line_works_there(newest):
     user_env, user_project = newest.venv, newest.project
     usage = in_user_env(user_env, user_project, "playgate", "--help")
-    assert usage.returncode == 0 and "{serve,run,diagnose,compare,demo,doctor}" in usage.stdout, usage.stderr
+    assert usage.returncode == 0 and "{serve,run,diagnose,compare,browser-server,merge,demo,doctor}" in usage.stdout, (
+        usage.stderr
+    )
     run = in_user_env(
         user_env, user_project, "playgate", "run", "--browser", "all", "--mode", "h2,h1-tls", "--chunks", "2",
         "--output", "gate-results",
