@@ -3,6 +3,10 @@ and browser, optionally with busy processes competing for the cores.
 
 Run by hand:  .venv/bin/python -m bench.flake_bench [--rounds 50] [--load 2] [--browser all]
                   [--pressure sse:5,media:5] [--player progressive,hls,dash,shaka,mpegts]
+                  [--netns | --connect chromium=ws://...,firefox=ws://... --listen ADDRESS]
+
+``--netns`` (root) serves the browsers from a network namespace made for the run, across a
+veth pair (tests/tooling/browser_host.py), and drives them through their browser servers.
 
 For each pressure, the healthy setup (h2) and its regression: h1-tls for the pressures that
 fill six HTTP/1.1 connections (sse:5, tabs:5, media:5), a 4-stream h2 server for streams:3.
@@ -28,6 +32,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from playgate.capture.browsers import browser_names
+from playgate.capture.remote import parse_endpoints
 from playgate.config import GateRules, Pressure, Scenario
 from playgate.fixtures.generate import ensure_media
 from playgate.judging.gate import JudgedRun
@@ -106,7 +111,21 @@ def main() -> None:
     parser.add_argument("--browser", default="all")
     parser.add_argument("--pressure", default=",".join(PRESSURES))
     parser.add_argument("--player", default="progressive", help="comma-separated: progressive, hls, dash, ...")
+    parser.add_argument("--connect", help="browsers served elsewhere: chromium=ws://...,firefox=ws://...")
+    parser.add_argument("--listen", default="127.0.0.1", help="where the servers listen (with --connect)")
+    parser.add_argument("--netns", action="store_true", help="serve the browsers from a network namespace made here")
     args = parser.parse_args()
+    if args.netns:
+        from tests.tooling.browser_host import GATE_ADDRESS, browser_host, connect_flag, served_browsers
+
+        with browser_host() as namespace, served_browsers(namespace) as endpoints:
+            args.connect, args.listen = connect_flag(endpoints), GATE_ADDRESS
+            measure(args)
+    else:
+        measure(args)
+
+
+def measure(args: argparse.Namespace) -> None:
     players = args.player.split(",")
     browsers = browser_names(args.browser)
     pressures = args.pressure.split(",")
@@ -117,9 +136,12 @@ def main() -> None:
     load = busy_processes(args.load)
     started = time.monotonic()
     try:
-        with browser_pool(headless=True, slow_mo=0, executables={}) as pool, ExitStack() as stack:
+        endpoints = parse_endpoints(args.connect)
+        with browser_pool(headless=True, slow_mo=0, executables={}, endpoints=endpoints) as pool, ExitStack() as stack:
             servers: dict[tuple[str, int], Served] = {
-                (mode, streams): stack.enter_context(serve(settings_for(Mode(mode), media, h2_max_streams=streams)))
+                (mode, streams): stack.enter_context(
+                    serve(settings_for(Mode(mode), media, h2_max_streams=streams), host=args.listen)
+                )
                 for mode, streams in setups
             }
             for round_number in range(1, args.rounds + 1):
@@ -139,7 +161,8 @@ def main() -> None:
         for process in load:
             process.kill()
             process.wait()
-    print(f"\n{date.today()}: {args.rounds} rounds, {args.load} busy processes, chunks {CHUNKS}, ", end="")
+    where = f", browsers at {args.connect}" if args.connect else ""
+    print(f"\n{date.today()}: {args.rounds} rounds, {args.load} busy processes, chunks {CHUNKS}{where}, ", end="")
     print(f"limits: contended {rules.max_queued_ms:g} ms, uncontended {rules.max_uncontended_ms:g} ms")
     rows = [
         (

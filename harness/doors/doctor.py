@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
+from playwright._impl._driver import compute_driver_executable
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import sync_playwright
 
@@ -159,6 +160,26 @@ def check_playwright() -> Finding:
     return Finding("playwright", True, f"{version}: not the measured {PLAYWRIGHT_MEASURED}; the browser checks decide")
 
 
+def check_browser_server() -> Finding:
+    """Whether ``playgate browser-server`` can run here: the node and package of the driver
+    Playwright's Python package ships (it serves this machine's browsers, found above)."""
+    node, cli = compute_driver_executable()
+    if not Path(node).is_file() or not Path(cli).is_file():
+        return Finding(
+            "browser server",
+            False,
+            f"Playwright's driver is incomplete ({node}): pip install --force-reinstall "
+            f"playwright=={metadata.version('playwright')}",
+            needed=False,
+        )
+    return Finding(
+        "browser server",
+        True,
+        f"playgate browser-server can serve the browsers above to gates elsewhere (Playwright's driver: {node})",
+        needed=False,
+    )
+
+
 def check_loopback() -> Finding:
     ports = []
     try:
@@ -239,6 +260,7 @@ def examine(browsers: list[str], *, launch_them: bool = True) -> list[Finding]:
         lambda: [check_playwright()],
         lambda: check_browsers(browsers, launch_them=launch_them),
         lambda: [check_loopback()],
+        lambda: [check_browser_server()],
         lambda: [check_media_cache()],
         lambda: [check_nginx()],
         lambda: [check_http3()],

@@ -28,7 +28,7 @@ from playgate.capture.quic import QuicOrigin
 from playgate.capture.scenario import NOT_WATCHED, PLAYER_CHUNKS, PLAYER_EVENTS, run_scenario
 from playgate.config import GateRules, RunConfig, Scenario
 from playgate.diagnose.origin import probe_origin
-from playgate.errors import PlaygateError, RunsAborted
+from playgate.errors import MeasurementError, PlaygateError, RunsAborted
 from playgate.fixtures.generate import MediaSet
 from playgate.judging.gate import JudgedRun, evaluate
 from playgate.judging.repeats import combine
@@ -197,6 +197,11 @@ def run_gate(
             repeats = [measure(browser, watching_for(config, name)) for _ in range(config.repeat)]
         except (PlaywrightError, PlaygateError) as exc:  # PlaygateError: a page that could not open
             gone = what_went_away(browser, server)
+            if gone is None and isinstance(exc, MeasurementError) and name in endpoints and server is not None:
+                raise MeasurementError(
+                    f"{exc}; that browser runs at {endpoints[name]}, and this machine's server listens on "
+                    f"{config.listen}: give --listen an address of this machine that the browser's machine reaches"
+                ) from exc
             if gone is None:
                 raise
             aborted.append(f"{name}, {setup}: {gone} in the middle of the run ({str(exc).splitlines()[0]})")
