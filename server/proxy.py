@@ -93,7 +93,7 @@ class NginxProxy(LoopbackProcess):
         super().start()
 
     def _spawn(self, listener: socket.socket, workdir: Path) -> subprocess.Popen[bytes]:
-        certfile, keyfile, self.ca_pem = write_certificates(workdir)
+        certfile, keyfile, self.ca_pem = write_certificates(workdir, self.host)
         config = workdir / "nginx.conf"
         host = f"[{self.host}]" if ":" in self.host else self.host
         config.write_text(
