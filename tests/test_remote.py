@@ -53,9 +53,17 @@ def test_nothing_listening_at_the_endpoint_is_one_line_naming_it():
     assert f"could not use the browser server at {endpoint}" in line and "playgate browser-server" in line, line
 
 
-def test_the_h3_modes_are_refused_with_a_served_browser(capsys):
-    assert main(["run", "--browser", "chromium", "--mode", "h3", "--connect", "chromium=ws://127.0.0.1:9/x"]) == 2
-    assert "the h3 modes launch the browser with flags" in capsys.readouterr().err
+def test_the_h3_modes_are_refused_with_a_served_browser():
+    done = subprocess.run(  # a process of its own: pytest-playwright holds this one's Playwright
+        [sys.executable, "-m", "playgate", "run", "--browser", "chromium", "--mode", "h3"]
+        + ["--connect", "chromium=ws://127.0.0.1:9/x"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 2, done.stdout + done.stderr
+    (line,) = done.stderr.strip().splitlines()
+    assert "the h3 modes launch the browser with flags" in line, line
 
 
 def test_a_browser_server_on_a_port_in_use_is_one_error_and_leaves_nothing():
