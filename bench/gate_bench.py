@@ -8,6 +8,9 @@ and the pytest plugin do):
   overhead           a scenario's wall time less what its content needs (the page's
                      own time from navigation to its last chunk settling): context,
                      instrumentation, navigation, reading the records, closing
+  phases             the same runs' wall time, phase by phase: context and page, instrumentation,
+                     navigation, the page until settled, network records settled, reading
+                     the records, closing, probing and judging
   errors             |reported - injected| for chunk delay (wait_ms), hold (blocked_ms
                      of the first chunk, sse:5 on h1-tls) and bandwidth (receive_ms),
                      median and max over --runs runs of the ground-truth tests' scenarios
@@ -28,13 +31,14 @@ import tempfile
 import time
 from collections.abc import Iterable
 from contextlib import ExitStack
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
 from playgate.capture.browsers import BROWSERS, find_executable, launch, launch_options
-from playgate.capture.live import Watching
+from playgate.capture.live import Phases, Watching
 from playgate.capture.scenario import NOT_WATCHED
 from playgate.config import GateRules, Pressure, Scenario
 from playgate.fixtures.generate import MediaSet, ensure_media
@@ -89,10 +93,17 @@ def server_start_ms(mode: Mode, media: MediaSet, runs: int) -> list[float]:
     return times
 
 
+PHASES: dict[str, dict[str, list[float]]] = {}  # browser -> phase -> ms, over every overhead run
+
+
 def overhead_ms(pool: BrowserPool, name: str, server: Served, scenario: Scenario, watching: Watching) -> float:
+    phases = Phases()
+    watching = replace(watching, phases=phases)
     started = time.perf_counter()
     judged = judge(pool.get(name), name, server, scenario, GateRules(), watching)
     wall = (time.perf_counter() - started) * 1000
+    for phase, ms in phases.spans_ms().items():
+        PHASES.setdefault(name, {}).setdefault(phase, []).append(ms)
     settled = [c.page.loadeddata_ms for c in judged.run.chunks if c.page.loadeddata_ms is not None]
     if not judged.run.finished or not settled:
         raise RuntimeError(f"{name}: the scenario did not finish; no overhead to measure")
@@ -162,6 +173,11 @@ def main() -> None:
                     column[f"error: {fault}{suffix}"] = _median_max(errors) + (f" ({missing} null)" if missing else "")
     figures = list(next(iter(table.values())))
     print(aligned([header, *((figure, *(table[b][figure] for b in browsers)) for figure in figures)]))
+    phases = list(next(iter(PHASES.values())))
+    print("\nwhere a run's wall time goes, every scenario above (ms, median / max; 'page until settled' holds")
+    print("the page's own time, the content it loads):")
+    rows = [("phase", *browsers)] + [(phase, *(_median_max(PHASES[b][phase]) for b in browsers)) for phase in phases]
+    print(aligned(rows))
 
     if args.suite:
         print("\nrunning the whole test suite (python -m pytest) ...", flush=True)

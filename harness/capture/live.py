@@ -21,14 +21,33 @@ from playgate.capture.observer import LIVE_BINDING
 from playgate.records import NetworkRecord
 
 
+class Phases:
+    """Where a run's wall time goes (the cost benchmark): moments marked by name as the run
+    passes them; each phase is the time since the mark before it."""
+
+    def __init__(self) -> None:
+        self.marks: list[tuple[str, float]] = [("start", time.perf_counter())]
+
+    def mark(self, name: str) -> None:
+        self.marks.append((name, time.perf_counter()))
+
+    def spans_ms(self) -> dict[str, float]:
+        return {name: (at - before) * 1000 for (_, before), (name, at) in zip(self.marks, self.marks[1:], strict=False)}
+
+
 @dataclass(frozen=True)
 class Watching:
     """What a run gives besides its record: live lines, the page left open (--keep-open),
-    a Playwright trace written to ``trace`` (pytest, on failure)."""
+    a Playwright trace written to ``trace`` (pytest, on failure), the phases timed (bench)."""
 
     live: LiveLog | None = None
     keep_open: bool = False
     trace: Path | None = None
+    phases: Phases | None = None
+
+    def mark(self, phase: str) -> None:
+        if self.phases is not None:
+            self.phases.mark(phase)
 
 
 def _blocked_text(record: NetworkRecord) -> str:

@@ -168,22 +168,27 @@ def measure_page(
             context.tracing.start(screenshots=False, snapshots=False)
         context.add_init_script(script=PLAYBACK_SCRIPT)
         page = context.new_page()
+        watching.mark("context and page")
         recorder = recorder or recorder_for(browser_name)
         if live is not None:
             live.attach(context, page)
         recorder.attach(context, page, live.network_event if live is not None else ignore_network)
+        watching.mark("instrumentation")
         try:
             page.goto(url, wait_until="commit", timeout=timeout_s * 1000)
         except PlaywrightError as exc:
             raise MeasurementError(navigation_problem(browser_name, url, exc)) from exc
+        watching.mark("navigation")
         if reading.finished is None:
             finished = _wait_finished(page, f"() => ({reading.finished_js})() && {SETTLED_JS}", timeout_s)
             state = page.evaluate(reading.snapshot_js)
         else:
             finished, state = _poll_finished(page, reading, recorder, timeout_s)
+        watching.mark("page until settled")
         playback = read_playback(page)
         page_chunks = reading.chunks(state, recorder.records({}), {})
         _wait_network_settled(page, recorder, {c.url for c in page_chunks})
+        watching.mark("network records settled")
         if reading.finished is not None:
             # Read the page again: a frame presented, or an append ended, while the network
             # records settled belongs to the run (the poll's snapshot came before its check).
@@ -196,11 +201,13 @@ def measure_page(
             released_at = reading.released([p.evaluate(reading.released_js) for p in context.pages])
         if live is not None:
             live.finish(page)
+        watching.mark("reading the records")
     finally:
         if watching.trace is not None:
             _save_trace(context, watching.trace)
         if not watching.keep_open:
             context.close()
+        watching.mark("closing")
     if not finished:
         notes.append(f"the page did not finish within {timeout_s:g} s")
     notes.extend(f"page: {error}" for error in state["errors"])

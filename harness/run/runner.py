@@ -108,7 +108,9 @@ def judge(
 ) -> JudgedRun:
     """The bundled player at a server of ours, measured and judged."""
     run = run_scenario(browser, browser_name, server.base_url, scenario, server.label, watching)
-    return _judged_at(run, server, rules)
+    judged = _judged_at(run, server, rules)
+    watching.mark("probing and judging")
+    return judged
 
 
 def judge_page(
