@@ -287,6 +287,12 @@ class RunConfig:
             raise UsageError(f"--repeat {self.repeat} must be between 1 and {MAX_REPEAT}")
         if self.url and self.app:
             raise UsageError("--url and --app each name the page to gate: give one")
+        if self.headed and self.endpoints:
+            served = ", ".join(name for name, _ in self.endpoints)
+            raise UsageError(
+                f"--headed shows the browser on this machine; {served} with --connect is launched, headless, by its "
+                "browser server there: drop --headed, or --connect"
+            )
         if self.keep_open and not self.headed:
             raise UsageError("--keep-open leaves the browser window open: it needs --headed")
         if self.app:

@@ -80,3 +80,9 @@ def test_a_browser_server_on_a_port_in_use_is_one_error_and_leaves_nothing():
 def test_browser_server_takes_one_browser(capsys):
     assert main(["browser-server", "--browser", "all"]) == 2
     assert "a browser server serves one browser" in capsys.readouterr().err
+
+
+def test_headed_is_refused_for_a_served_browser(capsys):
+    assert main(["run", "--browser", "chromium", "--headed", "--connect", "chromium=ws://127.0.0.1:9/x"]) == 2
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert "--headed shows the browser on this machine; chromium with --connect" in line, line
