@@ -23,6 +23,18 @@ from playgate.fixtures.generate import ensure_media
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
+# The user's page, beside either app: it plays each clip the event stream announces.
+USER_PAGE = """<!DOCTYPE html><html><head><meta charset="utf-8"><title>talking head</title></head><body>
+<script>
+const updates = new EventSource("/updates");
+updates.addEventListener("clip", (event) => {
+  const video = document.createElement("video");
+  video.muted = true;
+  video.src = JSON.parse(event.data).url;
+  document.body.appendChild(video);
+});
+</script></body></html>"""
+
 USER_APP = '''"""A talking-head service: the page plays each clip the event stream announces."""
 import asyncio
 import json
@@ -33,16 +45,7 @@ from starlette.responses import FileResponse, HTMLResponse, Response, StreamingR
 from starlette.routing import Route
 
 CLIPS = Path(__file__).parent / "clips"
-PAGE = """<!DOCTYPE html><html><head><meta charset="utf-8"><title>talking head</title></head><body>
-<script>
-const updates = new EventSource("/updates");
-updates.addEventListener("clip", (event) => {
-  const video = document.createElement("video");
-  video.muted = true;
-  video.src = JSON.parse(event.data).url;
-  document.body.appendChild(video);
-});
-</script></body></html>"""
+PAGE = (Path(__file__).parent / "page.html").read_text()
 
 
 async def page(request):
@@ -105,16 +108,7 @@ from fastapi import FastAPI
 from fastapi.responses import FileResponse, HTMLResponse, Response, StreamingResponse
 
 CLIPS = Path(__file__).parent / "clips"
-PAGE = """<!DOCTYPE html><html><head><meta charset="utf-8"><title>talking head</title></head><body>
-<script>
-const updates = new EventSource("/updates");
-updates.addEventListener("clip", (event) => {
-  const video = document.createElement("video");
-  video.muted = true;
-  video.src = JSON.parse(event.data).url;
-  document.body.appendChild(video);
-});
-</script></body></html>"""
+PAGE = (Path(__file__).parent / "page.html").read_text()
 
 app = FastAPI()
 
@@ -183,6 +177,7 @@ def make_journey(name: str, wheel: Path, root: Path) -> Journey:
     project = root / "talking-head"
     project.mkdir()
     (project / "talking_head.py").write_text(FASTAPI_APP if name == "lowest" else USER_APP)
+    (project / "page.html").write_text(USER_PAGE)
     (project / "pyproject.toml").write_text(USER_PYPROJECT)
     (project / "test_playback.py").write_text(USER_TESTS)
     media = ensure_media()
