@@ -180,7 +180,23 @@ def changelog() -> str:
     return text.split("\n", 1)[1]  # its own title is the page's
 
 
+def rules() -> str:
+    from playgate.doors.options import default
+    from playgate.rules import DESCRIPTIONS, Rule
+
+    def setting(key: str) -> str:
+        value = default(key.replace("-", "_"))
+        return f"`--{key}` ({'-' if value is None else value})"
+
+    rows = [
+        (f"`{rule.value}`", DESCRIPTIONS[rule][0], ", ".join(map(setting, DESCRIPTIONS[rule][1])) or "-")
+        for rule in Rule
+    ]
+    return _table(("rule", "breaks unless", "set by (default)"), rows)
+
+
 TABLES: dict[str, Callable[[], str]] = {
+    "rules": rules,
     "changelog": changelog,
     "cli": cli,
     "settings": settings,

@@ -13,6 +13,7 @@ protocol, or loaded too slowly, with the chunk table as evidence.
 The package, in the order data flows (a layer imports only from layers above it here):
 
     errors, version                        what every layer shares
+    rules                                  the gate's rules, by name
     fixtures/, server/                     the media and the reference avatar server
     config, catalogue, origin              settings; the catalogue of regressions; a probed origin
     records                                the observed records
@@ -50,6 +51,7 @@ if TYPE_CHECKING:
     from playgate.judging.gate import JudgedRun, Verdict, evaluate
     from playgate.records import ChunkRecord, NetworkRecord, PageChunk, ResourceTiming, RunRecord
     from playgate.reports.table import chunk_table, describe
+    from playgate.rules import Rule
     from playgate.run.runner import judge, judge_page, run_gate
 
 # Imported on first use: the server's own process imports playgate.server and should not pay
@@ -59,6 +61,7 @@ _HOMES = {
     "gate": "playgate.doors.api",
     **dict.fromkeys(["assert_gate_fails", "assert_gate_passes"], "playgate.doors.assertions"),
     "Options": "playgate.doors.options",
+    "Rule": "playgate.rules",
     **dict.fromkeys(
         [
             "BrowserLaunchError",
@@ -103,6 +106,7 @@ __all__ = [
     # Assertions for tests.
     "assert_gate_passes",
     "assert_gate_fails",
+    "Rule",
     "GateFailure",
     # Settings.
     "Options",

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from playgate.rules import Rule
 from playgate.server.settings import DEFAULT_H2_MAX_STREAMS
 
 # Each healthy-h2 pressure must pass; the healthy setup shares the connection among all.
@@ -24,7 +25,7 @@ class Regression:
     name: str
     what: str
     mode: str
-    caught_by: tuple[str, ...]  # gate rules, each of which must break
+    caught_by: tuple[Rule, ...]  # gate rules, each of which must break
     names_it: str = ""  # words the reasons must hold, where the rule alone does not name the cause
     pressure: str = "none"
     h2_max_streams: int = DEFAULT_H2_MAX_STREAMS
@@ -51,14 +52,14 @@ REGRESSIONS = (
         "TLS taken off: browsers never speak h2 in the clear, so HTTP/1.1 and its six connections",
         mode="h1",
         pressure="media:5",
-        caught_by=("protocol", "queueing"),
+        caught_by=(Rule.PROTOCOL, Rule.QUEUEING),
     ),
     Regression(
         "alpn-without-h2",
         "TLS kept but h2 dropped from ALPN (a TLS terminator's default): HTTP/1.1",
         mode="h1-tls",
         pressure="media:5",
-        caught_by=("protocol", "queueing"),
+        caught_by=(Rule.PROTOCOL, Rule.QUEUEING),
     ),
     Regression(
         "few-h2-streams",
@@ -66,41 +67,41 @@ REGRESSIONS = (
         mode="h2",
         pressure="streams:3",
         h2_max_streams=4,
-        caught_by=("queueing",),
+        caught_by=(Rule.QUEUEING,),
     ),
     Regression(
         "slow-chunks",
         "chunk responses 1200 ms late (a slow origin or a cold cache)",
         mode="h2",
         scenario={"chunk_delay_ms": 1200},
-        caught_by=("load time",),
+        caught_by=(Rule.LOAD_TIME,),
     ),
     Regression(
         "nginx-h1",
         "nginx in front of the app with `listen ... ssl` and no `http2`: HTTP/1.1 to the browser",
         mode="nginx-h1",
         pressure="media:5",
-        caught_by=("protocol", "queueing"),
+        caught_by=(Rule.PROTOCOL, Rule.QUEUEING),
     ),
     Regression(
         "h3-udp-blocked",
         "Alt-Svc advertises h3, but UDP to its port is dropped (a firewall or security group): h2, after a QUIC try",
         mode="h3-udp-blocked",
-        caught_by=("protocol",),
+        caught_by=(Rule.PROTOCOL,),
         names_it="h3 was advertised",
     ),
     Regression(
         "h3-not-advertised",
         "HTTP/3 served, but no Alt-Svc header says so (a proxy that strips it): nothing ever upgrades",
         mode="h3-no-alt-svc",
-        caught_by=("protocol",),
+        caught_by=(Rule.PROTOCOL,),
         names_it="no response advertised h3",
     ),
     Regression(
         "h3-draft-only",
         "Alt-Svc names only the draft h3-29 (a configuration from before RFC 9114): browsers never take it up",
         mode="h3-draft-alt-svc",
-        caught_by=("protocol",),
+        caught_by=(Rule.PROTOCOL,),
         names_it="offered only h3-29",
     ),
 )

@@ -2,8 +2,10 @@
 
 import dataclasses
 
+import pytest
+
 from playgate.config import GateRules
-from playgate.judging.gate import evaluate
+from playgate.judging.gate import JudgedRun, Verdict, evaluate
 from tests.factory import beside_an_event_stream, chunk, run
 
 RULES = GateRules(max_queued_ms=50.0)  # the figures below were written for a 50 ms limit
@@ -129,3 +131,22 @@ def test_default_limits_judge_contention_tightly_and_scheduling_noise_loosely():
     # Not known, another stream open: nothing says the wait was not for a stream, so the
     # contention limit holds.
     assert not evaluate(beside_an_event_stream(chunk(0, blocked_ms=100.0)), GateRules()).passed
+
+
+def test_a_rule_is_named_or_the_error_lists_the_rules():
+    from playgate.errors import UsageError
+    from playgate.rules import Rule
+
+    assert Rule.named("load time") is Rule.LOAD_TIME
+    with pytest.raises(UsageError, match=r"no gate rule is named 'queueng': the rules are 'loaded', 'protocol'"):
+        Rule.named("queueng")
+
+
+def test_assert_gate_fails_refuses_a_misspelt_rule_rather_than_failing_for_it():
+    from playgate.doors.assertions import assert_gate_fails
+    from playgate.errors import UsageError
+
+    judged = JudgedRun(run(chunk(0)), Verdict(False, ("queueing: chunk 0 waited 400 ms",)))
+    assert assert_gate_fails(judged, "queueing") == "queueing: chunk 0 waited 400 ms"
+    with pytest.raises(UsageError, match="no gate rule is named 'queueng'"):
+        assert_gate_fails(judged, "queueng")

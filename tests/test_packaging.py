@@ -17,6 +17,7 @@ FOLDERS = {"playgate": ROOT / "harness", "playgate.server": ROOT / "server", "pl
 # Lowest first. A module may import its own layer and the layers before it, never after.
 LAYERS = [
     ["playgate.errors", "playgate.version"],
+    ["playgate.rules"],
     ["playgate.fixtures"],
     ["playgate.server"],
     ["playgate.config", "playgate.catalogue", "playgate.origin"],

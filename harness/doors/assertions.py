@@ -5,6 +5,7 @@ from __future__ import annotations
 from playgate.errors import GateFailure
 from playgate.judging.gate import JudgedRun
 from playgate.reports.table import describe
+from playgate.rules import Rule
 
 
 def assert_gate_passes(judged: JudgedRun) -> None:
@@ -12,9 +13,11 @@ def assert_gate_passes(judged: JudgedRun) -> None:
         raise GateFailure("the playback gate failed\n" + describe(judged))
 
 
-def assert_gate_fails(judged: JudgedRun, rule: str) -> str:
-    """The run must break ``rule`` (loaded, protocol, queueing, load time); returns its reason."""
-    reasons = [r for r in judged.verdict.reasons if r.startswith(f"{rule}:")]
+def assert_gate_fails(judged: JudgedRun, rule: str | Rule) -> str:
+    """The run must break ``rule`` (a Rule, or its name: "queueing", "load time", ...);
+    returns its reason. A name no rule has is a UsageError listing the rules."""
+    named = Rule.named(rule)
+    reasons = named.broken_in(judged.verdict.reasons)
     if not reasons:
-        raise GateFailure(f"expected the gate to break the {rule!r} rule\n" + describe(judged))
+        raise GateFailure(f"expected the gate to break the {named.value!r} rule\n" + describe(judged))
     return reasons[0]

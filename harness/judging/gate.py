@@ -28,6 +28,7 @@ from playgate.judging.attribution import Wait, attribute
 from playgate.judging.playback import check_playback
 from playgate.judging.protocols import switch_note, why_http1, why_not_h3
 from playgate.records import ChunkRecord, RunRecord
+from playgate.rules import Rule
 
 
 @dataclass(frozen=True)
@@ -68,16 +69,16 @@ class JudgedRun:
         return next((w for c, w in zip(self.run.chunks, self.verdict.waits, strict=False) if c.index == index), None)
 
 
-def summarise(rule: str, offenders: list[tuple[int, str]]) -> str | None:
+def summarise(rule: Rule, offenders: list[tuple[int, str]]) -> str | None:
     """One reason for a rule: the first offending chunk in words, and how many more."""
     if not offenders:
         return None
     index, text = offenders[0]
     more = f"; {len(offenders) - 1} more chunk(s) too" if len(offenders) > 1 else ""
-    return f"{rule}: chunk {index} {text}{more}"
+    return rule.reason(f"chunk {index} {text}{more}")
 
 
-def _summarise(rule: str, offenders: list[tuple[ChunkRecord, str]]) -> str | None:
+def _summarise(rule: Rule, offenders: list[tuple[ChunkRecord, str]]) -> str | None:
     return summarise(rule, [(chunk.index, text) for chunk, text in offenders])
 
 
@@ -90,9 +91,11 @@ def check_loaded(run: RunRecord, rules: GateRules) -> str | None:
             offenders.append((chunk, "was fetched, but no SourceBuffer append carried it before the deadline"))
         elif chunk.page.loadeddata_ms is None:
             offenders.append((chunk, "never reached loadeddata before the deadline"))
-    reason = _summarise("loaded", offenders)
+    reason = _summarise(Rule.LOADED, offenders)
     if run.announced < run.expected:
-        missing = f"loaded: only {run.announced} of {run.expected} chunks were announced before the deadline"
+        missing = Rule.LOADED.reason(
+            f"only {run.announced} of {run.expected} chunks were announced before the deadline"
+        )
         reason = f"{missing}; {reason}" if reason else missing
     return reason
 
@@ -105,7 +108,7 @@ def check_protocol(run: RunRecord, rules: GateRules) -> str | None:
             offenders.append((chunk, f"has no protocol reported by {run.browser}; expected {rules.expected_protocol}"))
         elif protocol != rules.expected_protocol:
             offenders.append((chunk, f"was served over {protocol}, expected {rules.expected_protocol}"))
-    reason = _summarise("protocol", offenders)
+    reason = _summarise(Rule.PROTOCOL, offenders)
     if reason and rules.expected_protocol == "h3" and any(c.net("protocol") not in (None, "h3") for c in run.chunks):
         reason += f"; {why_not_h3(run)}"
     over_http1 = next((c for c in run.chunks if c.net("protocol") == "http/1.1"), None)
@@ -150,7 +153,7 @@ def check_queueing(run: RunRecord, rules: GateRules, waits: tuple[Wait | None, .
             offenders.append((chunk, f"{text} (limit {limit:g} ms)"))
     # The worst first: a missing figure, then the longest wait.
     offenders.sort(key=lambda o: -(o[0].net("blocked_ms") if o[0].net("blocked_ms") is not None else float("inf")))
-    return _summarise("queueing", offenders)
+    return _summarise(Rule.QUEUEING, offenders)
 
 
 def uncontended_notes(run: RunRecord, rules: GateRules, waits: tuple[Wait | None, ...]) -> tuple[str, ...]:
@@ -193,7 +196,7 @@ def check_load_time(run: RunRecord, rules: GateRules) -> str | None:
             continue
         text = f"took {load:.0f} ms from its event to loadeddata (limit {rules.max_load_ms:g} ms)"
         offenders.append((chunk, text + _where_the_load_went(chunk, load)))
-    return _summarise("load time", offenders)
+    return _summarise(Rule.LOAD_TIME, offenders)
 
 
 def stream_waits(run: RunRecord) -> tuple[Wait, ...]:
@@ -219,7 +222,7 @@ def check_event_stream(run: RunRecord, rules: GateRules) -> str | None:
     if not offenders:
         return None
     more = f"; {len(offenders) - 1} more event stream(s) too" if len(offenders) > 1 else ""
-    return f"event stream: the page's event stream {offenders[0]}{more}"
+    return Rule.EVENT_STREAM.reason(f"the page's event stream {offenders[0]}{more}")
 
 
 def evaluate(run: RunRecord, rules: GateRules) -> Verdict:

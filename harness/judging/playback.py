@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from playgate.config import GateRules
 from playgate.records import ChunkRecord, Playback, RunRecord, Stall
+from playgate.rules import Rule
 
 
 def stalled_chunk(
@@ -78,9 +79,11 @@ def describe_stall(
 def check_startup(playback: Playback, rules: GateRules) -> str | None:
     startup = playback.startup_ms
     if startup is None:
-        return "startup: a video was told to play but presented no frame before the deadline"
+        return Rule.STARTUP.reason("a video was told to play but presented no frame before the deadline")
     if startup > rules.max_startup_ms:
-        return f"startup: the first frame came {startup:.0f} ms after navigation (limit {rules.max_startup_ms:g} ms)"
+        return Rule.STARTUP.reason(
+            f"the first frame came {startup:.0f} ms after navigation (limit {rules.max_startup_ms:g} ms)"
+        )
     return None
 
 
@@ -94,7 +97,7 @@ def check_stalls(run: RunRecord, playback: Playback, rules: GateRules) -> str | 
     if len(stalls) <= rules.max_stalls:
         count = f"a stall longer than {rules.max_stall_ms:g} ms"
     longest = describe_stall(worst, run.chunks, playback.ended_ms, run.page_time_origin_ms)
-    return f"stalls: {count}, {playback.stalled_ms:.0f} ms in all; the longest, {longest}"
+    return Rule.STALLS.reason(f"{count}, {playback.stalled_ms:.0f} ms in all; the longest, {longest}")
 
 
 def check_dropped(playback: Playback, rules: GateRules) -> str | None:
@@ -102,7 +105,7 @@ def check_dropped(playback: Playback, rules: GateRules) -> str | None:
     if ratio is None or ratio <= rules.max_dropped_ratio:
         return None
     return (
-        f"dropped: {playback.dropped_frames} of {playback.frames} frames dropped ({ratio:.0%}; "
+        f"{Rule.DROPPED}: {playback.dropped_frames} of {playback.frames} frames dropped ({ratio:.0%}; "
         f"limit {rules.max_dropped_ratio:.0%})"
     )
 

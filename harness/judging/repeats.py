@@ -19,8 +19,10 @@ from dataclasses import dataclass
 
 from playgate.config import GateRules
 from playgate.judging.gate import JudgedRun, Verdict, queueing_limit, summarise
+from playgate.rules import Rule
 
-SINGLE_RUN_RULES = ("loaded", "protocol", "event stream", "startup", "stalls", "dropped")
+# Rules that any one repeat breaks for all (the timing rules are judged on each chunk's median).
+SINGLE_RUN_RULES = (Rule.LOADED, Rule.PROTOCOL, Rule.EVENT_STREAM, Rule.STARTUP, Rule.STALLS, Rule.DROPPED)
 
 
 @dataclass(frozen=True)
@@ -68,7 +70,7 @@ def _median_repeat(repeats: Sequence[JudgedRun]) -> JudgedRun:
 def _single_run_reasons(repeats: Sequence[JudgedRun]) -> list[str]:
     reasons = []
     for rule in SINGLE_RUN_RULES:
-        broken = [r for j in repeats for r in j.verdict.reasons if r.startswith(f"{rule}:")]
+        broken = [r for j in repeats for r in rule.broken_in(j.verdict.reasons)]
         if broken:
             reasons.append(f"{broken[0]} (in {len(broken)} of {len(repeats)} repeats)")
     return reasons
@@ -94,7 +96,7 @@ def _queueing_reason(repeats: Sequence[JudgedRun], rules: GateRules) -> str | No
                     f"{len(repeats)} repeats (min/median/max {spread} ms){why}",
                 )
             )
-    return summarise("queueing", offenders)
+    return summarise(Rule.QUEUEING, offenders)
 
 
 def _load_reason(repeats: Sequence[JudgedRun], rules: GateRules) -> str | None:
@@ -107,7 +109,7 @@ def _load_reason(repeats: Sequence[JudgedRun], rules: GateRules) -> str | None:
         for index, spread in enumerate(chunk_spreads(repeats, "load_ms"))
         if spread.values and spread.median > rules.max_load_ms
     ]
-    return summarise("load time", offenders)
+    return summarise(Rule.LOAD_TIME, offenders)
 
 
 def combine(repeats: Sequence[JudgedRun], rules: GateRules) -> JudgedRun:

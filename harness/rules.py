@@ -1,0 +1,71 @@
+"""The gate's rules, each a named thing: what it checks and the settings that set its limit.
+
+Every reason a verdict gives starts with its rule's name and a colon ("queueing: chunk 0
+waited ..."): ``Rule.broken_in`` finds a rule's reasons, and ``Rule.named`` turns a name
+given by a person (``assert_gate_fails(judged, "queueing")``, the catalogue) into a rule, or
+into one error that lists the rules. Adding a rule: a member here with its description, and
+its check in judging/.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from enum import StrEnum
+
+from playgate.errors import UsageError
+
+
+class Rule(StrEnum):
+    LOADED = "loaded"
+    PROTOCOL = "protocol"
+    QUEUEING = "queueing"
+    LOAD_TIME = "load time"
+    EVENT_STREAM = "event stream"
+    STARTUP = "startup"
+    STALLS = "stalls"
+    DROPPED = "dropped"
+
+    @classmethod
+    def named(cls, name: str) -> Rule:
+        try:
+            return cls(name)
+        except ValueError:
+            known = ", ".join(repr(rule.value) for rule in cls)
+            raise UsageError(f"no gate rule is named {name!r}: the rules are {known}") from None
+
+    def broken_in(self, reasons: Iterable[str]) -> list[str]:
+        """The reasons, of those given, that this rule's breaking wrote."""
+        return [reason for reason in reasons if reason.startswith(f"{self.value}:")]
+
+    def reason(self, text: str) -> str:
+        """A reason of this rule: 'queueing: chunk 0 waited ...'."""
+        return f"{self.value}: {text}"
+
+
+# What each rule checks, and the settings (flags, [tool.playgate] keys) that set its limits:
+# the reference's table of rules is made from this.
+DESCRIPTIONS: dict[Rule, tuple[str, tuple[str, ...]]] = {
+    Rule.LOADED: ("every chunk asked for was announced and reached loadeddata (or was appended), no media error", ()),
+    Rule.PROTOCOL: (
+        "every chunk came over the expected protocol, as the browser reported it; the reason says why not",
+        ("expect-protocol",),
+    ),
+    Rule.QUEUEING: (
+        "no chunk waited before reaching the network longer than the limit for a wait on a connection or "
+        "stream, nor than the limit for a wait with no contention seen",
+        ("max-queued-ms", "max-uncontended-ms"),
+    ),
+    Rule.LOAD_TIME: ("no chunk took longer than the limit from its event to loadeddata", ("max-load-ms",)),
+    Rule.EVENT_STREAM: (
+        "the page's event stream did not wait before reaching the network longer than its limit (default: "
+        "the chunks' queueing limits)",
+        ("max-stream-queued-ms",),
+    ),
+    Rule.STARTUP: ("navigation to the first presented frame within the limit", ("max-startup-ms",)),
+    Rule.STALLS: (
+        "no more stalls after the first frame than allowed, none longer than the limit where some are allowed; "
+        "a wait at the end of the content is no stall",
+        ("max-stalls", "max-stall-ms"),
+    ),
+    Rule.DROPPED: ("no larger share of the frames dropped than allowed", ("max-dropped-ratio",)),
+}
