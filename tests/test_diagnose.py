@@ -139,6 +139,10 @@ def test_json_output_field_by_field(h2_server, cafile, tmp_path, capsys):
     assert document["playgate_diagnose"] == 1
     assert document["url"] == url
     assert document["notes"] == []
+    # The origin as probed after the timed requests: what it offers, for anyone asking.
+    offered = "TLS, ALPN h2 (offered h2 and http/1.1), h2 max concurrent streams 100"
+    assert f"origin {h2_server.base_url}: {offered}" in printed
+    assert (document["origin"]["alpn"], document["origin"]["h2_max_concurrent_streams"]) == ("h2", 100)
     assert [(r["variant"], r["reused"]) for r in document["requests"]] == [
         ("cold", False),
         ("cold", False),

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from playgate.diagnose.stages import RequestStages
+from playgate.origin import OriginProbe
 from playgate.reports.files import write_document
 from playgate.reports.table import aligned
 
@@ -97,10 +98,13 @@ def finding(stages: Sequence[RequestStages]) -> str:
     return f"{asked}: " + "; ".join(parts) + "." if parts else f"{asked}: not enough requests to compare."
 
 
-def document(url: str, stages: Sequence[RequestStages], notes: Sequence[str]) -> dict[str, Any]:
+def document(
+    url: str, stages: Sequence[RequestStages], notes: Sequence[str], origin: OriginProbe | None = None
+) -> dict[str, Any]:
     return {
         "playgate_diagnose": JSON_FORMAT_VERSION,
         "url": url,
+        "origin": None if origin is None else origin.to_json(),
         "requests": [
             {k: round(v, 1) if isinstance(v, float) else v for k, v in asdict(s).items()}
             | {"setup_ms": round(s.setup_ms, 1)}
@@ -115,5 +119,7 @@ def document(url: str, stages: Sequence[RequestStages], notes: Sequence[str]) ->
     }
 
 
-def write_json(path: Path, url: str, stages: Sequence[RequestStages], notes: Sequence[str]) -> None:
-    write_document(path, document(url, stages, notes))
+def write_json(
+    path: Path, url: str, stages: Sequence[RequestStages], notes: Sequence[str], origin: OriginProbe | None = None
+) -> None:
+    write_document(path, document(url, stages, notes, origin))

@@ -29,6 +29,7 @@ from playgate.capture.remote import BrowserServer
 from playgate.config import check_app_spec, check_h2_max_streams, parse_modes
 from playgate.diagnose import report as diagnose_report
 from playgate.diagnose.client import DEFAULT_PROTOCOLS, DiagnoseOptions, Diagnoser
+from playgate.diagnose.origin import probe_origin
 from playgate.doors import doctor
 from playgate.doors.options import (
     COMPARE,
@@ -312,13 +313,15 @@ def _diagnose(args: argparse.Namespace) -> int:
     )
     diagnoser = Diagnoser(options)
     stages = diagnoser.run()
+    origin = probe_origin(options.url)  # after the timed requests, never beside them
     print(f"diagnose {options.url}  (times in ms; frame = request start -> first decoded frame)")
     print(diagnose_report.table(stages))
     for note in diagnoser.notes + [s.note for s in stages if s.note]:
         print(f"note: {note}")
+    print(origin.describe())
     print(diagnose_report.finding(stages))
     if args.json:
-        diagnose_report.write_json(args.json, options.url, stages, diagnoser.notes)
+        diagnose_report.write_json(args.json, options.url, stages, diagnoser.notes, origin)
     return EXIT_PASS
 
 
