@@ -37,7 +37,7 @@ PLAY_FRAGMENTS_JS = """async ([codecs, appended, declared]) => {
 
 @pytest.mark.parametrize(
     ("appended", "declared", "stalled"),
-    [(2, None, False), (2, 3.5, True)],
+    [(1, None, False), (1, 2.5, True)],
     ids=["at-the-declared-end", "with-a-second-still-to-come"],
 )
 def test_a_wait_at_the_end_of_the_declared_content_is_no_stall(
