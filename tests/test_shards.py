@@ -92,8 +92,9 @@ def rewrite(folder, change):
         (lambda d: d.update(settings="0123456789abcdef"), "made with different settings"),
         (lambda d: d.update(shard=[1, 2]), "are both shard 1/2: their setups overlap"),
         (lambda d: d.update(shard=[2, 3]), "split the setups differently"),
+        (lambda d: d.update(runs=d["runs"][:1]), r"shard 2/2 has 1 of its 2 setups \(the others could not finish"),
     ],
-    ids=["version", "settings", "overlap", "split"],
+    ids=["version", "settings", "overlap", "split", "incomplete"],
 )
 def test_shards_that_do_not_belong_together_are_refused_in_one_line(tmp_path, spoil, message):
     first, second = shards_on_disk(tmp_path)

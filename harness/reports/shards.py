@@ -59,6 +59,7 @@ def write_shard(folder: Path, config: RunConfig, runs: Sequence[JudgedRun]) -> P
         "shard": [config.shard.index, config.shard.count],
         "settings": settings_fingerprint(config),
         "setups": len(order),
+        "taken": sum(config.shard.takes(k) for k in range(len(order))),  # setups this shard was to measure
         "runs": [{"setup": _setup_of(judged, config), "judged": _plain(judged)} for judged in runs],
     }
     path = folder / SHARD_FILE
@@ -108,6 +109,13 @@ def read_shards(folders: Sequence[Path]) -> list[JudgedRun]:
     missing = sorted(set(range(1, count + 1)) - set(seen))
     if missing:
         raise UsageError(f"shard(s) {', '.join(f'{i}/{count}' for i in missing)} missing: give every shard's folder")
+    for path, document in documents:
+        if len(document["runs"]) < document["taken"]:
+            raise UsageError(
+                f"{path}: shard {document['shard'][0]}/{count} has {len(document['runs'])} of its "
+                f"{document['taken']} setups (the others could not finish there: see that job's log); "
+                "a merged result would leave them out"
+            )
     placed = sorted(
         ((entry["setup"], _decode(JudgedRun, entry["judged"])) for _, d in documents for entry in d["runs"]),
         key=lambda pair: pair[0],
