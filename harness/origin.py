@@ -51,6 +51,15 @@ class OriginProbe:
             return None
         return NO_STREAM_LIMIT if self.max_concurrent_streams is None else self.max_concurrent_streams
 
+    @property
+    def http1_only(self) -> bool:
+        """A browser can reach this origin over HTTP/1.1 only: in the clear (browsers use
+        h2 and h3 only over TLS), or over TLS whose ALPN answer to h2 and http/1.1 is
+        http/1.1. (h3 advertised by Alt-Svc is the caller's to rule out.)"""
+        if self.error is not None:
+            return False
+        return not self.tls or self.alpn == "http/1.1"
+
     def describe(self) -> str:
         """One line: 'origin https://host:443: TLS, ALPN h2 (offered h2 and http/1.1), h2 streams 100, ...'"""
         if self.error is not None:

@@ -31,9 +31,12 @@ def _check_duration(name: str, value: float | None) -> None:
 
 def delivering(records: list[NetworkRecord]) -> NetworkRecord | None:
     """Of the requests for one URL (in issue order), the one that brought it: the first
-    answered, else the first. A player that cancels a segment and asks again is judged
-    on the request whose bytes it used, not on the cancelled one, which has no figures."""
-    answered = [r for r in records if r.status is not None and r.failure is None]
+    answered, else the first. A player that cancels a segment before its answer and asks
+    again is judged on the request whose bytes it used, not on the cancelled one, which has
+    no figures. One cancelled after its answer brought bytes: Chromium's media element
+    cancels a preloading chunk once it has enough to play and asks for the rest later, and
+    the first frame came from that first request, after its wait."""
+    answered = [r for r in records if r.status is not None]
     return answered[0] if answered else (records[0] if records else None)
 
 

@@ -157,3 +157,16 @@ def test_a_segment_cancelled_and_asked_again_is_judged_on_the_request_that_broug
 
     (joined,) = join_chunks([chunk], [cancelled, again], {})
     assert (joined.network, joined.request_count) == (again, 2)
+
+
+def test_a_chunk_cancelled_after_its_answer_is_judged_on_that_first_request():
+    """Chromium's media element cancels a preloading chunk once it has enough to play and
+    asks for the rest later: the first request, and its wait, brought the first frame."""
+    from playgate.capture.scenario import join_chunks
+
+    state = {"events": [], "chunks": [], "appends": [], "time_origin": ORIGIN_MS}
+    first = segment_request(0, 100.0, 480.0, status=206, failure="net::ERR_ABORTED", blocked_ms=350.0)
+    rest = segment_request(0, 500.0, 510.0, status=206, blocked_ms=1.0)
+    (chunk,) = page_chunks(state, [first, rest], {}, "/seg-")
+    (joined,) = join_chunks([chunk], [first, rest], {})
+    assert (joined.network, joined.request_count) == (first, 2)

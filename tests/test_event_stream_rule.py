@@ -4,7 +4,8 @@ before the network, with what it waited for, against the chunks' limits or its o
 from dataclasses import replace
 
 from playgate.config import GateRules
-from playgate.judging.gate import JudgedRun, evaluate
+from playgate.judging.gate import JudgedRun, evaluate, stream_waits
+from playgate.origin import OriginProbe
 from playgate.reports.result import result_document
 from playgate.reports.table import describe
 from tests.factory import chunk, network, run
@@ -67,3 +68,24 @@ def test_the_stream_in_the_table_and_the_json():
         "connections",
         6,
     )
+
+
+def firefox_stream_without_a_protocol(probe):
+    """Firefox names no protocol for an event stream that never ends: the idle clips'
+    protocol is known, the stream's is not."""
+    record = page_with_a_stream(900.0)
+    stream = replace(record.event_streams[0], protocol=None, source="bidi", connection_id=None)
+    requests = tuple(stream if r.url.endswith("/live/feed") else r for r in record.requests)
+    return replace(record, browser="firefox", requests=requests, event_streams=(stream,), origins=(probe,))
+
+
+def test_a_stream_firefox_names_no_protocol_for_is_http1_where_the_origin_speaks_nothing_else():
+    only_http1 = OriginProbe(ORIGIN, tls=True, alpn="http/1.1")
+    (wait,) = stream_waits(firefox_stream_without_a_protocol(only_http1))
+    assert (wait.cause, wait.in_flight, wait.limit) == ("connections", 6, 6), wait
+
+
+def test_but_not_where_the_origin_offers_h2_or_was_not_probed():
+    for probe in (OriginProbe(ORIGIN, tls=True, alpn="h2"), OriginProbe(ORIGIN, tls=True, error="refused")):
+        (wait,) = stream_waits(firefox_stream_without_a_protocol(probe))
+        assert wait.cause is None, (probe, wait)

@@ -5,7 +5,8 @@ import re
 
 from playgate.config import GateRules
 from playgate.judging.gate import JudgedRun, Verdict, evaluate
-from playgate.reports.html import render, request_segments, time_span_ms
+from playgate.reports.html import render
+from playgate.reports.waterfall import request_segments, time_span_ms
 from tests.factory import chunk, network, run
 
 PASSED, FAILED = Verdict(True, ()), Verdict(False, ("queueing: chunk 0 waited 700 ms",))
@@ -84,6 +85,66 @@ def test_stalls_are_drawn_on_the_waterfalls_time_axis():
     )  # fmt: skip
     record = dataclasses.replace(run(chunk(0), chunk(1)), playback=playback)
     page = render([JudgedRun(record, evaluate(record, GateRules()))])
-    assert '<tr class="playback"><td class="name">playback: 1 stall(s)</td>' in page
+    assert '<tr class="playback stalled"><td class="name">playback: 1 stall(s)</td>' in page
     assert page.count('class="stallband" title="stall at 3.00 s of media, 1210 ms"') == 1
     assert "stalls: 1 stall(s) after the first frame" in page  # the reason, above the waterfall
+
+
+T0 = 1_790_000_000.0
+ORIGIN = "https://127.0.0.1:4443"
+
+
+def held_connections(*, source="cdp", ends=True):
+    """Six holders from T0 to T0 + 1.3 s (no end given with ``ends`` False, as Firefox for a
+    cancelled request), and chunk 0 issued at T0 + 0.5 s, on the network as they let go."""
+    holders = tuple(
+        network(
+            f"{ORIGIN}/pressure/media?holder={i}",
+            protocol="http/1.1",
+            source=source,
+            started_at=T0,
+            ended_at=T0 + 1.3 if ends else None,
+        )
+        for i in range(6)
+    )
+    waiting = chunk(0, protocol="http/1.1", source=source, blocked_ms=801.0, started_at=T0 + 0.5)
+    record = run(waiting, browser="chromium" if source == "cdp" else "firefox", requests=(*holders, waiting.network))
+    return JudgedRun(record, evaluate(record, GateRules(expected_protocol="http/1.1")))
+
+
+def test_a_holder_is_drawn_held_until_its_end():
+    page = render([held_connections()])
+    assert page.count('<div class="held" title="held until it ended at 2300 ms"') == 6  # page time 0 is T0 - 1 s
+
+
+def test_a_holder_whose_end_was_not_given_is_drawn_held_to_the_runs_end_as_unknown():
+    page = render([held_connections(source="bidi", ends=False)])
+    assert page.count('<div class="held unknown" title="end not given by the browser') == 6
+    assert '<span class="cause">[≤6/6 conn]</span>' in page  # an upper bound reads as one
+
+
+def test_a_chunk_that_went_as_a_holder_let_go_shows_its_cause_in_parentheses():
+    judged = held_connections()
+    chunk0 = judged.run.chunks[0]
+    quick = dataclasses.replace(chunk0, network=dataclasses.replace(chunk0.network, blocked_ms=3.0, queued_ms=3.0))
+    record = dataclasses.replace(judged.run, chunks=(quick,), requests=(*judged.run.requests[:6], quick.network))
+    page = render([JudgedRun(record, evaluate(record, GateRules(expected_protocol="http/1.1")))])
+    assert '<span class="cause">(6/6 conn)</span>' in page
+
+
+def test_the_playback_row_is_neutral_without_a_stall():
+    from playgate.records import Playback
+
+    playback = Playback.from_page({"play_ms": 700.0, "first_frame_ms": 840.0, "stalls": [], "quality": []}, 6000.0)
+    record = dataclasses.replace(run(chunk(0)), playback=playback)
+    page = render([JudgedRun(record, evaluate(record, GateRules()))])
+    assert '<tr class="playback"><td class="name">playback: 0 stall(s)</td>' in page
+
+
+def test_the_event_stream_has_its_own_row_with_what_it_waited_for():
+    judged = held_connections()
+    stream = network(f"{ORIGIN}/events", protocol="http/1.1", started_at=T0 + 0.1, blocked_ms=900.0, ended_at=None)
+    record = dataclasses.replace(judged.run, requests=(*judged.run.requests, stream), event_streams=(stream,))
+    page = render([JudgedRun(record, evaluate(record, GateRules(expected_protocol="http/1.1")))])
+    assert '<tr class="stream"><td class="name" title' in page
+    assert 'event stream <span class="cause">[6/6 conn]</span> /events' in page

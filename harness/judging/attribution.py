@@ -50,6 +50,15 @@ SAME_TIME_S = 0.002
 # before it, is taken as its release (and the gap shows it negative).
 STAMPED_LATE_S = 0.015
 H1 = "http/1.1"
+# A request on the network this soon after its issue was handed a connection or stream
+# that came free as it was issued: busy, but not waited for.
+HANDED_OVER_MS = 10.0
+CAUSE_LEGEND = (
+    "waited for: 6/6 conn, 4/4 streams: busy of the limit when the request was issued, and it waited "
+    "for one; ≤7/6: at most that many (the browser did not give every holder's end); (6/6 conn) in "
+    f"parentheses: busy, but the request went within {HANDED_OVER_MS:g} ms; none: no contention seen; "
+    "-: the records cannot say"
+)
 
 
 @dataclass(frozen=True)
@@ -64,6 +73,9 @@ class Wait:
     holders: tuple[str, ...] = ()  # URLs of what was in flight, in issue order
     released_by: str | None = None  # the holder whose end let it go
     released_gap_ms: float | None = None  # from that end to this request reaching the network
+    # in_flight counts holders whose end or protocol the browser did not give (Firefox), or
+    # more connections than a host has: it is at most that many.
+    upper_bound: bool = False
 
     @property
     def contended(self) -> bool:
@@ -76,7 +88,15 @@ class Wait:
             return "-"
         if self.cause == "none":
             return "none"
-        return f"{self.in_flight}/{self.limit} {'conn' if self.unit == 'connections' else 'streams'}"
+        at_most = "≤" if self.upper_bound else ""
+        return f"{at_most}{self.in_flight}/{self.limit} {'conn' if self.unit == 'connections' else 'streams'}"
+
+    def cell(self, blocked_ms: float | None) -> str:
+        """The chunk table's "waited for": ``short``, in parentheses where what it counts was
+        busy but the request did not wait for it (CAUSE_LEGEND)."""
+        if self.contended and blocked_ms is not None and blocked_ms < HANDED_OVER_MS:
+            return f"({self.short})"
+        return self.short
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -84,6 +104,7 @@ class Wait:
             "origin": self.origin,
             "in_flight": self.in_flight,
             "limit": self.limit,
+            "upper_bound": self.upper_bound,
             "holders": list(self.holders),
             "released_by": self.released_by,
             "released_gap_ms": None if self.released_gap_ms is None else round(self.released_gap_ms, 1),
@@ -145,30 +166,33 @@ def _on_network_by(other: NetworkRecord, moment: float) -> bool:
     return at <= moment + SAME_TIME_S
 
 
-def _same_connection(request: NetworkRecord, other: NetworkRecord) -> bool:
+def _same_connection(request: NetworkRecord, protocol: str, other: NetworkRecord) -> bool:
     if request.connection_id is not None:
         return other.connection_id == request.connection_id
-    return other.protocol in (request.protocol, None)  # Firefox: one connection per origin and protocol
+    return other.protocol in (protocol, None)  # Firefox: one connection per origin and protocol
 
 
 def _multiplexed(protocol: str | None) -> bool:
     return protocol is not None and protocol != H1
 
 
-def attribute(request: NetworkRecord, everything: Sequence[NetworkRecord], max_streams: int | None) -> Wait:
-    """What ``request`` waited for, from ``everything`` the context's pages issued."""
+def attribute(
+    request: NetworkRecord, everything: Sequence[NetworkRecord], max_streams: int | None, protocol: str | None = None
+) -> Wait:
+    """What ``request`` waited for, from ``everything`` the context's pages issued.
+    ``protocol``: the one it used where the browser named none but the origin allows no
+    other (gate._origin_protocol)."""
     origin = origin_of(request.url)
     issued, reached = request.started_at, request.network_at
-    if issued is None or reached is None or request.protocol is None:
+    protocol = request.protocol or protocol
+    if issued is None or reached is None or protocol is None:
         return Wait(None, origin, None, None, None)
-    multiplexed = _multiplexed(request.protocol)
+    multiplexed = _multiplexed(protocol)
     unit = "streams" if multiplexed else "connections"
     same_origin = [r for r in everything if r is not request and origin_of(r.url) == origin]
     # A request the browser gave no issue time for (Firefox: an event stream it never
     # reported a response for) may have held anything: it counts toward the upper bound.
-    unknown = [
-        r for r in same_origin if r.started_at is None and (r.protocol is None or r.protocol == request.protocol)
-    ]
+    unknown = [r for r in same_origin if r.started_at is None and (r.protocol is None or r.protocol == protocol)]
     limit = max_streams if multiplexed else H1_CONNECTIONS_PER_HOST
     holding = [
         r
@@ -176,7 +200,7 @@ def attribute(request: NetworkRecord, everything: Sequence[NetworkRecord], max_s
         if r.started_at is not None
         and _busy_at(r, issued)
         and _on_network_by(r, issued)
-        and (_same_connection(request, r) if multiplexed else not _multiplexed(r.protocol))
+        and (_same_connection(request, protocol, r) if multiplexed else not _multiplexed(r.protocol))
     ]
     holders = tuple(r.url for r in holding)
     at_most = len(holding) + len(unknown)
@@ -194,4 +218,8 @@ def attribute(request: NetworkRecord, everything: Sequence[NetworkRecord], max_s
         stamped_late = [r for r in holding if r.ended_at is not None and r.ended_at <= reached + STAMPED_LATE_S]
         released = min(stamped_late, key=lambda r: r.ended_at or 0.0, default=None)
     gap = None if released is None or released.ended_at is None else (reached - released.ended_at) * 1000
-    return Wait(unit, origin, unit, len(holding), limit, holders, released.url if released else None, gap)
+    # Chromium gives every end; Firefox none for a response that did not arrive whole.
+    uncertain = any((r.source == "bidi" and r.ended_at is None) or r.protocol is None for r in holding)
+    upper_bound = uncertain or (not multiplexed and len(holding) > limit)
+    released_by = released.url if released else None
+    return Wait(unit, origin, unit, len(holding), limit, holders, released_by, gap, upper_bound)

@@ -24,10 +24,11 @@ from dataclasses import dataclass, replace
 from urllib.parse import urlsplit
 
 from playgate.config import GateRules
-from playgate.judging.attribution import Wait, attribute
+from playgate.judging.attribution import H1, Wait, attribute
 from playgate.judging.playback import check_playback
 from playgate.judging.protocols import switch_note, why_http1, why_not_h3
-from playgate.records import ChunkRecord, RunRecord
+from playgate.origin import origin_of
+from playgate.records import ChunkRecord, NetworkRecord, RunRecord
 from playgate.rules import Rule
 
 
@@ -202,8 +203,23 @@ def check_load_time(run: RunRecord, rules: GateRules) -> str | None:
 def stream_waits(run: RunRecord) -> tuple[Wait, ...]:
     """What each of the page's event streams waited for, in the order of ``run.event_streams``."""
     return tuple(
-        attribute(stream, run.requests, run.stream_limit(stream.protocol, stream.url)) for stream in run.event_streams
+        attribute(stream, run.requests, run.stream_limit(stream.protocol, stream.url), _origin_protocol(run, stream))
+        for stream in run.event_streams
     )
+
+
+def _origin_protocol(run: RunRecord, request: NetworkRecord) -> str | None:
+    """The protocol ``request`` must have used when its browser named none (Firefox gives
+    none for an event stream that never ends): HTTP/1.1 where the probed origin speaks
+    nothing else and none of the run's requests to it went over another protocol."""
+    if request.protocol is not None:
+        return None
+    probe = run.probe_of(request.url)
+    if probe is None or not probe.http1_only:
+        return None
+    origin = origin_of(request.url)
+    others = {r.protocol for r in run.requests if r.protocol is not None and origin_of(r.url) == origin}
+    return H1 if others <= {H1} else None
 
 
 def check_event_stream(run: RunRecord, rules: GateRules) -> str | None:

@@ -48,7 +48,7 @@ def _row(chunk: ChunkRecord, wait: Wait | None) -> tuple[str, ...]:
         str(chunk.index),
         *(_text(chunk.net(f)) for f in ("protocol", "connection_id", "connection_reused", "status")),
         *(format_ms(chunk.net(f)) for f in ("blocked_ms", "queued_ms", "stalled_ms")),
-        "-" if wait is None else wait.short,
+        "-" if wait is None else wait.cell(chunk.net("blocked_ms")),
         *(format_ms(chunk.net(f)) for f in ("wait_ms", "receive_ms")),
         format_ms(chunk.load_ms),
         format_ms(chunk.first_frame_ms),
@@ -105,8 +105,10 @@ def describe(judged: JudgedRun) -> str:
 def stream_line(stream: NetworkRecord, wait: Wait) -> str:
     """'event stream /events: 3702 ms before the network, waited for 6/6 conn (http/1.1)'"""
     blocked = "no figure" if stream.blocked_ms is None else f"{stream.blocked_ms:.0f} ms"
-    waited = f", waited for {wait.short}" if wait.contended else ""
+    waited = f", waited for {wait.cell(stream.blocked_ms)}" if wait.contended else ""
     protocol = stream.protocol or "protocol not given"
+    if stream.protocol is None and wait.unit == "connections":  # judged by the origin's (gate._origin_protocol)
+        protocol = "protocol not given; http/1.1, all its origin speaks"
     return f"event stream {urlsplit(stream.url).path}: {blocked} before the network{waited} ({protocol})"
 
 

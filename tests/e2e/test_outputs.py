@@ -8,8 +8,9 @@ import jsonschema
 import pytest
 
 from playgate.judging.gate import JudgedRun, Verdict
-from playgate.reports.html import render, time_span_ms
+from playgate.reports.html import render
 from playgate.reports.outputs import Outputs
+from playgate.reports.waterfall import time_span_ms
 from tests import factory
 
 pytestmark = pytest.mark.browser
@@ -55,6 +56,37 @@ def test_the_time_axis_stays_inside_every_panel_whatever_the_scale(playgate_brow
                 lane["left"] - 0.5 <= b["left"] and b["right"] <= lane["right"] + 0.5 for b in boxes
             )  # none clipped
             assert all(a["right"] < b["left"] for a, b in zip(boxes, boxes[1:], strict=False))  # none overlapping
+    finally:
+        page.close()
+
+
+def test_the_waterfall_shows_what_held_a_chunk_until_it_let_go(playgate_browser, output_path):
+    """Six holders until 1.3 s and chunk 0 on the network as they let go, as Chromium gives
+    it (every end) and as Firefox does (no end: held to the run's end, drawn as unknown)."""
+    from tests.test_html_report import held_connections
+
+    report = Path(output_path) / "waterfall.html"
+    report.parent.mkdir(parents=True, exist_ok=True)
+    report.write_text(render([held_connections(), held_connections(source="bidi", ends=False)]))
+    page = playgate_browser.new_page(viewport={"width": 1600, "height": 900})
+    try:
+        page.goto(report.as_uri())
+        page.screenshot(path=str(report.with_suffix(".png")), full_page=True)  # for the person who looks
+        chromium_like, firefox_like = page.locator("section.run").all()
+        held = chromium_like.locator("tr.holder .held").evaluate_all(
+            "bars => bars.map(b => b.getBoundingClientRect().right)"
+        )
+        chunk_bar = chromium_like.locator("tr.chunk .bar").bounding_box()
+        blocked = chromium_like.locator("tr.chunk .bar span").first.bounding_box()
+        went = blocked["x"] + blocked["width"]  # the chunk's first network phase
+        assert len(held) == 6 and all(abs(right - went) <= 2 for right in held), (held, went)
+        assert chunk_bar["x"] < went - 40  # it waited (801 ms), and the wait shows beside the holders
+        unknown = firefox_like.locator("tr.holder .held.unknown").evaluate_all(
+            "bars => bars.map(b => b.getBoundingClientRect().right)"
+        )
+        lane_end = firefox_like.locator("tr.chunk .track").bounding_box()
+        assert len(unknown) == 6 and all(right > went for right in unknown), (unknown, went)
+        assert all(right <= lane_end["x"] + lane_end["width"] + 0.5 for right in unknown)
     finally:
         page.close()
 

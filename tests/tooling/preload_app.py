@@ -21,6 +21,7 @@ from playgate.server.media import PacedFileResponse
 CHUNKS = 3
 IDLE_CLIPS = 6
 IDLE_BYTES_PER_S = 96 * 1024  # a chunk file (about 100 KB) takes about a second
+FIRST_AFTER_MS = 300  # stream first: the idle clips are on the network by then
 MEDIA = ensure_media()
 
 PAGE = """<!DOCTYPE html><html><head><meta charset="utf-8"><title>avatar, idle loops first</title></head><body>
@@ -46,12 +47,44 @@ Promise.all(loading).then(() => {
 </script></body></html>""".replace("IDLE_CLIPS", str(IDLE_CLIPS))
 
 
+# The everyday shape of a user's page: the event stream opens first; five idle clips then
+# preload beside it, and the first chunk is announced once they are all loading. Over
+# HTTP/1.1 chunk 0 waits for one of six connections held by the event stream and the clips.
+STREAM_FIRST_PAGE = """<!DOCTYPE html><html><head><meta charset="utf-8"><title>avatar, stream first</title></head><body>
+<script>
+const live = new EventSource("/live/feed?first_after_ms=FIRST_AFTER_MS");
+live.addEventListener("open", () => {
+  for (let i = 0; i < IDLE_CLIPS - 1; i++) {
+    const idle = document.createElement("video");
+    idle.muted = true;
+    idle.preload = "auto";
+    idle.src = "/idle/" + i + ".mp4";
+    document.body.appendChild(idle);
+  }
+}, { once: true });
+live.addEventListener("chunk", (message) => {
+  const video = document.createElement("video");
+  video.muted = true;
+  video.src = JSON.parse(message.data).url;
+  document.body.appendChild(video);
+});
+</script></body></html>""".replace("IDLE_CLIPS", str(IDLE_CLIPS)).replace("FIRST_AFTER_MS", str(FIRST_AFTER_MS))
+
+
 async def page(request: Request) -> Response:
     return HTMLResponse(PAGE)
 
 
+async def stream_first_page(request: Request) -> Response:
+    return HTMLResponse(STREAM_FIRST_PAGE)
+
+
 async def feed(request: Request) -> Response:
+    first_after_ms = int(request.query_params.get("first_after_ms", "0"))
+
     async def messages():
+        yield b": open\n\n"
+        await asyncio.sleep(first_after_ms / 1000)
         for index in range(CHUNKS):
             yield f"event: chunk\ndata: {json.dumps({'url': f'/media/seg-{index}.mp4'})}\n\n".encode()
             await asyncio.sleep(0.2)
@@ -77,6 +110,7 @@ async def segment(request: Request) -> Response:
 app = Starlette(
     routes=[
         Route("/", page),
+        Route("/stream-first", stream_first_page),
         Route("/live/feed", feed),
         Route("/idle/{index:int}.mp4", idle),
         Route("/media/seg-{index:int}.mp4", segment),
