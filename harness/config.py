@@ -176,6 +176,9 @@ class PageTarget:
     chunk_pattern: str = "/chunks/"
     sse_pattern: str | None = None
     verify_tls: bool = True
+    # --ca-cert: the CA (PEM file) that issued the page's certificate, trusted for the run
+    # (capture.trust); the browsers then take the certificate as one they trust.
+    ca_cert: str | None = None
 
     def __post_init__(self) -> None:
         for flag, pattern in (("--chunk-pattern", self.chunk_pattern), ("--sse-pattern", self.sse_pattern)):

@@ -19,6 +19,8 @@ def origin_of(url: str) -> str:
 
 # RFC 9113 6.5.2: a server that sends no SETTINGS_MAX_CONCURRENT_STREAMS sets no limit.
 NO_STREAM_LIMIT = 2**31 - 1
+# What a QUIC handshake with the advertised h3 port came to (else "failed (why)").
+QUIC_COMPLETED, QUIC_UNANSWERED = "completed", "no answer over UDP"
 
 
 @dataclass(frozen=True)
@@ -31,9 +33,11 @@ class OriginProbe:
     tls: bool
     # The protocol the server chose when offered h2 and http/1.1 (None: no ALPN answer).
     alpn: str | None = None
-    # Over TLS: whether this machine's CA store verifies the certificate, and why not.
+    # Over TLS: whether this machine's CA store (or the run's --ca-cert) verifies the
+    # certificate, and why not.
     trusted: bool | None = None
     trust_error: str | None = None
+    trusted_through: str | None = None  # the --ca-cert file that verified it, if the machine's store did not
     certificate_issuer: str | None = None
     certificate_names: tuple[str, ...] = ()
     # In the clear: whether the server answers HTTP/2 with prior knowledge (h2c).
@@ -42,6 +46,8 @@ class OriginProbe:
     h2_settings_read: bool = False
     max_concurrent_streams: int | None = None  # None with the settings read: none sent, no limit
     initial_window_size: int | None = None
+    # Where h3 was advertised but not reached: QUIC_COMPLETED, QUIC_UNANSWERED or "failed (why)".
+    quic: str | None = None
     error: str | None = None
 
     @property
@@ -73,7 +79,11 @@ class OriginProbe:
             parts.append(f"h2 max concurrent streams {streams}")
         if self.certificate_issuer is not None:
             trust = "trusted by this machine" if self.trusted else f"not trusted by this machine: {self.trust_error}"
+            if self.trusted_through is not None:
+                trust = f"trusted through --ca-cert {self.trusted_through}"
             parts.append(f"certificate from {self.certificate_issuer} ({trust})")
+        if self.quic is not None:
+            parts.append(f"QUIC handshake with the advertised h3 port: {self.quic}")
         return f"origin {self.origin}: " + ", ".join(parts)
 
     def to_json(self) -> dict[str, Any]:
@@ -83,11 +93,13 @@ class OriginProbe:
             "alpn": self.alpn,
             "trusted": self.trusted,
             "trust_error": self.trust_error,
+            "trusted_through": self.trusted_through,
             "certificate_issuer": self.certificate_issuer,
             "certificate_names": list(self.certificate_names),
             "h2c": self.h2c,
             "h2_max_concurrent_streams": self.max_concurrent_streams,
             "h2_initial_window_size": self.initial_window_size,
             "h2_settings_read": self.h2_settings_read,
+            "quic": self.quic,
             "error": self.error,
         }

@@ -63,7 +63,7 @@ def test_the_h3_modes_are_refused_with_a_served_browser():
     )
     assert done.returncode == 2, done.stdout + done.stderr
     (line,) = done.stderr.strip().splitlines()
-    assert "the h3 modes launch the browser with flags" in line, line
+    assert "the h3 modes and --ca-cert launch the browser with flags" in line, line
 
 
 def test_a_browser_server_on_a_port_in_use_is_one_error_and_leaves_nothing():

@@ -143,8 +143,8 @@ class RecycledBrowser:
             return self
         if "ws_endpoint" in self.options:
             raise UsageError(
-                f"{self.name} at {self.options['ws_endpoint']}: the h3 modes launch the browser with flags that "
-                "reach this run's QUIC origin, which a browser server's browser cannot be given: run them locally"
+                f"{self.name} at {self.options['ws_endpoint']}: the h3 modes and --ca-cert launch the browser with "
+                "flags for this run's origin, which a browser server's browser cannot be given: run them locally"
             )
         if origin not in self._for_quic:
             self._for_quic[origin] = RecycledBrowser(

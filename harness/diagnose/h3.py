@@ -216,6 +216,10 @@ class H3Client:
         clock.mark("headers_end")
         return response
 
+    def handshake(self, host: str, port: int) -> None:
+        """Connect only: a QUIC handshake with ``host:port`` (MeasurementError if it fails)."""
+        self._call(self._connect(host, port, host))
+
     def cancel(self, stream_id: int) -> None:
         async def reset() -> None:
             if self._protocol is None:

@@ -9,6 +9,10 @@ One probe per origin, after the run (never competing with what the browser measu
 - in the clear: whether the server answers HTTP/2 with prior knowledge (h2c), as
   ``curl --http2-prior-knowledge`` asks; no browser ever does.
 
+Where the page advertised h3 (Alt-Svc) and the caller asks, a QUIC handshake with that
+port, whoever signed the certificate: whether UDP is answered at all, and whether the
+handshake completes.
+
 A probe that fails says why in ``error``; it is a note, never a verdict.
 """
 
@@ -16,6 +20,7 @@ from __future__ import annotations
 
 import socket
 import ssl
+from dataclasses import replace
 from urllib.parse import urlsplit
 
 import h2.config
@@ -26,14 +31,19 @@ import h2.settings
 from cryptography import x509
 from cryptography.x509.oid import ExtensionOID, NameOID
 
-from playgate.origin import OriginProbe, origin_of
+from playgate.diagnose.h3 import H3Client
+from playgate.errors import MeasurementError
+from playgate.origin import QUIC_COMPLETED, QUIC_UNANSWERED, OriginProbe, origin_of
 
 TIMEOUT_S = 5.0
 READ_LIMIT = 64 * 1024  # a SETTINGS frame comes first; this bounds what is read waiting for it
 
 
-def probe_origin(url: str, timeout_s: float = TIMEOUT_S) -> OriginProbe:
-    """What the origin of ``url`` offers; a failure is kept in ``error``."""
+def probe_origin(
+    url: str, timeout_s: float = TIMEOUT_S, *, ca_cert: str | None = None, h3_port: int | None = None
+) -> OriginProbe:
+    """What the origin of ``url`` offers; a failure is kept in ``error``. ``ca_cert``: the CA
+    the run trusts (--ca-cert) beside this machine's; ``h3_port``: try a QUIC handshake there."""
     parts = urlsplit(url)
     origin = origin_of(url)
     tls = parts.scheme == "https"
@@ -41,14 +51,36 @@ def probe_origin(url: str, timeout_s: float = TIMEOUT_S) -> OriginProbe:
     port = parts.port or (443 if tls else 80)
     try:
         if tls:
-            return _probe_tls(origin, host, port, timeout_s)
+            probe = _probe_tls(origin, host, port, timeout_s, ca_cert)
+            return probe if h3_port is None else replace(probe, quic=quic_handshake(host, h3_port, timeout_s))
         return OriginProbe(origin, tls=False, h2c=_answers_h2c(host, port, timeout_s))
     except (OSError, h2.exceptions.H2Error, ValueError) as exc:
         return OriginProbe(origin, tls=tls, error=f"{type(exc).__name__}: {exc}".strip())
 
 
-def _probe_tls(origin: str, host: str, port: int, timeout_s: float) -> OriginProbe:
+# A browser gives up on QUIC and stays on TCP sooner than this.
+QUIC_TIMEOUT_S = 2.0
+
+
+def quic_handshake(host: str, port: int, timeout_s: float = QUIC_TIMEOUT_S) -> str:
+    """A QUIC handshake with ``host:port``, the certificate not checked: QUIC_COMPLETED,
+    QUIC_UNANSWERED (no answer over UDP), or "failed (why)"."""
+    with H3Client(verify=False, timeout_s=min(timeout_s, QUIC_TIMEOUT_S)) as client:
+        try:
+            client.handshake(host, port)
+        except MeasurementError as exc:
+            if str(exc).startswith("no QUIC handshake"):
+                return QUIC_UNANSWERED
+            return f"failed ({exc.__cause__ or exc})"
+    return QUIC_COMPLETED
+
+
+def _probe_tls(origin: str, host: str, port: int, timeout_s: float, ca_cert: str | None = None) -> OriginProbe:
     trusted, trust_error = _verifies(host, port, timeout_s)
+    if not trusted and ca_cert is not None and _verifies(host, port, timeout_s, ca_cert)[0]:
+        trusted, trust_error = True, None
+    else:
+        ca_cert = None
     context = ssl.create_default_context()
     context.check_hostname = False
     context.verify_mode = ssl.CERT_NONE  # what is offered, whoever signed it
@@ -66,6 +98,7 @@ def _probe_tls(origin: str, host: str, port: int, timeout_s: float) -> OriginPro
         alpn=alpn,
         trusted=trusted,
         trust_error=trust_error,
+        trusted_through=ca_cert,
         certificate_issuer=issuer,
         certificate_names=names,
         h2_settings_read=settings is not None,
@@ -74,9 +107,10 @@ def _probe_tls(origin: str, host: str, port: int, timeout_s: float) -> OriginPro
     )
 
 
-def _verifies(host: str, port: int, timeout_s: float) -> tuple[bool, str | None]:
-    """Whether this machine's CA store verifies the certificate for ``host``, and why not."""
-    context = ssl.create_default_context()
+def _verifies(host: str, port: int, timeout_s: float, ca_cert: str | None = None) -> tuple[bool, str | None]:
+    """Whether this machine's CA store (or the CA in ``ca_cert``) verifies the certificate
+    for ``host``, and why not."""
+    context = ssl.create_default_context(cafile=ca_cert)
     try:
         with (
             socket.create_connection((host, port), timeout=timeout_s) as raw,

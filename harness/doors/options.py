@@ -17,6 +17,7 @@ from typing import Any
 
 from playgate.capture.browsers import browser_names
 from playgate.capture.remote import parse_endpoints
+from playgate.capture.trust import check_ca_cert
 from playgate.config import (
     GateRules,
     PageTarget,
@@ -59,6 +60,13 @@ class Options:
     chunk_pattern: str = _opt(r"/chunks/", "with --url/--app: regex a chunk URL matches", (RUN,))
     sse_pattern: str | None = _opt(None, "with --url/--app: regex the event stream URL matches (default: any)", (RUN,))
     insecure: bool = _opt(False, "with --url: accept a certificate the browser does not trust (self-signed)", (RUN,))
+    ca_cert: str | None = _opt(
+        None,
+        "with --url: trust the CA in this PEM file for the run, as a company's own CA is trusted (unlike "
+        "--insecure, the browsers can then take h3 up)",
+        (RUN,),
+        metavar="FILE",
+    )
     connect: str | None = _opt(
         None,
         "drive browsers served by playgate browser-server on other machines instead of launching them here: "
@@ -173,6 +181,12 @@ class Options:
     def run_config(self, modes: str) -> RunConfig:
         if self.insecure and not self.url:
             raise UsageError("--insecure is for --url (an app served with --app uses this run's own certificate)")
+        if self.ca_cert and not self.url:
+            raise UsageError("--ca-cert is for --url (an app served with --app uses this run's own certificate)")
+        if self.ca_cert and self.insecure:
+            raise UsageError(
+                "--ca-cert trusts the CA that issued the page's certificate, --insecure any certificate: choose one"
+            )
         if self.url or self.app:
             self._check_page_options("--url" if self.url else "--app")
         return RunConfig(
@@ -188,7 +202,13 @@ class Options:
             app=self.app,
             app_path=self.app_path,
             # --app is served with this run's throwaway certificate: nothing to verify.
-            target=PageTarget(self.chunk_pattern, self.sse_pattern, verify_tls=not (self.insecure or self.app)),
+            # --ca-cert: the harness verifies the page's certificate against the CA itself (capture.trust).
+            target=PageTarget(
+                self.chunk_pattern,
+                self.sse_pattern,
+                verify_tls=not (self.insecure or self.app or self.ca_cert),
+                ca_cert=check_ca_cert(self.ca_cert) if self.ca_cert else None,
+            ),
             live=self.live,
             keep_open=self.keep_open,
             repeat=self.repeat,

@@ -46,7 +46,7 @@ from playgate.judging.gate import JudgedRun
 from playgate.judging.repeats import combine
 from playgate.reports.files import file_safe
 from playgate.reports.outputs import Outputs
-from playgate.run.runner import judge, judge_page, watching_for
+from playgate.run.runner import judge, judge_page, url_origin, watching_for
 from playgate.server.serving import Served, serve
 from playgate.server.settings import DEFAULT_H2_MAX_STREAMS, Mode, settings_for
 
@@ -283,7 +283,12 @@ def playgate_run(
                 test_runs.traces.append(trace)
             watching = watching_for(config, browser_name, trace)
             if config.url:
-                browser = _playgate_browsers.counted(1)
+                trusted = url_origin(config)  # --ca-cert: a browser launched for that origin
+                browser = (
+                    _playgate_browsers.counted(1)
+                    if trusted is None
+                    else _playgate_browsers.reaching(trusted).for_runs()
+                )
                 return judge_page(browser, browser_name, config.url, config, "url", watching)
             server = playgate_server(mode.value, options.h2_max_streams, options.app)
             origin = QuicOrigin.of(server)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from playgate.origin import QUIC_COMPLETED, QUIC_UNANSWERED, OriginProbe
 from playgate.records import NetworkRecord, RunRecord
 
 # One alternative of an Alt-Svc value: protocol-id="authority" (parameters follow after ";").
@@ -41,14 +42,42 @@ def why_not_h3(run: RunRecord) -> str:
     offered = [(pid, authority) for value in values for pid, authority in alt_svc_protocols(value)]
     if any(pid == "h3" for pid, _ in offered):
         value = next(v for v in values if any(pid == "h3" for pid, _ in alt_svc_protocols(v)))
-        return (
-            f"h3 was advertised (Alt-Svc: {value}) but {run.browser} never reached it: "
-            "UDP to that port dropped (a firewall), or the QUIC handshake failing; it fell back"
-        )
+        advertised = f"h3 was advertised (Alt-Svc: {value}) but {run.browser} never reached it"
+        probed = _quic_probed(run)
+        if probed is None:
+            return f"{advertised}: UDP to that port dropped (a firewall), or the QUIC handshake failing; it fell back"
+        return f"{advertised}: {_why_quic_failed(probed, run.browser)}"
     if offered:
         ids = ", ".join(sorted({pid for pid, _ in offered}))
         return f"Alt-Svc offered only {ids}, not h3 (drafts such as h3-29 are no longer spoken by browsers)"
     return "no response advertised h3 (no Alt-Svc header): the browser has no way to find it"
+
+
+def _quic_probed(run: RunRecord) -> OriginProbe | None:
+    """The probe of the first chunk's origin that did not come over h3, where it tried QUIC."""
+    missed = next((c for c in run.chunks if c.net("protocol") != "h3"), None)
+    probe = run.probe_of(missed.url if missed is not None else run.url)
+    return probe if probe is not None and probe.quic is not None else None
+
+
+def _why_quic_failed(probe: OriginProbe, browser: str) -> str:
+    if not probe.trusted:
+        return (
+            f"the certificate of {probe.origin} (from {probe.certificate_issuer}) is not one this machine trusts, and "
+            "browsers take h3 up only over a certificate they trust (--insecure lets the page load, not that): "
+            "pass --ca-cert with the CA that issued it"
+        )
+    if probe.quic == QUIC_UNANSWERED:
+        return (
+            "a QUIC handshake with that port got no answer over UDP from here either: UDP dropped on the way "
+            "(a firewall), or nothing serving QUIC there; it fell back"
+        )
+    if probe.quic == QUIC_COMPLETED:
+        return (
+            "a QUIC handshake with that port completes from here, so the browser gave it up itself "
+            "(its h3 settings, or a handshake it abandoned); it fell back"
+        )
+    return f"a QUIC handshake with that port {probe.quic} from here too; it fell back"
 
 
 def why_http1(run: RunRecord, chunk_url: str) -> str | None:

@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from playwright.sync_api import Browser, Playwright, sync_playwright
 from playwright.sync_api import Error as PlaywrightError
@@ -26,11 +27,13 @@ from playgate.capture.browsers import (
 from playgate.capture.live import LiveLog, Watching
 from playgate.capture.quic import QuicOrigin
 from playgate.capture.scenario import NOT_WATCHED, PLAYER_CHUNKS, PLAYER_EVENTS, run_scenario
+from playgate.capture.trust import trusted_origin
 from playgate.config import GateRules, RunConfig, Scenario
 from playgate.diagnose.origin import probe_origin
 from playgate.errors import MeasurementError, PlaygateError, RunsAborted
 from playgate.fixtures.generate import MediaSet
 from playgate.judging.gate import JudgedRun, evaluate
+from playgate.judging.protocols import alt_svc_protocols, h3_advertisements
 from playgate.judging.repeats import combine
 from playgate.origin import OriginProbe, origin_of
 from playgate.records import RunRecord
@@ -57,9 +60,10 @@ class BrowserPool:
         self.endpoints = endpoints or {}
         self._browsers: dict[str, RecycledBrowser] = {}
 
-    def get(self, name: str, runs: int = 1, server: Served | None = None) -> Browser:
+    def get(self, name: str, runs: int = 1, server: Served | None = None, origin: QuicOrigin | None = None) -> Browser:
         """Browser ``name`` for the next ``runs`` runs (relaunched when it has served its share);
-        at an h3 server, one launched for it (see capture.quic)."""
+        at an h3 server, or an ``origin`` trusted through --ca-cert, one launched for it (see
+        capture.quic)."""
         if name not in self._browsers:
             if name in self.endpoints:
                 options = connect_options(self.endpoints[name], slow_mo=self.slow_mo)
@@ -67,7 +71,8 @@ class BrowserPool:
                 executable = find_executable(name, self.executables.get(name))
                 options = launch_options(name, executable, headless=self.headless, slow_mo=self.slow_mo)
             self._browsers[name] = RecycledBrowser(self.playwright, name, options)
-        origin = QuicOrigin.of(server) if server is not None else None
+        if origin is None and server is not None:
+            origin = QuicOrigin.of(server)
         return self._browsers[name].reaching(origin).for_runs(runs)
 
     def done_with(self, server: Served) -> None:
@@ -136,7 +141,8 @@ def judge_page(
         watching=watching,
     )
     if server is None:
-        run = with_origins(run)
+        h3_expected = config.rules.expected_protocol == "h3"
+        run = with_origins(run, ca_cert=config.target.ca_cert, quic=h3_expected)
         return JudgedRun(run, evaluate(run, config.rules.for_mode(None)))
     return _judged_at(run, server, config.rules)
 
@@ -148,16 +154,41 @@ def _judged_at(run: RunRecord, server: Served, rules: GateRules) -> JudgedRun:
     return JudgedRun(run, evaluate(run, rules.for_mode(server.mode)))
 
 
-def with_origins(run: RunRecord, server_pid: int | None = None) -> RunRecord:
+def with_origins(
+    run: RunRecord, server_pid: int | None = None, *, ca_cert: str | None = None, quic: bool = False
+) -> RunRecord:
     """The run with the origins of its page and chunks probed, after the run; each probed
-    once per process (and per server of ours: ``server_pid``)."""
+    once per process (and per server of ours: ``server_pid``). ``quic``: where a chunk of an
+    origin came over another protocol than h3 that the origin advertised, its h3 port is
+    tried too (the probe is then the run's own, not cached)."""
     origins = dict.fromkeys(origin_of(url) for url in (run.url, *(c.url for c in run.chunks)))
-    return replace(run, origins=tuple(_probe(origin, server_pid) for origin in origins))
+    probes = []
+    for origin in origins:
+        h3_port = _h3_not_reached(run, origin) if quic else None
+        if h3_port is None:
+            probes.append(_probe(origin, server_pid, ca_cert))
+        else:
+            probes.append(probe_origin(origin + "/", ca_cert=ca_cert, h3_port=h3_port))
+    return replace(run, origins=tuple(probes))
+
+
+def _h3_not_reached(run: RunRecord, origin: str) -> int | None:
+    """The port ``origin`` advertised h3 on, where a chunk of it came over another protocol."""
+    missed = any(c.net("protocol") != "h3" for c in run.chunks if origin_of(c.url) == origin)
+    if not missed:
+        return None
+    default_port = urlsplit(origin).port or 443
+    for value in h3_advertisements(tuple(r for r in run.requests if origin_of(r.url) == origin)):
+        for protocol, authority in alt_svc_protocols(value):
+            host, _, port = authority.rpartition(":")
+            if protocol == "h3" and not host and port.isdigit():  # on this host: what the browsers try
+                return int(port) or default_port
+    return None
 
 
 @functools.lru_cache(maxsize=64)
-def _probe(origin: str, server_pid: int | None) -> OriginProbe:
-    return probe_origin(origin + "/")
+def _probe(origin: str, server_pid: int | None, ca_cert: str | None = None) -> OriginProbe:
+    return probe_origin(origin + "/", ca_cert=ca_cert)
 
 
 def watching_for(config: RunConfig, browser_name: str, trace: Path | None = None) -> Watching:
@@ -193,7 +224,7 @@ def run_gate(
         name: str, measure: Callable[[Browser, Watching], JudgedRun], server: Served | None = None
     ) -> None:
         """``config.repeat`` runs of one setup in browser ``name``, judged as one."""
-        browser = pool.get(name, runs=config.repeat, server=server)
+        browser = pool.get(name, runs=config.repeat, server=server, origin=url_origin(config))
         setup = server.label if server is not None else "url"
         try:
             repeats = [measure(browser, watching_for(config, name)) for _ in range(config.repeat)]
@@ -249,6 +280,13 @@ def run_gate(
     if aborted:
         raise RunsAborted(results, aborted)
     return results
+
+
+def url_origin(config: RunConfig) -> QuicOrigin | None:
+    """At a --url trusted through --ca-cert, the origin its browsers are launched for."""
+    if config.url is None or config.target.ca_cert is None:
+        return None
+    return trusted_origin(config.url, config.target.ca_cert)
 
 
 def what_went_away(browser: Browser, server: Served | None) -> str | None:
