@@ -8,6 +8,15 @@ Run by hand:  .venv/bin/python -m bench.flake_bench [--rounds 50] [--load 2] [--
 ``--netns`` (root) serves the browsers from a network namespace made for the run, across a
 veth pair (tests/tooling/browser_host.py), and drives them through their browser servers.
 
+``--through-nginx`` gates the bundled page as a user's deployment with ``--url``: the server
+in the clear behind Debian's nginx, a third-party reverse proxy ending TLS. Healthy: nginx
+with http2; regressed: without (the browsers fall back to HTTP/1.1). The stream limit the
+attribution counts against is then nginx's own, read by the origin probe.
+
+Pressure ``none``: healthy runs only (with nothing holding a connection there is no
+queueing for a regression to show): the false alarms of a plain run, a real player's end of
+content among them.
+
 For each pressure, the healthy setup (h2) and its regression: h1-tls for the pressures that
 fill six HTTP/1.1 connections (sse:5, tabs:5, media:5), a 4-stream h2 server for streams:3.
 A false alarm is a healthy run the gate failed; a miss is a regressed run whose queueing
@@ -27,17 +36,20 @@ import subprocess
 import sys
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import date
 
 from playgate.capture.browsers import browser_names
 from playgate.capture.remote import parse_endpoints
-from playgate.config import GateRules, Pressure, Scenario
-from playgate.fixtures.generate import ensure_media
+from playgate.config import GateRules, PageTarget, Pressure, RunConfig, Scenario
+from playgate.fixtures.generate import MediaSet, ensure_media
 from playgate.judging.gate import JudgedRun
 from playgate.reports.table import aligned
-from playgate.run.runner import browser_pool, judge
+from playgate.run.runner import BrowserPool, browser_pool, judge, judge_page
+from playgate.server.launcher import ServerProcess
+from playgate.server.proxy import NginxProxy
 from playgate.server.serving import Served, serve
 from playgate.server.settings import Mode, settings_for
 
@@ -104,6 +116,25 @@ def page_timeline(judged: JudgedRun) -> str:
     return f"after its event: request made at {made} ms, holders released at {gone} ms"
 
 
+def through_nginx(
+    stack: ExitStack, pool: BrowserPool, media: MediaSet, listen: str, rules: GateRules
+) -> Callable[[str, Scenario, bool], JudgedRun]:
+    """The bundled page at a URL, through nginx with http2 (healthy) or without (regressed)."""
+    upstream = stack.enter_context(ServerProcess(settings_for(Mode.H1, media), host=listen))
+    assert upstream.port is not None
+    proxies = {
+        http2: stack.enter_context(NginxProxy(upstream.port, host=listen, http2=http2)) for http2 in (True, False)
+    }
+    target = PageTarget(r"/chunks/", r"/events\?", verify_tls=False)  # nginx's throwaway certificate
+
+    def gate(name: str, scenario: Scenario, healthy: bool) -> JudgedRun:
+        url = f"{proxies[healthy].base_url}/?{scenario.page_query()}"
+        config = RunConfig(browsers=(name,), modes=(), scenario=scenario, rules=rules, url=url, target=target)
+        return judge_page(pool.get(name), name, url, config, "url")
+
+    return gate
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=50)
@@ -114,6 +145,7 @@ def main() -> None:
     parser.add_argument("--connect", help="browsers served elsewhere: chromium=ws://...,firefox=ws://...")
     parser.add_argument("--listen", default="127.0.0.1", help="where the servers listen (with --connect)")
     parser.add_argument("--netns", action="store_true", help="serve the browsers from a network namespace made here")
+    parser.add_argument("--through-nginx", action="store_true", help="--url runs through nginx, http2 on and off")
     args = parser.parse_args()
     if args.netns:
         from tests.tooling.browser_host import GATE_ADDRESS, browser_host, connect_flag, served_browsers
@@ -138,23 +170,30 @@ def measure(args: argparse.Namespace) -> None:
     try:
         endpoints = parse_endpoints(args.connect)
         with browser_pool(headless=True, slow_mo=0, executables={}, endpoints=endpoints) as pool, ExitStack() as stack:
-            servers: dict[tuple[str, int], Served] = {
-                (mode, streams): stack.enter_context(
-                    serve(settings_for(Mode(mode), media, h2_max_streams=streams), host=args.listen)
-                )
-                for mode, streams in setups
-            }
+            gate: Callable[[str, Scenario, bool], JudgedRun]
+            if args.through_nginx:
+                gate = through_nginx(stack, pool, media, args.listen, rules)
+            else:
+                servers: dict[tuple[str, int], Served] = {
+                    (mode, streams): stack.enter_context(
+                        serve(settings_for(Mode(mode), media, h2_max_streams=streams), host=args.listen)
+                    )
+                    for mode, streams in setups
+                }
+
+                def gate(name: str, scenario: Scenario, healthy: bool) -> JudgedRun:
+                    setup = HEALTHY if healthy else REGRESSED.get(str(scenario.pressure), H1)
+                    return judge(pool.get(name), name, servers[setup], scenario, rules)
+
             for round_number in range(1, args.rounds + 1):
                 for pressure, player in [(pressure, player) for pressure in pressures for player in players]:
                     scenario = Scenario(chunks=CHUNKS, pressure=Pressure.parse(pressure), player=player)
                     for name in browsers:
                         tally = tallies[(name, pressure, player)]
                         label = f"round {round_number} {name} {pressure} {player}"
-                        healthy = judge(pool.get(name), name, servers[HEALTHY], scenario, rules)
-                        record_healthy(tally, healthy, f"{label} healthy")
-                        bad = REGRESSED.get(pressure, H1)
-                        regressed = judge(pool.get(name), name, servers[bad], scenario, rules)
-                        record_regressed(tally, regressed, f"{label} regressed")
+                        record_healthy(tally, gate(name, scenario, True), f"{label} healthy")
+                        if pressure != "none":
+                            record_regressed(tally, gate(name, scenario, False), f"{label} regressed")
                 if round_number % 5 == 0:
                     print(f"round {round_number}: {time.monotonic() - started:.0f} s", flush=True)
     finally:

@@ -43,8 +43,8 @@ http {{
     uwsgi_temp_path {work}/uwsgi;
     scgi_temp_path {work}/scgi;
     server {{
-        # No "http2" here: the regression. Browsers fall back to HTTP/1.1.
-        listen {host}:{port} ssl;
+        # Without "http2" (the nginx-h1 mode): the regression, browsers fall back to HTTP/1.1.
+        listen {host}:{port} ssl{http2};
         ssl_certificate {certfile};
         ssl_certificate_key {keyfile};
         location / {{
@@ -82,11 +82,18 @@ class NginxProxy(LoopbackProcess):
     workdir_prefix = "playgate-nginx-"
 
     def __init__(
-        self, upstream_port: int, *, host: str = LOOPBACK, port: int = 0, ready_path: str | None = "/health"
+        self,
+        upstream_port: int,
+        *,
+        host: str = LOOPBACK,
+        port: int = 0,
+        ready_path: str | None = "/health",
+        http2: bool = False,
     ) -> None:
         super().__init__(host=host, port=port)
         self.upstream_port = upstream_port
         self.ready_path = ready_path
+        self.http2 = http2  # h2 to the browser (nginx 1.22's "listen ... ssl http2"), as a healthy set-up has it
 
     def start(self) -> None:
         find_nginx()  # a missing nginx is reported before any port is bound
@@ -104,6 +111,7 @@ class NginxProxy(LoopbackProcess):
                 certfile=certfile,
                 keyfile=keyfile,
                 upstream=f"{LOOPBACK}:{self.upstream_port}",
+                http2=" http2" if self.http2 else "",
             )
         )
         fd = listener.fileno()
