@@ -138,7 +138,10 @@ class ServerSettings:
 
 
 def settings_for(mode: Mode, media: MediaSet, **overrides: object) -> ServerSettings:
-    """Server settings serving a generated media set."""
+    """Server settings serving a generated media set; a user's ``app`` is imported from the
+    working directory unless ``app_dir`` says otherwise (as ``python -m`` would find it)."""
+    if overrides.get("app") and overrides.get("app_dir") is None:
+        overrides["app_dir"] = str(Path.cwd())
     return ServerSettings(
         mode=mode,
         media_folder=media.folder,

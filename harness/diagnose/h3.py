@@ -169,6 +169,7 @@ class H3Client:
             await asyncio.wait_for(asyncio.shield(connected), self.timeout_s)
         except TimeoutError:
             await _shut(protocol, transport)
+            connected.cancel()  # no answer ever came, so no close ends it: it would outlive the loop
             raise MeasurementError(
                 f"no QUIC handshake with {host}:{port} over UDP within {self.timeout_s:g} s: is HTTP/3 served "
                 "on that UDP port, and is UDP let through?"

@@ -187,7 +187,6 @@ def _serve(args: argparse.Namespace) -> int:
         ensure_media(),
         h2_max_streams=args.h2_max_streams,
         app=args.app,
-        app_dir=str(Path.cwd()) if args.app else None,
     )
     with serve(settings, host=args.listen, port=args.port) as server:
         print(f"serving {server.base_url}/ ({server.label})", flush=True)

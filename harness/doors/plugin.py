@@ -36,7 +36,6 @@ import pytest
 from playwright.sync_api import Browser, Playwright
 
 from playgate.capture.browsers import BROWSERS, RecycledBrowser, connect_options, find_executable, launch_options
-from playgate.capture.quic import QuicOrigin
 from playgate.capture.remote import parse_endpoints
 from playgate.config import check_h2_max_streams, parse_modes
 from playgate.doors.options import OPTION_FIELDS, Options, file_values, option_type
@@ -46,7 +45,7 @@ from playgate.judging.gate import JudgedRun
 from playgate.judging.repeats import combine
 from playgate.reports.files import file_safe
 from playgate.reports.outputs import Outputs
-from playgate.run.runner import judge, judge_page, url_origin, watching_for
+from playgate.run.runner import measure_setup, origin_to_reach, watching_for
 from playgate.server.serving import Served, serve
 from playgate.server.settings import DEFAULT_H2_MAX_STREAMS, Mode, settings_for
 
@@ -119,7 +118,6 @@ def playgate_server(pytestconfig: pytest.Config, playgate_media: MediaSet) -> It
                     playgate_media,
                     h2_max_streams=h2_max_streams,
                     app=app,
-                    app_dir=str(Path.cwd()) if app else None,
                 )
                 servers[key] = stack.enter_context(serve(settings, host=_base_options(pytestconfig).listen))
             return servers[key]
@@ -282,25 +280,16 @@ def playgate_run(
                 trace.parent.mkdir(parents=True, exist_ok=True)
                 test_runs.traces.append(trace)
             watching = watching_for(config, browser_name, trace)
-            if config.url:
-                trusted = url_origin(config)  # --ca-cert: a browser launched for that origin
-                browser = (
-                    _playgate_browsers.counted(1)
-                    if trusted is None
-                    else _playgate_browsers.reaching(trusted).for_runs()
-                )
-                return judge_page(browser, browser_name, config.url, config, "url", watching)
-            server = playgate_server(mode.value, options.h2_max_streams, options.app)
-            origin = QuicOrigin.of(server)
-            # An h3 server's browser is launched for it, and held by no test: it may relaunch.
+            server = None if config.url else playgate_server(mode.value, options.h2_max_streams, options.app)
+            origin = origin_to_reach(config, server)
+            # A browser launched for an origin (an h3 server, --ca-cert) is held by no test: it may relaunch.
             browser = (
                 _playgate_browsers.counted(1) if origin is None else _playgate_browsers.reaching(origin).for_runs()
             )
-            if config.app:
-                url = server.base_url + config.app_path
-                return judge_page(browser, browser_name, url, config, server.label, watching, server)
             scenario = replace(config.scenario, missing_chunks=missing_chunks, slow_chunks=slow_chunks)
-            return judge(browser, browser_name, server, scenario, config.rules, watching)
+            return measure_setup(
+                browser, watching, browser_name=browser_name, config=config, server=server, scenario=scenario
+            )
 
         endpoint = _playgate_browsers.options.get("ws_endpoint")
         judged = combine([once() for _ in range(config.repeat)], config.rules).ran_at(endpoint)

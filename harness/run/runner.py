@@ -60,10 +60,9 @@ class BrowserPool:
         self.endpoints = endpoints or {}
         self._browsers: dict[str, RecycledBrowser] = {}
 
-    def get(self, name: str, runs: int = 1, server: Served | None = None, origin: QuicOrigin | None = None) -> Browser:
+    def get(self, name: str, runs: int = 1, origin: QuicOrigin | None = None) -> Browser:
         """Browser ``name`` for the next ``runs`` runs (relaunched when it has served its share);
-        at an h3 server, or an ``origin`` trusted through --ca-cert, one launched for it (see
-        capture.quic)."""
+        for an ``origin`` (origin_to_reach), one launched for it (see capture.quic)."""
         if name not in self._browsers:
             if name in self.endpoints:
                 options = connect_options(self.endpoints[name], slow_mo=self.slow_mo)
@@ -71,8 +70,6 @@ class BrowserPool:
                 executable = find_executable(name, self.executables.get(name))
                 options = launch_options(name, executable, headless=self.headless, slow_mo=self.slow_mo)
             self._browsers[name] = RecycledBrowser(self.playwright, name, options)
-        if origin is None and server is not None:
-            origin = QuicOrigin.of(server)
         return self._browsers[name].reaching(origin).for_runs(runs)
 
     def done_with(self, server: Served) -> None:
@@ -224,7 +221,7 @@ def run_gate(
         name: str, measure: Callable[[Browser, Watching], JudgedRun], server: Served | None = None
     ) -> None:
         """``config.repeat`` runs of one setup in browser ``name``, judged as one."""
-        browser = pool.get(name, runs=config.repeat, server=server, origin=url_origin(config))
+        browser = pool.get(name, runs=config.repeat, origin=origin_to_reach(config, server))
         setup = server.label if server is not None else "url"
         try:
             repeats = [measure(browser, watching_for(config, name)) for _ in range(config.repeat)]
@@ -253,7 +250,7 @@ def run_gate(
         if config.url:
             for name in config.browsers:
                 if config.takes(None, name):
-                    measure_each(name, partial(_measure_url, name=name, config=config))
+                    measure_each(name, partial(measure_setup, browser_name=name, config=config))
             if config.keep_open:
                 wait_for_enter("the browser stays open")
         else:
@@ -266,14 +263,14 @@ def run_gate(
                     media,
                     h2_max_streams=config.h2_max_streams,
                     app=config.app,
-                    app_dir=str(Path.cwd()) if config.app else None,
                 )
                 with serve(settings, host=config.listen) as server:
                     for name in browsers:
                         if not server.running:
                             aborted.append(f"{name}, {server.label}: not run, the server process had exited")
                             continue
-                        measure_each(name, partial(_measure, name=name, server=server, config=config), server)
+                        measure = partial(measure_setup, browser_name=name, config=config, server=server)
+                        measure_each(name, measure, server)
                     if config.keep_open:
                         wait_for_enter(f"{server.label}: the browser stays open with the server")
                     pool.done_with(server)
@@ -282,11 +279,35 @@ def run_gate(
     return results
 
 
-def url_origin(config: RunConfig) -> QuicOrigin | None:
-    """At a --url trusted through --ca-cert, the origin its browsers are launched for."""
-    if config.url is None or config.target.ca_cert is None:
-        return None
-    return trusted_origin(config.url, config.target.ca_cert)
+def origin_to_reach(config: RunConfig, server: Served | None = None) -> QuicOrigin | None:
+    """The origin a browser must be launched for (see capture.quic): an h3 server of ours,
+    or a --url trusted through --ca-cert; None where the door's shared browser serves."""
+    if server is not None:
+        return QuicOrigin.of(server)
+    if config.url is not None and config.target.ca_cert is not None:
+        return trusted_origin(config.url, config.target.ca_cert)
+    return None
+
+
+def measure_setup(
+    browser: Browser,
+    watching: Watching = NOT_WATCHED,
+    *,
+    browser_name: str,
+    config: RunConfig,
+    server: Served | None = None,
+    scenario: Scenario | None = None,
+) -> JudgedRun:
+    """One run of one setup, measured and judged, whichever door asked (the command line,
+    the pytest plugin, playgate.gate()): the page at --url; else, at ``server``, the user's
+    app (--app) or the bundled player (``scenario``: the config's, unless the door adds to it)."""
+    if config.url is not None:
+        return judge_page(browser, browser_name, config.url, config, "url", watching)
+    assert server is not None, "a setup of the bundled player or --app runs at a server of ours"
+    if config.app:
+        url = server.base_url + config.app_path
+        return judge_page(browser, browser_name, url, config, server.label, watching, server)
+    return judge(browser, browser_name, server, scenario or config.scenario, config.rules, watching)
 
 
 def what_went_away(browser: Browser, server: Served | None) -> str | None:
@@ -296,19 +317,6 @@ def what_went_away(browser: Browser, server: Served | None) -> str | None:
     if server is not None and not server.running:
         return "the server process exited"
     return None
-
-
-def _measure_url(browser: Browser, watching: Watching, *, name: str, config: RunConfig) -> JudgedRun:
-    assert config.url is not None
-    return judge_page(browser, name, config.url, config, "url", watching)
-
-
-def _measure(browser: Browser, watching: Watching, *, name: str, server: Served, config: RunConfig) -> JudgedRun:
-    """One run at a server of ours: the user's app (--app) or the bundled player."""
-    if config.app:
-        url = server.base_url + config.app_path
-        return judge_page(browser, name, url, config, server.label, watching, server)
-    return judge(browser, name, server, config.scenario, config.rules, watching)
 
 
 def wait_for_enter(what: str) -> None:
