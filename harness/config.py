@@ -7,7 +7,17 @@ from dataclasses import dataclass, field, replace
 from urllib.parse import urlsplit
 
 from playgate.errors import UsageError
-from playgate.server.settings import APP_SPEC, DEFAULT_H2_MAX_STREAMS, Mode
+from playgate.server.settings import (
+    CHUNK_DELAY_MS,
+    CHUNK_KIB_PER_S,
+    CHUNKS,
+    DEFAULT_H2_MAX_STREAMS,
+    HOLD_MS,
+    PACE_MS,
+    SCENARIO_KNOBS,
+    Mode,
+    check_app_spec,
+)
 
 # What each pressure holds open, and so reproduces (the reference's catalogue page is made from this).
 PRESSURE_KINDS = {
@@ -107,21 +117,15 @@ class GateRules:
 class Scenario:
     """What the page does in one run."""
 
-    chunks: int = 5
+    # The knobs the reference server reads too: one definition each (server.settings).
+    chunks: int = CHUNKS.default
     pressure: Pressure = field(default_factory=Pressure)
-    pace_ms: int = 200  # between chunk events
-    # Holders are released this long after the first chunk event (and the page keeps them
-    # at least this long after chunk 0 started loading: see player.js). Under media:5,
-    # Firefox holds back new video elements' loadeddata until the holders are torn down:
-    # a playback-side stall usually ~40 ms past the hold, but up to ~390 ms on a busy
-    # 2-core machine (2 of 25 healthy rounds failed the 1000 ms load limit with a 700 ms
-    # hold). 400 ms keeps that wait 200 ms under the limit while h1 queueing (~400 ms)
-    # stays eight times over the 50 ms queueing limit.
-    hold_ms: int = 400
+    pace_ms: int = PACE_MS.default
+    hold_ms: int = HOLD_MS.default
     timeout_s: float = 30.0
     # Injected regressions of the reference server (ignored by other servers).
-    chunk_delay_ms: int = 0  # the server waits this long before a chunk's headers
-    chunk_kib_per_s: int = 0  # chunk bodies are sent at this rate (0: link speed)
+    chunk_delay_ms: int = CHUNK_DELAY_MS.default
+    chunk_kib_per_s: int = CHUNK_KIB_PER_S.default
     missing_chunks: tuple[int, ...] = ()  # these chunks are announced at URLs that 404
     slow_chunks: tuple[int, ...] = ()  # the chunk delay and rate apply to these only (empty: all)
     # How the bundled page plays the chunks: a <video> per chunk event ("progressive"), or
@@ -131,18 +135,11 @@ class Scenario:
     player: str = "progressive"
 
     def __post_init__(self) -> None:
-        if not 1 <= self.chunks <= 200:
-            raise UsageError("--chunks must be 1..200")
-        if not 0 <= self.pace_ms <= 10_000:
-            raise UsageError("--pace-ms must be 0..10000")
-        if not 0 <= self.hold_ms <= 600_000:
-            raise UsageError("--hold-ms must be 0..600000")
+        for knob in SCENARIO_KNOBS:
+            if not knob.holds(getattr(self, knob.name)):
+                raise UsageError(f"{knob.flag} must be {knob.low}..{knob.high}")
         if self.timeout_s <= 0:
             raise UsageError("--timeout must be positive")
-        if not 0 <= self.chunk_delay_ms <= 60_000:
-            raise UsageError("--chunk-delay-ms must be 0..60000")
-        if not 0 <= self.chunk_kib_per_s <= 1_000_000:
-            raise UsageError("--chunk-kib-per-s must be 0..1000000 (0: no limit)")
         if self.player not in BUNDLED_PLAYERS:
             raise UsageError(f"--player {self.player!r}: choose one of {', '.join(BUNDLED_PLAYERS)}")
         if self.player != "progressive" and self.missing_chunks:
@@ -198,12 +195,6 @@ def check_http_url(url: str, name: str = "") -> str:
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise UsageError(f"{name + ' ' if name else ''}{url!r} is not an http:// or https:// URL")
     return url
-
-
-def check_app_spec(spec: str) -> str:
-    if not APP_SPEC.match(spec):
-        raise UsageError(f"--app {spec!r}: give module:attribute, e.g. myapp.main:app")
-    return spec
 
 
 def check_h2_max_streams(value: int) -> int:

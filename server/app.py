@@ -39,14 +39,13 @@ from playgate.fixtures.generate import MediaSet
 from playgate.fixtures.segments import INIT_SEGMENT, PLAYLIST, HlsSet, ensure_hls, mpd_text, playlist_text
 from playgate.server.media import MP4, MediaFileResponse, PacedFileResponse, ServerTimed, StaticFolder, media_file
 from playgate.server.players import PLAYERS, player_folder
-from playgate.server.settings import ServerSettings
+from playgate.server.settings import CHUNK_DELAY_MS, CHUNK_KIB_PER_S, CHUNKS, HOLD_MS, PACE_MS, Knob, ServerSettings
 from playgate.server.sse import HEARTBEAT, NO_RECONNECT_MS, StreamCounter, event_stream, sse_message
 
 STATIC_DIR = Path(__file__).parent / "static"
 NO_STORE = {"Cache-Control": "no-store"}
-MAX_CHUNKS_PER_STREAM = 1000
-MAX_DELAY_MS = 60_000
-MAX_KIB_PER_S = 1_000_000
+MAX_DELAY_MS = CHUNK_DELAY_MS.high
+MAX_KIB_PER_S = CHUNK_KIB_PER_S.high
 TS, M3U8, MPD = "video/mp2t", "application/vnd.apple.mpegurl", "application/dash+xml"
 FMP4_PLAYLIST, MANIFEST = "fmp4.m3u8", "manifest.mpd"  # written per request, as PLAYLIST is
 WHOLE_NUMBER = re.compile(r"-?[0-9]+")
@@ -66,6 +65,11 @@ def _query_int(request: Request, name: str, default: int, low: int, high: int) -
     if value is None or not low <= value <= high:
         raise BadQuery(f"query parameter {name}={raw[:40]} is outside {low}..{high}")
     return value
+
+
+def _query_knob(request: Request, knob: Knob, default: int | None = None) -> int:
+    """A scenario knob from the page's query, within its one definition's limits."""
+    return _query_int(request, knob.name, knob.default if default is None else default, knob.low, knob.high)
 
 
 def _whole_number(digits: str) -> int | None:
@@ -172,11 +176,11 @@ def create_app(settings: ServerSettings) -> ServerTimed:
     async def events(request: Request) -> Response:
         try:
             stream = StreamPlan(
-                count=_query_int(request, "chunks", settings.chunk_count, 1, MAX_CHUNKS_PER_STREAM),
-                pace_s=_query_int(request, "pace_ms", settings.pace_ms, 0, 60_000) / 1000,
-                hold_s=_query_int(request, "hold_ms", settings.hold_ms, 0, 600_000) / 1000,
-                chunk_delay_ms=_query_int(request, "chunk_delay_ms", 0, 0, MAX_DELAY_MS),
-                chunk_kib_per_s=_query_int(request, "chunk_kib_per_s", 0, 0, MAX_KIB_PER_S),
+                count=_query_knob(request, CHUNKS, settings.chunk_count),
+                pace_s=_query_knob(request, PACE_MS, settings.pace_ms) / 1000,
+                hold_s=_query_knob(request, HOLD_MS, settings.hold_ms) / 1000,
+                chunk_delay_ms=_query_knob(request, CHUNK_DELAY_MS),
+                chunk_kib_per_s=_query_knob(request, CHUNK_KIB_PER_S),
                 missing=_query_indices(request, "missing"),
                 slow=_query_indices(request, "slow"),
             )

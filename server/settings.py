@@ -8,6 +8,7 @@ import re
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
+from playgate.errors import UsageError
 from playgate.fixtures.generate import MediaSet
 
 
@@ -82,6 +83,46 @@ QUIC_MAX_STREAMS_BIDI = 128
 APP_SPEC = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_][\w.]*$")  # Hypercorn's default, and common in production
 
 
+def check_app_spec(spec: str) -> str:
+    """``spec`` if it names an ASGI app as module:attribute; else one error saying how."""
+    if not APP_SPEC.match(spec):
+        raise UsageError(f"--app {spec!r}: give module:attribute, e.g. myapp.main:app")
+    return spec
+
+
+@dataclass(frozen=True)
+class Knob:
+    """A setting of the bundled page's scenario, defined once: its default and its limits,
+    for the harness's flag (config.Scenario) and the server's query parameter alike (the
+    page passes the parameter on to the server: player.js)."""
+
+    name: str  # the setting, and the page's and the server's query parameter
+    default: int
+    low: int
+    high: int
+
+    @property
+    def flag(self) -> str:
+        return "--" + self.name.replace("_", "-")
+
+    def holds(self, value: int) -> bool:
+        return self.low <= value <= self.high
+
+
+CHUNKS = Knob("chunks", 5, 1, 1000)
+PACE_MS = Knob("pace_ms", 200, 0, 60_000)  # between chunk events
+# Holders are released this long after the first chunk event (and the page keeps them at
+# least this long after chunk 0 started loading: see player.js). Under media:5, Firefox
+# holds back new video elements' loadeddata until the holders are torn down: a
+# playback-side stall usually ~40 ms past the hold, up to ~390 ms on a busy 2-core machine.
+# 400 ms keeps that wait 200 ms under the 1000 ms load limit while h1 queueing (~400 ms)
+# stays eight times over the 50 ms queueing limit.
+HOLD_MS = Knob("hold_ms", 400, 0, 600_000)
+CHUNK_DELAY_MS = Knob("chunk_delay_ms", 0, 0, 60_000)  # the server waits this long before a chunk's headers
+CHUNK_KIB_PER_S = Knob("chunk_kib_per_s", 0, 0, 1_000_000)  # chunk bodies at this rate (0: link speed)
+SCENARIO_KNOBS = (CHUNKS, PACE_MS, HOLD_MS, CHUNK_DELAY_MS, CHUNK_KIB_PER_S)
+
+
 @dataclass(frozen=True)
 class ServerSettings:
     mode: Mode
@@ -89,11 +130,12 @@ class ServerSettings:
     chunk_names: tuple[str, ...]
     preload_name: str
     chunk_seconds: float = 1.0
-    chunk_count: int = 5
-    pace_ms: int = 200
+    # What /events does when the page's query does not say (the page passes the run's).
+    chunk_count: int = CHUNKS.default
+    pace_ms: int = PACE_MS.default
     heartbeat_s: float = 1.0
     preload_bytes_per_second: int = 512 * 1024
-    hold_ms: int = 1000  # holders are released this long after a page's first chunk event
+    hold_ms: int = HOLD_MS.default
     # SETTINGS_MAX_CONCURRENT_STREAMS announced over h2; below a page's need, h2 queues too.
     h2_max_streams: int = DEFAULT_H2_MAX_STREAMS
     # The user's own ASGI app ("module:attribute", imported from app_dir) instead of ours.
@@ -107,8 +149,8 @@ class ServerSettings:
             raise ValueError("preload_bytes_per_second must be positive")
         if not 1 <= self.h2_max_streams <= 1000:
             raise ValueError("h2_max_streams must be 1..1000")
-        if self.app is not None and not APP_SPEC.match(self.app):
-            raise ValueError(f"--app {self.app!r}: give module:attribute, e.g. myapp.main:app")
+        if self.app is not None:
+            check_app_spec(self.app)
 
     @property
     def label(self) -> str:

@@ -30,7 +30,7 @@ def run_cli(*args, env=None):
         (["run", "--mode", "h4"], "unknown mode 'h4'"),
         (["run", "--pressure", "tabs:x"], "unknown pressure 'tabs:x'"),
         (["run", "--browser", "webkit"], "unknown browser 'webkit'"),
-        (["run", "--chunks", "0"], "--chunks must be 1..200"),
+        (["run", "--chunks", "0"], "--chunks must be 1..1000"),
         (["serve", "--port", "70000"], "--port 70000 is not a port number"),
         (["run", "--h2-max-streams", "0"], "--h2-max-streams 0: must be 1..1000"),
         (["run", "--chunk-kib-per-s", "-5"], "--chunk-kib-per-s must be 0..1000000"),

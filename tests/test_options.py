@@ -44,7 +44,7 @@ def test_paths_in_the_file_are_relative_to_it(tmp_path):
         ('headed = "yes"\n', "headed = 'yes' must be true or false"),
         ("max-load-ms = 2.5e3\nmode = 2\n", "mode = 2 must be a string"),
         ("[tool.playgate.nested]\nx = 1\n", "nested is a table"),
-        ("chunks = 0\n", "--chunks must be 1..200"),
+        ("chunks = 0\n", "--chunks must be 1..1000"),
     ],
 )
 def test_bad_file_settings_are_one_clear_error(tmp_path, body, message, capsys):

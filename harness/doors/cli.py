@@ -26,7 +26,7 @@ from typing import Any
 from playgate.capture.browsers import browser_names
 from playgate.capture.quic import QuicOrigin
 from playgate.capture.remote import BrowserServer
-from playgate.config import check_app_spec, check_h2_max_streams, parse_modes
+from playgate.config import check_h2_max_streams, parse_modes
 from playgate.diagnose import report as diagnose_report
 from playgate.diagnose.client import DEFAULT_PROTOCOLS, DiagnoseOptions, Diagnoser
 from playgate.diagnose.origin import probe_origin
@@ -51,7 +51,7 @@ from playgate.run.compare import run_compare
 from playgate.run.runner import run_gate
 from playgate.server.launcher import LOOPBACK
 from playgate.server.serving import Served, serve, stop_all
-from playgate.server.settings import DEFAULT_H2_MAX_STREAMS, Mode, settings_for
+from playgate.server.settings import DEFAULT_H2_MAX_STREAMS, Mode, check_app_spec, settings_for
 from playgate.version import VERSION
 
 COMPARE_PRESSURE = "media:5"  # compare's default: the field's pressure
