@@ -105,7 +105,8 @@ def regressions() -> str:
 JUNIT_FIGURES = {
     "verdict": "`pass` or `fail`",
     "browser": "the browser and its version, as the browser reports it",
-    "mode": "the run's setup, as the chunk table heads it",
+    "mode": "the reference server's mode the run was served in (h2, h1-tls, ...); empty at a --url",
+    "label": "the run's setup, as the chunk table heads it (h2 player hls, h2 app myapp:app, url)",
     "pressure": "the pressure the run was under",
     "protocols": "the chunks' protocols, comma-separated (`None` where the browser gave none)",
     "first_chunk_blocked_ms": "chunk 0's wait before the network",

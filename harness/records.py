@@ -354,7 +354,7 @@ class RunRecord:
 
     browser: str
     browser_version: str
-    mode: str
+    label: str  # how a person names the setup: "h2", "h2 max-streams 4", "h1-tls player hls", "url"
     pressure: str
     url: str
     chunks: tuple[ChunkRecord, ...]
@@ -380,6 +380,8 @@ class RunRecord:
     event_streams: tuple[NetworkRecord, ...] = ()
     # The origins of the page and its chunks as the harness probed them (after the run).
     origins: tuple[OriginProbe, ...] = ()
+    # The reference server's mode the run was served in ("h2", "h1-tls", ...); None at --url.
+    mode: str | None = None
 
     def probe_of(self, url: str) -> OriginProbe | None:
         """The probe of ``url``'s origin, if it was probed."""

@@ -47,12 +47,14 @@ def chunk(index, *, load_ms=40.0, download_end_ms=None, error=None, net=..., **n
 
 
 def run(*chunks, browser="chromium", expected=None, finished=True, mode="h2", requests=None):
+    """A run at the reference server in ``mode`` (labelled so), or with ``mode`` "url" at a URL."""
     if requests is None:
         requests = tuple(c.network for c in chunks if c.network is not None)
     return RunRecord(
         browser=browser,
         browser_version="156.0",
-        mode=mode,
+        label=mode,
+        mode=None if mode == "url" else mode.split()[0],
         pressure="media:5",
         url="https://127.0.0.1:4443/?chunks=3",
         chunks=tuple(chunks),

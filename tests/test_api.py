@@ -28,7 +28,7 @@ seen = []
 runs = playgate.gate(browser="chromium", on_run=seen.append)
 assert seen == runs and len(runs) == 1
 (judged,) = runs
-print(len(judged.run.chunks), judged.run.mode, judged.verdict.label)
+print(len(judged.run.chunks), judged.run.label, judged.verdict.label)
 try:
     playgate.assert_gate_passes(judged)
 except playgate.GateFailure as failure:

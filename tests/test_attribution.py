@@ -210,7 +210,7 @@ def test_h3_requests_are_judged_against_the_quic_stream_limit_and_h2_ones_agains
     streams = [request(f"/pressure/sse?i={i}", at=0.0, protocol="h3", connection="5") for i in range(4)]
     chunk_request = request("/chunks/chunk-000.mp4", at=0.5, blocked=702.0, protocol="h3", connection="5")
     page = RunRecord(
-        browser="chromium", browser_version="156.0", mode="h3", pressure="streams:3", url=f"{ORIGIN}/",
+        browser="chromium", browser_version="156.0", label="h3", mode="h3", pressure="streams:3", url=f"{ORIGIN}/",
         chunks=(), announced=0, expected=0, finished=True, requests=(*streams, chunk_request),
         server_max_streams=100, server_max_quic_streams=4,
     )  # fmt: skip

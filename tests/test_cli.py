@@ -94,10 +94,10 @@ def test_run_writes_json_and_exits_1_on_a_regression(tmp_path):
     assert "verdict: FAIL" in result.stdout
     assert "playgate: 0 passed, 2 failed" in result.stdout
     document = json.loads(out.read_text())
-    assert document["playgate"] == 1
+    assert document["playgate"] == 2
     assert [r["browser"] for r in document["runs"]] == ["chromium", "firefox"]
     for run in document["runs"]:
-        assert run["mode"] == "h1-tls"
+        assert (run["mode"], run["label"]) == ("h1-tls", "h1-tls")
         assert run["verdict"] == "fail"
         assert run["browser_version"]
         assert run["reasons"][0].startswith("protocol: chunk 0 was served over http/1.1")

@@ -89,5 +89,5 @@ def test_the_failing_verdict_is_in_the_page_comment_and_names_are_distinct():
     assert har_name(3, failed) == "03-chromium-h2-media-5.har"
     own_app = replace(run(chunk(0), mode="h2 app myapp.main:app"), pressure="the page's own")
     assert har_name(1, JudgedRun(own_app, PASSED)) == "01-chromium-h2-app-myapp.main-app-the-page-s-own.har"
-    summed = replace(own_app, pressure="media:5+tabs:2", mode="h2")
+    summed = replace(own_app, pressure="media:5+tabs:2", label="h2")
     assert har_name(1, JudgedRun(summed, PASSED)) == "01-chromium-h2-media-5_tabs-2.har"

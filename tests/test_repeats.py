@@ -100,3 +100,9 @@ def test_two_healthy_setups_hold_only_when_both_pass():
     assert gate_holds(passed, passed, both_healthy=True)
     assert not gate_holds(failed, passed, both_healthy=True)
     assert gate_holds(failed, passed) and not gate_holds(passed, passed)
+
+
+def test_a_chunk_no_repeat_timed_is_said_so_rather_than_crashing():
+    untimed = [JudgedRun(r, evaluate(r, RULES)) for r in [run(chunk(0, net=None))] * 3]
+    reasons = combine(untimed, RULES).verdict.reasons
+    assert "queueing: chunk 0 has no queueing figure in any of 3 repeats (no network timing)" in reasons, reasons

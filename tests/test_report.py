@@ -1,12 +1,17 @@
 """The chunk table and the JSON document."""
 
 import json
+from dataclasses import replace
+from pathlib import Path
+
+import jsonschema
+import pytest
 
 from playgate.config import GateRules
 from playgate.judging.gate import JudgedRun, evaluate
 from playgate.reports.result import result_document, write_json
 from playgate.reports.table import chunk_table, describe
-from tests.factory import chunk, run
+from tests.factory import chunk, network, run
 
 JSON_CHUNK_KEYS = {
     "index",
@@ -71,7 +76,7 @@ def test_json_document_has_the_stable_fields(tmp_path):
     path = tmp_path / "out" / "result.json"
     write_json(path, [judged(chunk(0, blocked_ms=1.24), chunk(1))])
     document = json.loads(path.read_text())
-    assert document["playgate"] == 1
+    assert document["playgate"] == 2
     (run_json,) = document["runs"]
     assert {"browser", "browser_version", "mode", "pressure", "url", "verdict", "reasons", "chunks"} <= set(run_json)
     assert run_json["verdict"] == "pass"
@@ -100,3 +105,44 @@ def test_description_and_json_report_the_crosscheck(tmp_path):
     )
     crosscheck = result_document([judged_run])["runs"][0]["crosscheck"]
     assert crosscheck == {"largest_disagreement_ms": 0.7, "figure": "wait_ms", "chunk": 0}
+
+
+RESULT_SCHEMA = json.loads((Path(__file__).parents[1] / "docs" / "reference" / "result.schema.json").read_text())
+
+
+def validate_result(document):
+    jsonschema.validate(document, RESULT_SCHEMA, cls=jsonschema.Draft202012Validator)
+
+
+def test_every_kind_of_run_validates_against_the_documented_schema():
+    from playgate.judging.repeats import combine
+    from playgate.origin import OriginProbe
+    from playgate.records import Playback
+
+    playback = Playback.from_page(
+        {"play_ms": 700.0, "first_frame_ms": 840.0, "stalls": [
+            {"video": 0, "start_ms": 3840.0, "end_ms": 5050.0, "position_s": 3.0, "src": "blob:x"}], "quality": []},
+        ended_ms=6000.0,
+    )  # fmt: skip
+    stream = network("https://127.0.0.1:4443/events", started_at=1_789_999_999.0, ended_at=None)
+    probe = OriginProbe("https://127.0.0.1:4443", tls=True, alpn="h2", trusted=False, quic="no answer over UDP")
+    record = replace(
+        run(chunk(0, protocol="http/1.1", blocked_ms=700.0), chunk(1, net=None)),
+        playback=playback,
+        event_streams=(stream,),
+        origins=(probe,),
+        browser_endpoint="ws://198.18.0.2:9000/x",
+    )
+    at_a_url = replace(run(chunk(0), mode="url"), browser="firefox")
+    judged_runs = [JudgedRun(r, evaluate(r, GateRules())) for r in (record, at_a_url)]
+    repeated = combine(judged_runs[:1] * 3, GateRules())
+    document = result_document([*judged_runs, repeated])
+    validate_result(document)
+    assert [r["mode"] for r in document["runs"]] == ["h2", None, "h2"]
+
+
+def test_the_schema_refuses_a_run_without_its_label():
+    document = result_document([judged(chunk(0))])
+    del document["runs"][0]["label"]
+    with pytest.raises(jsonschema.ValidationError, match="'label' is a required property"):
+        validate_result(document)

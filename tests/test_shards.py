@@ -1,7 +1,6 @@
 """Shards: a deterministic share of the setups per machine, and their files joined into the
 result one unsharded run would have written; shards that do not belong together refused."""
 
-import dataclasses
 import json
 import xml.etree.ElementTree as ET
 
@@ -43,7 +42,7 @@ def test_a_shard_outside_i_of_n_is_one_usage_error(text):
 
 def judged(browser, mode):
     protocol = "h2" if mode is Mode.H2 else "http/1.1"
-    record = dataclasses.replace(run(chunk(0, protocol=protocol), browser=browser), mode=mode.value)
+    record = run(chunk(0, protocol=protocol), browser=browser, mode=mode.value)
     return JudgedRun(record, evaluate(record, GateRules()))
 
 

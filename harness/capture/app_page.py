@@ -49,7 +49,7 @@ def run_app_page(
         browser_name,
         url,
         observer_reading(chunks, target.chunk_pattern),
-        mode=label,
+        label=label,
         pressure="the page's own",
         expected=chunks,
         timeout_s=timeout_s,

@@ -148,7 +148,7 @@ def measure_page(
     url: str,
     reading: PageReading,
     *,
-    mode: str,
+    label: str,
     pressure: str,
     expected: int,
     timeout_s: float,
@@ -214,7 +214,7 @@ def measure_page(
     return RunRecord(
         browser=browser_name,
         browser_version=browser.version,
-        mode=mode,
+        label=label,
         pressure=pressure,
         url=url,
         chunks=join_chunks(page_chunks, network, page_entries),
@@ -248,10 +248,11 @@ def run_scenario(
     browser_name: str,
     base_url: str,
     scenario: Scenario,
-    mode: str,
+    label: str,
     watching: Watching = NOT_WATCHED,
 ) -> RunRecord:
-    """The bundled player at the reference server, under the scenario's pressure."""
+    """The bundled player at the reference server, under the scenario's pressure; ``label``
+    names the setup (a real player's name is added to it)."""
     context = browser.new_context(ignore_https_errors=True)
     if watching.live is not None:
         context.add_init_script(script=observer_script(PLAYER_CHUNKS, PLAYER_EVENTS, live=True))
@@ -272,14 +273,14 @@ def run_scenario(
         own_stream = PLAYER_FEED
         reading = real_player_reading(scenario)
         context.add_init_script(script=observer_script(PLAYER_SEGMENTS, None, live=watching.live is not None))
-        mode = f"{mode} player {scenario.player}"
+        label = f"{label} player {scenario.player}"
     run = measure_page(
         context,
         browser,
         browser_name,
         url,
         reading,
-        mode=mode,
+        label=label,
         pressure=str(scenario.pressure),
         expected=scenario.chunks,
         timeout_s=scenario.timeout_s,

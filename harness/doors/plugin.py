@@ -194,6 +194,7 @@ def key_figures(judged: JudgedRun) -> dict[str, Any]:
         "verdict": judged.verdict.label,
         "browser": f"{judged.run.browser} {judged.run.browser_version}",
         "mode": judged.run.mode,
+        "label": judged.run.label,
         "pressure": judged.run.pressure,
         "protocols": ",".join(sorted({str(c.net("protocol")) for c in chunks})),
         "first_chunk_blocked_ms": worst([chunks[0].net("blocked_ms")]) if chunks else None,

@@ -86,7 +86,9 @@ def _queueing_reason(repeats: Sequence[JudgedRun], rules: GateRules) -> str | No
                     blocked = chunk.net("blocked_ms")
                     limit = queueing_limit(judged.wait_of(index), rules)
                     excess.append(float("inf") if blocked is None else blocked - limit)
-        if excess and statistics.median(excess) > 0:
+        if excess and not spread.values:  # as one run says it, and no median to take
+            offenders.append((index, f"has no queueing figure in any of {len(repeats)} repeats (no network timing)"))
+        elif excess and statistics.median(excess) > 0:
             wait = _median_repeat(repeats).wait_of(index)
             why = f" {wait.explain()}" if wait is not None and wait.explain() else ""
             offenders.append(

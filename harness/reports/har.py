@@ -151,7 +151,7 @@ def har_document(judged: JudgedRun) -> dict[str, Any]:
 def har_name(position: int, judged: JudgedRun) -> str:
     """A file name that tells the runs of one invocation apart: 01-chromium-h2-media-5.har."""
     run = judged.run
-    words = "-".join((f"{position:02d}", run.browser, run.mode, run.pressure))
+    words = "-".join((f"{position:02d}", run.browser, run.label, run.pressure))
     return file_safe(words.replace("+", "_")) + ".har"
 
 

@@ -81,7 +81,7 @@ def run_section(judged: JudgedRun, span_ms: float) -> str:
     return (
         f'<section class="run{"" if verdict.passed else " failed"}">'
         f'<h2><span class="{verdict.label}">{verdict.label.upper()}</span> {html.escape(run.browser)} '
-        f"{html.escape(run.browser_version)} &middot; {html.escape(run.mode)} &middot; pressure "
+        f"{html.escape(run.browser_version)} &middot; {html.escape(run.label)} &middot; pressure "
         f"{html.escape(run.pressure)}</h2>"
         f'<div class="meta">{html.escape(run_heading(run))}</div>'
         + (f'<ul class="reasons">{reasons}</ul>' if reasons else "")
@@ -102,10 +102,10 @@ def _first_chunk(run: RunRecord) -> str:
 def summary(runs: Sequence[JudgedRun]) -> str:
     """Runs side by side: a row per mode and pressure, a column per browser."""
     browsers = list(dict.fromkeys(j.run.browser for j in runs))
-    setups = list(dict.fromkeys((j.run.mode, j.run.pressure) for j in runs))
+    setups = list(dict.fromkeys((j.run.label, j.run.pressure) for j in runs))
     cells: dict[tuple[str, str, str], list[JudgedRun]] = {}
     for judged in runs:
-        cells.setdefault((judged.run.mode, judged.run.pressure, judged.run.browser), []).append(judged)
+        cells.setdefault((judged.run.label, judged.run.pressure, judged.run.browser), []).append(judged)
     rows = []
     for mode, pressure in setups:
         tds = []

@@ -13,7 +13,7 @@ from playgate.records import RunRecord
 from playgate.reports.files import write_document
 from playgate.version import VERSION
 
-JSON_FORMAT_VERSION = 1
+JSON_FORMAT_VERSION = 2  # 2: mode is the server mode (null at a URL); label names the setup
 
 
 def _crosscheck_json(run: RunRecord) -> dict[str, Any] | None:
@@ -56,6 +56,7 @@ def _one_run(judged: JudgedRun) -> dict[str, Any]:
         "browser_version": run.browser_version,
         "browser_endpoint": run.browser_endpoint,
         "mode": run.mode,
+        "label": run.label,
         "pressure": run.pressure,
         "url": run.url,
         "verdict": judged.verdict.label,

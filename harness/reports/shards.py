@@ -24,10 +24,11 @@ from playgate.config import RunConfig
 from playgate.errors import UsageError
 from playgate.judging.gate import JudgedRun
 from playgate.reports.files import write_document
+from playgate.server.settings import Mode
 from playgate.version import VERSION
 
 SHARD_FILE = "shard.json"
-SHARD_FORMAT = 1
+SHARD_FORMAT = 2  # 2: a run keeps its mode apart from its label
 # What a machine may set differently without measuring something else.
 LOCAL_SETTINGS = {"executables", "endpoints", "listen", "headed", "slow_mo", "live", "keep_open", "shard"}
 
@@ -69,7 +70,7 @@ def write_shard(folder: Path, config: RunConfig, runs: Sequence[JudgedRun]) -> P
 
 def _setup_of(judged: JudgedRun, config: RunConfig) -> int:
     """The run's place among the unsharded run's setups."""
-    mode = None if config.url else next(m for m in config.modes if judged.run.mode.split()[0] == m.value)
+    mode = None if config.url or judged.run.mode is None else Mode(judged.run.mode)
     return config.setups().index((mode, judged.run.browser))
 
 
@@ -150,7 +151,7 @@ def junit_document(runs: Sequence[JudgedRun]) -> str:
     cases = []
     for judged in runs:
         run = judged.run
-        name = quoteattr(f"{run.mode} | {run.pressure}")
+        name = quoteattr(f"{run.label} | {run.pressure}")
         case = f"  <testcase classname={quoteattr('playgate.' + run.browser)} name={name}>"
         if not judged.verdict.passed:
             message = quoteattr(judged.verdict.reasons[0] if judged.verdict.reasons else "failed")

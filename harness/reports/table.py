@@ -82,7 +82,7 @@ def repeats_table(judged: JudgedRun) -> str:
 
 def run_heading(run: RunRecord) -> str:
     where = f" at {run.browser_endpoint}" if run.browser_endpoint else ""
-    return f"{run.browser} {run.browser_version}{where} | mode {run.mode} | pressure {run.pressure} | {run.url}"
+    return f"{run.browser} {run.browser_version}{where} | mode {run.label} | pressure {run.pressure} | {run.url}"
 
 
 def describe(judged: JudgedRun) -> str:

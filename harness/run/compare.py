@@ -61,7 +61,7 @@ def _explain(old: JudgedRun, new: JudgedRun) -> list[str]:
         queued, stalled = _figure(old, "queued_ms"), _figure(old, "stalled_ms")
         if queued is not None and stalled is not None:
             split = f" ({queued:.0f} ms queued, {stalled:.0f} ms stalled)"
-        line = f"  on {old.run.mode} the first chunk waited {blocked:.0f} ms in the browser before the network{split}"
+        line = f"  on {old.run.label} the first chunk waited {blocked:.0f} ms in the browser before the network{split}"
         gained = None if old_load is None or new_load is None else old_load - new_load
         if gained is not None and 0 < blocked <= gained:  # a share only where it is one
             line += f": {blocked / gained:.0%} of the {gained:.0f} ms the first chunk gained"
@@ -75,7 +75,7 @@ def _explain(old: JudgedRun, new: JudgedRun) -> list[str]:
             else "a playback-side wait while the other videos preload, not the network"
         )
         lines.append(
-            f"  on {new.run.mode} {after:.0f} ms of its {new_load:.0f} ms load came after the download ended: {why}"
+            f"  on {new.run.label} {after:.0f} ms of its {new_load:.0f} ms load came after the download ended: {why}"
         )
     return lines
 
@@ -84,7 +84,7 @@ def comparison(browser: str, old: JudgedRun, new: JudgedRun) -> str:
     """The field report's table for one browser: ``old`` (regressed) against ``new``."""
     first_old, first_new = _figure(old, "load_ms"), _figure(new, "load_ms")
     rows = [
-        ("", old.run.mode, new.run.mode),
+        ("", old.run.label, new.run.label),
         ("first chunk load", _ms(first_old), _ms(first_new)),
         ("later chunks load", _load_range(old), _load_range(new)),
         ("first chunk blocked", _ms(_figure(old, "blocked_ms")), _ms(_figure(new, "blocked_ms"))),
@@ -96,7 +96,7 @@ def comparison(browser: str, old: JudgedRun, new: JudgedRun) -> str:
     if first_old and first_new:
         faster = first_old >= first_new
         ratio = first_old / first_new if faster else first_new / first_old
-        lines.append(f"  first chunk {ratio:.1f}x {'faster' if faster else 'slower'} on {new.run.mode}")
+        lines.append(f"  first chunk {ratio:.1f}x {'faster' if faster else 'slower'} on {new.run.label}")
     lines += _explain(old, new)
     if old.repeats and new.repeats:
         lines += repeated_difference(old, new)
@@ -118,7 +118,7 @@ def repeated_difference(old: JudgedRun, new: JudgedRun) -> list[str]:
         p_value = float(mannwhitneyu(a[0].values, b[0].values, alternative="two-sided").pvalue)
         verdict = "a significant difference" if p_value < SIGNIFICANCE else "not significant (could be chance)"
         lines.append(
-            f"    {label}: {old.run.mode} {a[0]} ms, {new.run.mode} {b[0]} ms; p = {p_value:.3g}: {verdict}"
+            f"    {label}: {old.run.label} {a[0]} ms, {new.run.label} {b[0]} ms; p = {p_value:.3g}: {verdict}"
             + (
                 ""
                 if p_value < SIGNIFICANCE or len(old.repeats) >= MIN_REPEATS_FOR_SIGNIFICANCE
@@ -136,8 +136,8 @@ def gate_holds(old: JudgedRun, new: JudgedRun, *, both_healthy: bool = False) ->
 
 def _what_held(old: JudgedRun, new: JudgedRun, both_healthy: bool) -> str:
     if both_healthy:
-        return f"both {old.run.mode} and {new.run.mode}"
-    return f"{new.run.mode} and caught {old.run.mode}"
+        return f"both {old.run.label} and {new.run.label}"
+    return f"{new.run.label} and caught {old.run.label}"
 
 
 STATS_MISSING = (

@@ -146,7 +146,12 @@ def judge_page(
 
 def _judged_at(run: RunRecord, server: Served, rules: GateRules) -> JudgedRun:
     """A run at a server of ours, with what we know of that server: its stream limits, its mode."""
-    run = replace(run, server_max_streams=server.max_streams, server_max_quic_streams=server.max_quic_streams)
+    run = replace(
+        run,
+        mode=server.mode.value,
+        server_max_streams=server.max_streams,
+        server_max_quic_streams=server.max_quic_streams,
+    )
     run = with_origins(run, server.app.pid)
     return JudgedRun(run, evaluate(run, rules.for_mode(server.mode)))
 

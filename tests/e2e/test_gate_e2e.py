@@ -68,7 +68,7 @@ def test_missing_chunk_breaks_loaded(playgate_run):
 @pytest.mark.playgate(mode="h1-tls", chunks=2)
 def test_marker_sets_the_scenario(playgate_run):
     judged = playgate_run()
-    assert judged.run.mode == "h1-tls"
+    assert (judged.run.mode, judged.run.label) == ("h1-tls", "h1-tls")
     assert len(judged.run.chunks) == 2
 
 

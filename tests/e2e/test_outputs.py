@@ -12,6 +12,7 @@ from playgate.reports.html import render
 from playgate.reports.outputs import Outputs
 from playgate.reports.waterfall import time_span_ms
 from tests import factory
+from tests.test_report import validate_result
 
 pytestmark = pytest.mark.browser
 
@@ -23,7 +24,9 @@ def test_a_run_writes_har_json_and_a_report_that_renders(playgate_run, playgate_
     outputs = Outputs.choose(tmp_path)
     written = outputs.write(runs)
     assert outputs.json in written and outputs.report in written
-    assert [r["verdict"] for r in json.loads(outputs.json.read_text())["runs"]] == ["pass", "fail"]
+    document = json.loads(outputs.json.read_text())
+    validate_result(document)  # the documented schema, on real runs
+    assert [r["verdict"] for r in document["runs"]] == ["pass", "fail"]
     check_har(runs, outputs)
     check_report_in_browser(runs, outputs, playgate_browser)
 

@@ -62,7 +62,7 @@ PLAYERS = list(FIRST_SEGMENT)
 def test_each_bundled_player_passes_on_h2_under_pressure(playgate_run, player, pressure):
     judged = playgate_run(mode="h2", player=player, chunks=3, pressure=pressure)
     assert_gate_passes(judged)
-    assert judged.run.mode == f"h2 player {player}"
+    assert (judged.run.mode, judged.run.label) == ("h2", f"h2 player {player}")
     first = FIRST_SEGMENT[player]
     expected = [first.replace("000", f"00{i}") for i in range(3)]
     assert [urlsplit(c.url).path for c in judged.run.chunks] == expected

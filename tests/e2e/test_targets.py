@@ -49,7 +49,7 @@ def test_cli_app_writes_everything_and_prints_live_events(tmp_path):
     )  # fmt: skip
     assert result.returncode == 1, result.stderr
     verdicts = [
-        (r["browser"], r["mode"], r["verdict"]) for r in json.loads((tmp_path / "result.json").read_text())["runs"]
+        (r["browser"], r["label"], r["verdict"]) for r in json.loads((tmp_path / "result.json").read_text())["runs"]
     ]
     app_label = f"app {SAMPLE_APP}"
     assert verdicts == [
