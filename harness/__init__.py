@@ -16,7 +16,7 @@ The package, in the order data flows (a layer imports only from layers above it 
     rules                                  the gate's rules, by name
     fixtures/, server/                     the media and the reference avatar server
     config, catalogue, origin              settings; the catalogue of regressions; a probed origin
-    records                                the observed records
+    playback_record, records               the observed records: playback, then chunks and runs
     capture/                               browsers driven; what they saw, as records
     judging/                               the gate's rules and verdicts; ground truth
     reports/                               chunk table, JSON, HAR, HTML

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from playgate.origin import OriginProbe, origin_of
+from playgate.playback_record import Playback, round_ms
 
 PHASES = ("blocked_ms", "queued_ms", "dns_ms", "connect_ms", "tls_ms", "send_ms", "wait_ms", "receive_ms")
 # The failure of a request with no response yet: still in flight, or never answered.
@@ -202,84 +203,6 @@ class PageChunk:
         )
 
 
-@dataclass(frozen=True)
-class Stall:
-    """A video that had presented a frame waited for data (page time, ms)."""
-
-    video: int  # the page's playing videos, in the order they were first seen
-    start_ms: float
-    end_ms: float | None  # None: still stalled when the run ended
-    position_s: float  # the media time it stopped at
-    src: str | None  # the video's source (a blob: URL for a Media Source)
-
-    @property
-    def duration_ms(self) -> float | None:
-        return None if self.end_ms is None else self.end_ms - self.start_ms
-
-
-@dataclass(frozen=True)
-class Playback:
-    """How the page's videos played, as the page saw it (page time: navigation at 0)."""
-
-    play_ms: float | None  # the first play() or autoplay
-    first_frame_ms: float | None  # the first frame any video presented
-    stalls: tuple[Stall, ...]
-    frames: int | None  # presented and dropped, over the videos that played
-    dropped_frames: int | None
-    ended_ms: float  # when the run stopped watching
-
-    @classmethod
-    def from_page(cls, data: dict[str, Any], ended_ms: float) -> Playback:
-        quality = data.get("quality") or []
-        return cls(
-            play_ms=data.get("play_ms"),
-            first_frame_ms=data.get("first_frame_ms"),
-            stalls=tuple(Stall(**stall) for stall in data.get("stalls") or ()),
-            frames=sum(q["total"] for q in quality) if quality else None,
-            dropped_frames=sum(q["dropped"] for q in quality) if quality else None,
-            ended_ms=ended_ms,
-        )
-
-    @property
-    def played(self) -> bool:
-        return self.play_ms is not None or self.first_frame_ms is not None
-
-    @property
-    def startup_ms(self) -> float | None:
-        """Navigation -> the first presented frame."""
-        return self.first_frame_ms
-
-    @property
-    def stalled_ms(self) -> float:
-        """Every stall's length, an open one up to the run's end."""
-        return sum((s.end_ms if s.end_ms is not None else self.ended_ms) - s.start_ms for s in self.stalls)
-
-    @property
-    def stall_ratio(self) -> float | None:
-        """Stalled time over the time since the first frame."""
-        if self.first_frame_ms is None or self.ended_ms <= self.first_frame_ms:
-            return None
-        return self.stalled_ms / (self.ended_ms - self.first_frame_ms)
-
-    @property
-    def dropped_ratio(self) -> float | None:
-        return None if not self.frames or self.dropped_frames is None else self.dropped_frames / self.frames
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "play_ms": _round(self.play_ms),
-            "startup_ms": _round(self.startup_ms),
-            "stalls": [
-                {"start_ms": _round(s.start_ms), "duration_ms": _round(s.duration_ms), "position_s": s.position_s}
-                for s in self.stalls
-            ],
-            "stalled_ms": _round(self.stalled_ms),
-            "stall_ratio": None if self.stall_ratio is None else round(self.stall_ratio, 4),
-            "frames": self.frames,
-            "dropped_frames": self.dropped_frames,
-        }
-
-
 def _since(start: float | None, end: float | None) -> float | None:
     return None if end is None or start is None else end - start
 
@@ -295,9 +218,26 @@ class ChunkRecord:
     resource_timing: ResourceTiming | None
     request_count: int = 1
 
-    def net(self, figure: str) -> Any:
-        """A figure of the chunk's network record (see NetworkRecord), None without one."""
+    def net(self, figure: str) -> object:
+        """A figure of the chunk's network record (see NetworkRecord), None without one; the
+        typed ones: blocked_ms, protocol, net_ms."""
         return getattr(self.network, figure) if self.network is not None else None
+
+    def net_ms(self, figure: str) -> float | None:
+        """A duration of the chunk's network record (one of PHASES, or stalled_ms), None without one."""
+        value = self.net(figure)
+        if value is not None and not isinstance(value, (int, float)):
+            raise TypeError(f"{figure} is not a duration")
+        return value
+
+    @property
+    def blocked_ms(self) -> float | None:
+        """Issued -> reached the network: the wait the gate judges (NetworkRecord.blocked_ms)."""
+        return self.network.blocked_ms if self.network is not None else None
+
+    @property
+    def protocol(self) -> str | None:
+        return self.network.protocol if self.network is not None else None
 
     @property
     def load_ms(self) -> float | None:
@@ -330,22 +270,18 @@ class ChunkRecord:
         for figure in ("source", "protocol", "connection_id", "connection_reused", "status", "bytes"):
             row[figure] = self.net(figure)
         for phase in PHASES:
-            row[phase] = _round(self.net(phase))
-        row["stalled_ms"] = _round(self.net("stalled_ms"))
+            row[phase] = round_ms(self.net_ms(phase))
+        row["stalled_ms"] = round_ms(self.net_ms("stalled_ms"))
         row.update(
-            load_ms=_round(self.load_ms),
-            first_frame_ms=_round(self.first_frame_ms),
-            after_download_ms=_round(self.after_download_ms),
+            load_ms=round_ms(self.load_ms),
+            first_frame_ms=round_ms(self.first_frame_ms),
+            after_download_ms=round_ms(self.after_download_ms),
             media_error=self.media_error,
             request_count=self.request_count,
             page_protocol=self.resource_timing.next_hop_protocol if self.resource_timing else None,
-            page_queued_ms=_round(self.resource_timing.queued_ms) if self.resource_timing else None,
+            page_queued_ms=round_ms(self.resource_timing.queued_ms) if self.resource_timing else None,
         )
         return row
-
-
-def _round(value: float | None) -> float | None:
-    return None if value is None else round(value, 1)
 
 
 @dataclass(frozen=True)

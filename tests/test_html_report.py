@@ -76,7 +76,7 @@ def test_a_chunk_that_waited_for_connections_names_the_cause_and_marks_its_holde
 
 
 def test_stalls_are_drawn_on_the_waterfalls_time_axis():
-    from playgate.records import Playback
+    from playgate.playback_record import Playback
 
     playback = Playback.from_page(
         {"play_ms": 700.0, "first_frame_ms": 840.0, "stalls": [
@@ -133,7 +133,7 @@ def test_a_chunk_that_went_as_a_holder_let_go_shows_its_cause_in_parentheses():
 
 
 def test_the_playback_row_is_neutral_without_a_stall():
-    from playgate.records import Playback
+    from playgate.playback_record import Playback
 
     playback = Playback.from_page({"play_ms": 700.0, "first_frame_ms": 840.0, "stalls": [], "quality": []}, 6000.0)
     record = dataclasses.replace(run(chunk(0)), playback=playback)

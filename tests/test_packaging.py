@@ -21,6 +21,7 @@ LAYERS = [
     ["playgate.fixtures"],
     ["playgate.server"],
     ["playgate.config", "playgate.catalogue", "playgate.origin"],
+    ["playgate.playback_record"],
     ["playgate.records"],
     ["playgate.capture"],
     ["playgate.judging"],

@@ -9,7 +9,8 @@ from playgate.config import GateRules
 from playgate.errors import UsageError
 from playgate.judging.gate import evaluate
 from playgate.judging.playback import describe_stall, stalled_chunk
-from playgate.records import PageChunk, Playback, Stall
+from playgate.playback_record import Playback, Stall
+from playgate.records import PageChunk
 from tests.factory import chunk, run
 
 BLOB = "blob:https://127.0.0.1:4443/5e1f"

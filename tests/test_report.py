@@ -117,7 +117,7 @@ def validate_result(document):
 def test_every_kind_of_run_validates_against_the_documented_schema():
     from playgate.judging.repeats import combine
     from playgate.origin import OriginProbe
-    from playgate.records import Playback
+    from playgate.playback_record import Playback
 
     playback = Playback.from_page(
         {"play_ms": 700.0, "first_frame_ms": 840.0, "stalls": [

@@ -7,7 +7,7 @@ from importlib import resources
 
 from playwright.sync_api import Page
 
-from playgate.records import Playback
+from playgate.playback_record import Playback
 
 PLAYBACK_SCRIPT = resources.files(__package__).joinpath("playback.js").read_text()
 

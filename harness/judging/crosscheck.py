@@ -20,8 +20,8 @@ COMPARED = ("blocked_ms", "wait_ms", "receive_ms")
 
 
 def _network_wait(chunk: ChunkRecord) -> float | None:
-    wait: float | None = chunk.net("wait_ms")
-    send: float | None = chunk.net("send_ms")
+    wait: float | None = chunk.net_ms("wait_ms")
+    send: float | None = chunk.net_ms("send_ms")
     if wait is None:
         return None
     return wait + (send or 0.0)  # Resource Timing's requestStart is before sending
@@ -33,9 +33,9 @@ def disagreements(chunk: ChunkRecord) -> dict[str, float]:
     if page is None or chunk.network is None:
         return {}
     pairs = {
-        "blocked_ms": (chunk.net("blocked_ms"), page.blocked_ms),
+        "blocked_ms": (chunk.blocked_ms, page.blocked_ms),
         "wait_ms": (_network_wait(chunk), page.wait_ms),
-        "receive_ms": (chunk.net("receive_ms"), page.receive_ms),
+        "receive_ms": (chunk.net_ms("receive_ms"), page.receive_ms),
     }
     return {name: abs(a - b) for name, (a, b) in pairs.items() if a is not None and b is not None}
 

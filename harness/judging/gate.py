@@ -104,15 +104,15 @@ def check_loaded(run: RunRecord, rules: GateRules) -> str | None:
 def check_protocol(run: RunRecord, rules: GateRules) -> str | None:
     offenders = []
     for chunk in run.chunks:
-        protocol = chunk.net("protocol")
+        protocol = chunk.protocol
         if protocol is None:
             offenders.append((chunk, f"has no protocol reported by {run.browser}; expected {rules.expected_protocol}"))
         elif protocol != rules.expected_protocol:
             offenders.append((chunk, f"was served over {protocol}, expected {rules.expected_protocol}"))
     reason = _summarise(Rule.PROTOCOL, offenders)
-    if reason and rules.expected_protocol == "h3" and any(c.net("protocol") not in (None, "h3") for c in run.chunks):
+    if reason and rules.expected_protocol == "h3" and any(c.protocol not in (None, "h3") for c in run.chunks):
         reason += f"; {why_not_h3(run)}"
-    over_http1 = next((c for c in run.chunks if c.net("protocol") == "http/1.1"), None)
+    over_http1 = next((c for c in run.chunks if c.protocol == "http/1.1"), None)
     if reason and rules.expected_protocol == "h2" and over_http1 is not None:
         why = why_http1(run, over_http1.url)
         reason += f"; {why}" if why else ""
@@ -120,7 +120,7 @@ def check_protocol(run: RunRecord, rules: GateRules) -> str | None:
 
 
 def _where_it_waited(chunk: ChunkRecord) -> str:
-    queued, stalled = chunk.net("queued_ms"), chunk.net("stalled_ms")
+    queued, stalled = chunk.net_ms("queued_ms"), chunk.net_ms("stalled_ms")
     if queued is None or stalled is None:
         return ""
     return f" ({queued:.0f} ms in the browser's request queue, {stalled:.0f} ms stalled for a connection or stream)"
@@ -143,7 +143,7 @@ def queueing_limit(wait: Wait | None, rules: GateRules) -> float:
 def check_queueing(run: RunRecord, rules: GateRules, waits: tuple[Wait | None, ...]) -> str | None:
     offenders = []
     for chunk, wait in zip(run.chunks, waits, strict=True):
-        blocked = chunk.net("blocked_ms")
+        blocked = chunk.blocked_ms
         limit = queueing_limit(wait, rules)
         if blocked is None:
             offenders.append((chunk, f"has no queueing figure from {run.browser} (no network timing)"))
@@ -153,7 +153,7 @@ def check_queueing(run: RunRecord, rules: GateRules, waits: tuple[Wait | None, .
             text += f" {why}" if why else ""
             offenders.append((chunk, f"{text} (limit {limit:g} ms)"))
     # The worst first: a missing figure, then the longest wait.
-    offenders.sort(key=lambda o: -(o[0].net("blocked_ms") if o[0].net("blocked_ms") is not None else float("inf")))
+    offenders.sort(key=lambda o: -(o[0].blocked_ms if o[0].blocked_ms is not None else float("inf")))
     return _summarise(Rule.QUEUEING, offenders)
 
 
@@ -161,7 +161,7 @@ def uncontended_notes(run: RunRecord, rules: GateRules, waits: tuple[Wait | None
     """Waits over max_queued_ms that no contention explains, but under their own limit."""
     notes = []
     for chunk, wait in zip(run.chunks, waits, strict=True):
-        blocked = chunk.net("blocked_ms")
+        blocked = chunk.blocked_ms
         if wait is not None and wait.cause == "none" and blocked is not None and blocked > rules.max_queued_ms:
             notes.append(
                 f"chunk {chunk.index} waited {blocked:.0f} ms before reaching the network {wait.explain()}; "
@@ -180,7 +180,7 @@ _LOAD_SHARES = (
 
 def _where_the_load_went(chunk: ChunkRecord, load: float) -> str:
     for figure, words in _LOAD_SHARES:
-        share = chunk.net(figure)
+        share = chunk.net_ms(figure)
         if share is not None and share > load / 2:
             return f", {share:.0f} ms of it {words}"
     after = chunk.after_download_ms

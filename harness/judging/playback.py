@@ -12,7 +12,8 @@ A page that never played a video (none was told to play) is not judged on them.
 from __future__ import annotations
 
 from playgate.config import GateRules
-from playgate.records import ChunkRecord, Playback, RunRecord, Stall
+from playgate.playback_record import Playback, Stall
+from playgate.records import ChunkRecord, RunRecord
 from playgate.rules import Rule
 
 
@@ -70,7 +71,7 @@ def describe_stall(
         ("wait_ms", "for its first byte"),
         ("receive_ms", "downloading"),
     ):
-        value = chunk.net(name)
+        value = chunk.net_ms(name)
         if value is not None:
             figures.append(f"{value:.0f} ms {words}")
     return f"{text}: chunk {chunk.index} " + (", ".join(figures) if figures else "has no network figures")

@@ -55,7 +55,7 @@ def why_not_h3(run: RunRecord) -> str:
 
 def _quic_probed(run: RunRecord) -> OriginProbe | None:
     """The probe of the first chunk's origin that did not come over h3, where it tried QUIC."""
-    missed = next((c for c in run.chunks if c.net("protocol") != "h3"), None)
+    missed = next((c for c in run.chunks if c.protocol != "h3"), None)
     probe = run.probe_of(missed.url if missed is not None else run.url)
     return probe if probe is not None and probe.quic is not None else None
 
@@ -122,7 +122,7 @@ def switch_note(run: RunRecord) -> str | None:
 
 
 def _h3_chunks(run: RunRecord) -> str:
-    over_h3 = [c.index for c in run.chunks if c.net("protocol") == "h3"]
+    over_h3 = [c.index for c in run.chunks if c.protocol == "h3"]
     if not over_h3:
         return "no chunk came over h3"
     if len(over_h3) == len(run.chunks):

@@ -51,7 +51,7 @@ def chunk_spreads(repeats: Sequence[JudgedRun], figure: str) -> list[Spread]:
             chunks = [c for c in judged.run.chunks if c.index == index]
             value = None
             if chunks:
-                value = chunks[0].load_ms if figure == "load_ms" else chunks[0].net(figure)
+                value = chunks[0].load_ms if figure == "load_ms" else chunks[0].net_ms(figure)
             if value is not None:
                 values.append(float(value))
         spreads.append(Spread(tuple(values)))
@@ -60,7 +60,7 @@ def chunk_spreads(repeats: Sequence[JudgedRun], figure: str) -> list[Spread]:
 
 def _median_repeat(repeats: Sequence[JudgedRun]) -> JudgedRun:
     def first_wait(judged: JudgedRun) -> float:
-        blocked = judged.run.chunks[0].net("blocked_ms") if judged.run.chunks else None
+        blocked = judged.run.chunks[0].blocked_ms if judged.run.chunks else None
         return float("inf") if blocked is None else float(blocked)
 
     ordered = sorted(repeats, key=first_wait)
@@ -83,7 +83,7 @@ def _queueing_reason(repeats: Sequence[JudgedRun], rules: GateRules) -> str | No
         for judged in repeats:
             for chunk in judged.run.chunks:
                 if chunk.index == index:
-                    blocked = chunk.net("blocked_ms")
+                    blocked = chunk.blocked_ms
                     limit = queueing_limit(judged.wait_of(index), rules)
                     excess.append(float("inf") if blocked is None else blocked - limit)
         if excess and not spread.values:  # as one run says it, and no median to take

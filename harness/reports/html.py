@@ -96,7 +96,7 @@ def _first_chunk(run: RunRecord) -> str:
     if not run.chunks:
         return "no chunk"
     first = run.chunks[0]
-    return f"first chunk: blocked {format_ms(first.net('blocked_ms'))} ms, load {format_ms(first.load_ms)} ms"
+    return f"first chunk: blocked {format_ms(first.blocked_ms)} ms, load {format_ms(first.load_ms)} ms"
 
 
 def summary(runs: Sequence[JudgedRun]) -> str:

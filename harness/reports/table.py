@@ -10,7 +10,8 @@ from playgate.judging.attribution import Wait
 from playgate.judging.crosscheck import largest_disagreement
 from playgate.judging.gate import JudgedRun, stream_waits
 from playgate.judging.repeats import chunk_spreads
-from playgate.records import ChunkRecord, NetworkRecord, Playback, RunRecord
+from playgate.playback_record import Playback
+from playgate.records import ChunkRecord, NetworkRecord, RunRecord
 
 # blocked: issue -> first network phase; queued + stalled split it where the browser does.
 COLUMNS = (
@@ -47,9 +48,9 @@ def _row(chunk: ChunkRecord, wait: Wait | None) -> tuple[str, ...]:
     return (
         str(chunk.index),
         *(_text(chunk.net(f)) for f in ("protocol", "connection_id", "connection_reused", "status")),
-        *(format_ms(chunk.net(f)) for f in ("blocked_ms", "queued_ms", "stalled_ms")),
-        "-" if wait is None else wait.cell(chunk.net("blocked_ms")),
-        *(format_ms(chunk.net(f)) for f in ("wait_ms", "receive_ms")),
+        *(format_ms(chunk.net_ms(f)) for f in ("blocked_ms", "queued_ms", "stalled_ms")),
+        "-" if wait is None else wait.cell(chunk.blocked_ms),
+        *(format_ms(chunk.net_ms(f)) for f in ("wait_ms", "receive_ms")),
         format_ms(chunk.load_ms),
         format_ms(chunk.first_frame_ms),
         format_ms(chunk.after_download_ms),

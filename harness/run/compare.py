@@ -43,8 +43,10 @@ def _figure(run: JudgedRun, name: str) -> float | None:
     chunk = _first_chunk(run)
     if chunk is None:
         return None
-    value = chunk.net(name) if name in NETWORK_FIGURES else getattr(chunk, name)
-    return value  # type: ignore[no-any-return]
+    if name in NETWORK_FIGURES:
+        return chunk.net_ms(name)
+    page_figure: float | None = getattr(chunk, name)  # load_ms, first_frame_ms, ...
+    return page_figure
 
 
 def _ms(value: float | None) -> str:

@@ -176,7 +176,7 @@ def with_origins(
 
 def _h3_not_reached(run: RunRecord, origin: str) -> int | None:
     """The port ``origin`` advertised h3 on, where a chunk of it came over another protocol."""
-    missed = any(c.net("protocol") != "h3" for c in run.chunks if origin_of(c.url) == origin)
+    missed = any(c.protocol != "h3" for c in run.chunks if origin_of(c.url) == origin)
     if not missed:
         return None
     default_port = urlsplit(origin).port or 443
