@@ -41,7 +41,7 @@ def _argument(action: argparse.Action) -> str:
 
 
 def cli() -> str:
-    from playgate.doors.cli import build_parser
+    from playgate.entrypoints.cli import build_parser
 
     parser = build_parser()
     (commands,) = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
@@ -58,7 +58,7 @@ def cli() -> str:
 
 
 def settings() -> str:
-    from playgate.doors.options import OPTION_FIELDS, default, option_type
+    from playgate.entrypoints.options import OPTION_FIELDS, default, option_type
 
     rows = []
     for name, spec in OPTION_FIELDS.items():
@@ -78,7 +78,7 @@ def settings() -> str:
 
 
 def exit_codes() -> str:
-    from playgate.doors.cli import EXIT_MEANINGS
+    from playgate.entrypoints.cli import EXIT_MEANINGS
 
     return _table(("exit code", "meaning"), [(f"`{code}`", meaning) for code, meaning in EXIT_MEANINGS.items()])
 
@@ -134,7 +134,7 @@ def _both_ways(what: str, found: list[str], described: dict[str, str]) -> None:
 
 
 def junit() -> str:
-    from playgate.doors.plugin import key_figures
+    from playgate.entrypoints.pytest_plugin import key_figures
 
     keys = _returned_keys(key_figures)
     _both_ways("JUnit properties", keys, JUNIT_FIGURES)
@@ -182,7 +182,7 @@ def changelog() -> str:
 
 
 def rules() -> str:
-    from playgate.doors.options import default
+    from playgate.entrypoints.options import default
     from playgate.rules import DESCRIPTIONS, Rule
 
     def setting(key: str) -> str:

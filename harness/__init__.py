@@ -22,7 +22,7 @@ The package, in the order data flows (a layer imports only from layers above it 
     reports/                               chunk table, JSON, HAR, HTML
     diagnose/                              one chunk URL timed from a Python client
     run/                                   servers, browsers and runs, end to end
-    doors/                                 the CLI, the pytest plugin, these functions
+    entrypoints/                           the CLI, the pytest plugin, these functions
 """
 
 from __future__ import annotations
@@ -34,9 +34,9 @@ from playgate.version import VERSION as __version__
 
 if TYPE_CHECKING:
     from playgate.config import GateRules, PageTarget, Pressure, RunConfig, Scenario
-    from playgate.doors.api import gate
-    from playgate.doors.assertions import assert_gate_fails, assert_gate_passes
-    from playgate.doors.options import Options
+    from playgate.entrypoints.api import gate
+    from playgate.entrypoints.assertions import assert_gate_fails, assert_gate_passes
+    from playgate.entrypoints.options import Options
     from playgate.errors import (
         BrowserLaunchError,
         BrowserNotFound,
@@ -58,9 +58,9 @@ if TYPE_CHECKING:
 # for Playwright and the rest of the library.
 _HOMES = {
     **dict.fromkeys(["GateRules", "PageTarget", "Pressure", "RunConfig", "Scenario"], "playgate.config"),
-    "gate": "playgate.doors.api",
-    **dict.fromkeys(["assert_gate_fails", "assert_gate_passes"], "playgate.doors.assertions"),
-    "Options": "playgate.doors.options",
+    "gate": "playgate.entrypoints.api",
+    **dict.fromkeys(["assert_gate_fails", "assert_gate_passes"], "playgate.entrypoints.assertions"),
+    "Options": "playgate.entrypoints.options",
     "Rule": "playgate.rules",
     **dict.fromkeys(
         [

@@ -2,6 +2,6 @@
 
 import sys
 
-from playgate.doors.cli import main
+from playgate.entrypoints.cli import main
 
 sys.exit(main())

@@ -1,4 +1,4 @@
-"""playgate.gate(): the Python door, with the command line's settings over [tool.playgate]."""
+"""playgate.gate(): the Python entry point, with the command line's settings over [tool.playgate]."""
 
 import subprocess
 import sys

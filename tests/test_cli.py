@@ -11,7 +11,7 @@ import urllib.request
 import pytest
 
 from playgate.capture.browsers import BROWSERS
-from playgate.doors.cli import main
+from playgate.entrypoints.cli import main
 
 
 def run_cli(*args, env=None):

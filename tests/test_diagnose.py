@@ -10,7 +10,7 @@ import pytest
 from playgate.diagnose.client import MB, DiagnoseOptions, Diagnoser
 from playgate.diagnose.report import finding, summary
 from playgate.diagnose.stages import RequestStages
-from playgate.doors.cli import main
+from playgate.entrypoints.cli import main
 from playgate.fixtures.generate import ensure_media
 from playgate.server.launcher import ServerProcess
 from playgate.server.settings import Mode, settings_for

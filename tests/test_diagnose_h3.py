@@ -6,7 +6,7 @@ import pytest
 
 from playgate.diagnose.client import MB, DiagnoseOptions, Diagnoser
 from playgate.diagnose.h3 import H3_THREAD_NAME
-from playgate.doors.cli import main
+from playgate.entrypoints.cli import main
 from playgate.errors import MeasurementError
 from playgate.server.launcher import ServerProcess
 from playgate.server.settings import Mode, settings_for

@@ -5,8 +5,8 @@ import sys
 
 import pytest
 
-from playgate.doors import doctor
-from playgate.doors.doctor import Finding, install_command, render
+from playgate.entrypoints import doctor
+from playgate.entrypoints.doctor import Finding, install_command, render
 
 
 def run_doctor(*args, env=None):

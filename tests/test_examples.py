@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from playgate.doors.cli import build_parser
-from playgate.doors.doctor import firefox_codec_package
+from playgate.entrypoints.cli import build_parser
+from playgate.entrypoints.doctor import firefox_codec_package
 
 EXAMPLES = Path(__file__).parents[1] / "examples"
 BROWSER_PACKAGES = {"chromium", "firefox-esr"}

@@ -143,7 +143,7 @@ def test_a_rule_is_named_or_the_error_lists_the_rules():
 
 
 def test_assert_gate_fails_refuses_a_misspelt_rule_rather_than_failing_for_it():
-    from playgate.doors.assertions import assert_gate_fails
+    from playgate.entrypoints.assertions import assert_gate_fails
     from playgate.errors import UsageError
 
     judged = JudgedRun(run(chunk(0)), Verdict(False, ("queueing: chunk 0 waited 400 ms",)))

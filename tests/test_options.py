@@ -4,9 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from playgate.doors.cli import _options as cli_options
-from playgate.doors.cli import build_parser, main
-from playgate.doors.options import Options, file_values, find_config_file
+from playgate.entrypoints.cli import _options as cli_options
+from playgate.entrypoints.cli import build_parser, main
+from playgate.entrypoints.options import Options, file_values, find_config_file
 from playgate.errors import UsageError
 
 

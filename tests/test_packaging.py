@@ -28,7 +28,7 @@ LAYERS = [
     ["playgate.reports"],
     ["playgate.diagnose"],
     ["playgate.run"],
-    ["playgate.doors"],
+    ["playgate.entrypoints"],
 ]
 MAX_MODULE_LINES = 400
 
@@ -127,8 +127,8 @@ def test_the_wheel_holds_one_top_level_name_and_every_file(built_wheel):
     }
     assert {"playgate/capture/playback.js", "playgate/server/static/player.js", "playgate/py.typed"} <= data
     assert data <= names, f"not in the wheel: {sorted(data - names)}"
-    assert "playgate = playgate.doors.cli:main" in entry_points
-    assert "playgate = playgate.doors.plugin" in entry_points
+    assert "playgate = playgate.entrypoints.cli:main" in entry_points
+    assert "playgate = playgate.entrypoints.pytest_plugin" in entry_points
 
 
 def project_version() -> str:

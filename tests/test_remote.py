@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from playgate.capture.remote import BrowserServer, parse_endpoints
-from playgate.doors.cli import main
+from playgate.entrypoints.cli import main
 from playgate.errors import BrowserLaunchError, UsageError
 
 

@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from playgate.config import GateRules, RunConfig, Scenario, Shard
-from playgate.doors.cli import main
+from playgate.entrypoints.cli import main
 from playgate.errors import UsageError
 from playgate.judging.gate import JudgedRun, evaluate
 from playgate.reports.shards import SHARD_FILE, junit_document, read_shards, write_shard

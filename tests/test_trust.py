@@ -10,7 +10,7 @@ import pytest
 from playgate.capture.trust import check_ca_cert, trusted_origin
 from playgate.config import GateRules
 from playgate.diagnose.origin import QUIC_TIMEOUT_S, probe_origin, quic_handshake
-from playgate.doors.options import Options
+from playgate.entrypoints.options import Options
 from playgate.errors import UsageError
 from playgate.judging.gate import evaluate
 from playgate.origin import QUIC_COMPLETED, QUIC_UNANSWERED, OriginProbe

@@ -286,7 +286,7 @@ def run_gate(
 
 def origin_to_reach(config: RunConfig, server: Served | None = None) -> QuicOrigin | None:
     """The origin a browser must be launched for (see capture.quic): an h3 server of ours,
-    or a --url trusted through --ca-cert; None where the door's shared browser serves."""
+    or a --url trusted through --ca-cert; None where the entry point's shared browser serves."""
     if server is not None:
         return QuicOrigin.of(server)
     if config.url is not None and config.target.ca_cert is not None:
@@ -303,9 +303,9 @@ def measure_setup(
     server: Served | None = None,
     scenario: Scenario | None = None,
 ) -> JudgedRun:
-    """One run of one setup, measured and judged, whichever door asked (the command line,
+    """One run of one setup, measured and judged, whichever entry point asked (the command line,
     the pytest plugin, playgate.gate()): the page at --url; else, at ``server``, the user's
-    app (--app) or the bundled player (``scenario``: the config's, unless the door adds to it)."""
+    app (--app) or the bundled player (``scenario``: the config's, unless the entry point adds to it)."""
     if config.url is not None:
         return judge_page(browser, browser_name, config.url, config, "url", watching)
     assert server is not None, "a setup of the bundled player or --app runs at a server of ours"

@@ -7,7 +7,7 @@ first and the idle clips beside it: each browser names the stream among what hel
 
 import pytest
 
-from playgate.doors.assertions import assert_gate_fails, assert_gate_passes
+from playgate.entrypoints.assertions import assert_gate_fails, assert_gate_passes
 from playgate.judging.gate import stream_waits
 
 pytestmark = pytest.mark.browser

@@ -7,7 +7,7 @@ every pressure of the catalogue in tests/e2e/test_matrix.py.
 
 import pytest
 
-from playgate.doors.assertions import assert_gate_fails, assert_gate_passes
+from playgate.entrypoints.assertions import assert_gate_fails, assert_gate_passes
 from playgate.errors import GateFailure
 
 pytestmark = pytest.mark.browser

@@ -3,7 +3,7 @@ discovery from Alt-Svc reported as it happened, and the figures true over QUIC."
 
 import pytest
 
-from playgate.doors.assertions import assert_gate_passes
+from playgate.entrypoints.assertions import assert_gate_passes
 from playgate.judging.groundtruth import KIB_PER_S, bandwidth_scenario, check_bandwidth, check_delay, delay_scenario
 from tests.e2e.test_ground_truth import assert_readings_agree, assert_within
 

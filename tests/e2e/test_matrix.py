@@ -4,7 +4,7 @@ the rules that name it, and the healthy h2 setup passing under every pressure.""
 import pytest
 
 from playgate.catalogue import HEALTHY_H3_PRESSURES, HEALTHY_PRESSURES, REGRESSIONS
-from playgate.doors.assertions import assert_gate_passes
+from playgate.entrypoints.assertions import assert_gate_passes
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

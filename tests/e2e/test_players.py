@@ -5,7 +5,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from playgate.doors.assertions import assert_gate_fails, assert_gate_passes
+from playgate.entrypoints.assertions import assert_gate_fails, assert_gate_passes
 from playgate.judging.groundtruth import check_delay
 
 pytestmark = pytest.mark.browser

@@ -6,7 +6,7 @@ pytestmark = pytest.mark.browser
 
 USER_TESTS = """
 import pytest
-from playgate.doors.assertions import assert_gate_passes
+from playgate.entrypoints.assertions import assert_gate_passes
 
 def test_healthy(playgate_run):
     assert_gate_passes(playgate_run())

@@ -5,7 +5,7 @@ reason says the certificate (browsers take h3 up only over one they trust)."""
 
 import pytest
 
-from playgate.doors.assertions import assert_gate_fails, assert_gate_passes
+from playgate.entrypoints.assertions import assert_gate_fails, assert_gate_passes
 from playgate.server.launcher import ServerProcess
 from playgate.server.settings import Mode, settings_for
 from tests.tooling.caddy import staging

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from playgate.doors.assertions import assert_gate_fails, assert_gate_passes
+from playgate.entrypoints.assertions import assert_gate_fails, assert_gate_passes
 
 pytestmark = pytest.mark.browser
 
@@ -129,7 +129,7 @@ def test_app_from_the_marker_and_artifacts_of_a_failed_test(pytester, monkeypatc
     pytester.makepyfile(
         test_user=f"""
 import pytest
-from playgate.doors.assertions import assert_gate_passes
+from playgate.entrypoints.assertions import assert_gate_passes
 
 @pytest.mark.playgate(app="{SAMPLE_APP}", chunk_pattern="/media/seg-", sse_pattern="/live/", chunks=3)
 def test_healthy(playgate_run):

@@ -30,8 +30,8 @@ from playgate.config import check_h2_max_streams, parse_modes
 from playgate.diagnose import report as diagnose_report
 from playgate.diagnose.client import DEFAULT_PROTOCOLS, DiagnoseOptions, Diagnoser
 from playgate.diagnose.origin import probe_origin
-from playgate.doors import doctor
-from playgate.doors.options import (
+from playgate.entrypoints import doctor
+from playgate.entrypoints.options import (
     COMPARE,
     OPTION_FIELDS,
     RUN,

@@ -1,4 +1,4 @@
-"""The Python door: one call runs the gate with the same settings as the command line."""
+"""The Python entry point: one call runs the gate with the same settings as the command line."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from playgate.doors.options import RUN, find_config_file, layered
+from playgate.entrypoints.options import RUN, find_config_file, layered
 from playgate.fixtures.generate import ensure_media
 from playgate.judging.gate import JudgedRun
 from playgate.run.runner import run_gate

@@ -5,7 +5,7 @@ Builds on pytest-playwright: its ``--browser`` parametrizes the tests that use
 and ``--slowmo`` reach the browsers launched here, and its ``--output`` folder
 (``test-results``) receives the artifacts of a failed test.
 
-Settings are the fields of ``playgate.doors.options.Options``, from (lowest first) the defaults,
+Settings are the fields of ``playgate.entrypoints.options.Options``, from (lowest first) the defaults,
 ``[tool.playgate]`` in the rootdir's pyproject.toml, ``--playgate-<setting>`` options,
 the ``playgate`` marker, then ``playgate_run(...)`` arguments:
 
@@ -38,7 +38,7 @@ from playwright.sync_api import Browser, Playwright
 from playgate.capture.browsers import BROWSERS, RecycledBrowser, connect_options, find_executable, launch_options
 from playgate.capture.remote import parse_endpoints
 from playgate.config import check_h2_max_streams, parse_modes
-from playgate.doors.options import OPTION_FIELDS, Options, file_values, option_type
+from playgate.entrypoints.options import OPTION_FIELDS, Options, file_values, option_type
 from playgate.errors import PlaygateError
 from playgate.fixtures.generate import MediaSet, ensure_media
 from playgate.judging.gate import JudgedRun
