@@ -121,32 +121,38 @@ def chunk_schedule(count: int, pace_s: float, hold_s: float) -> list[tuple[float
     return sorted(schedule, key=lambda item: (item[0], item[1] == "release"))
 
 
-def create_app(settings: ServerSettings) -> ServerTimed:
-    counter = StreamCounter()
-    media = settings.media_folder.resolve()
-    # The HLS segments are made on the first request for them (once per media folder, cached):
-    # a server that never serves them, or a folder of other media, never pays for it.
-    hls_made: list[HlsSet] = []
+class AvatarRoutes:
+    """The reference server's routes, a method each, over one server's settings and state."""
 
-    async def hls_set() -> HlsSet:
-        if not hls_made:
-            made = await asyncio.to_thread(ensure_hls, MediaSet(media, settings.chunk_names, settings.preload_name))
-            hls_made.append(made)
-        return hls_made[0]
+    def __init__(self, settings: ServerSettings) -> None:
+        self.settings = settings
+        self.counter = StreamCounter()
+        self.media = settings.media_folder.resolve()
+        # The HLS segments are made on the first request for them (once per media folder,
+        # cached): a server that never serves them, or a folder of other media, never pays for it.
+        self.hls_made: list[HlsSet] = []
 
-    async def player(request: Request) -> Response:
+    async def hls_set(self) -> HlsSet:
+        if not self.hls_made:
+            made = await asyncio.to_thread(
+                ensure_hls, MediaSet(self.media, self.settings.chunk_names, self.settings.preload_name)
+            )
+            self.hls_made.append(made)
+        return self.hls_made[0]
+
+    async def player(self, request: Request) -> Response:
         return FileResponse(STATIC_DIR / "player.html", headers=NO_STORE)
 
-    async def health(request: Request) -> Response:
+    async def health(self, request: Request) -> Response:
         return JSONResponse(
             {
                 "status": "ok",
                 "http_version": request.scope.get("http_version"),
-                "open_streams": counter.open,
+                "open_streams": self.counter.open,
             }
         )
 
-    async def chunk_events(stream: StreamPlan) -> AsyncIterator[bytes]:
+    async def chunk_events(self, stream: StreamPlan) -> AsyncIterator[bytes]:
         yield sse_message(None, retry_ms=NO_RECONNECT_MS)
         loop = asyncio.get_running_loop()
         started = loop.time()
@@ -155,7 +161,7 @@ def create_app(settings: ServerSettings) -> ServerTimed:
             if kind == "release":
                 yield sse_message("release", {"after_first_chunk_ms": round(stream.hold_s * 1000)})
                 continue
-            name = settings.chunk_names[index % len(settings.chunk_names)]
+            name = self.settings.chunk_names[index % len(self.settings.chunk_names)]
             url = f"/chunks/{name}?i={index}"
             if index in stream.missing:
                 url = f"/chunks/missing-{index:03d}.mp4?i={index}"  # a regression: the chunk 404s
@@ -164,21 +170,21 @@ def create_app(settings: ServerSettings) -> ServerTimed:
             announcement = {
                 "index": index,
                 "url": url,
-                "size": (media / name).stat().st_size,
-                "duration": settings.chunk_seconds,
+                "size": (self.media / name).stat().st_size,
+                "duration": self.settings.chunk_seconds,
             }
             yield sse_message("chunk", announcement)
         yield sse_message("done", {"count": stream.count})
         while True:  # a live app keeps the stream; the page closes it when finished
-            await asyncio.sleep(settings.heartbeat_s)
+            await asyncio.sleep(self.settings.heartbeat_s)
             yield HEARTBEAT
 
-    async def events(request: Request) -> Response:
+    async def events(self, request: Request) -> Response:
         try:
             stream = StreamPlan(
-                count=_query_knob(request, CHUNKS, settings.chunk_count),
-                pace_s=_query_knob(request, PACE_MS, settings.pace_ms) / 1000,
-                hold_s=_query_knob(request, HOLD_MS, settings.hold_ms) / 1000,
+                count=_query_knob(request, CHUNKS, self.settings.chunk_count),
+                pace_s=_query_knob(request, PACE_MS, self.settings.pace_ms) / 1000,
+                hold_s=_query_knob(request, HOLD_MS, self.settings.hold_ms) / 1000,
                 chunk_delay_ms=_query_knob(request, CHUNK_DELAY_MS),
                 chunk_kib_per_s=_query_knob(request, CHUNK_KIB_PER_S),
                 missing=_query_indices(request, "missing"),
@@ -186,43 +192,43 @@ def create_app(settings: ServerSettings) -> ServerTimed:
             )
         except BadQuery as exc:
             return PlainTextResponse(str(exc), status_code=400)
-        return event_stream(chunk_events(stream), counter)
+        return event_stream(self.chunk_events(stream), self.counter)
 
-    async def heartbeats() -> AsyncIterator[bytes]:
+    async def heartbeats(self) -> AsyncIterator[bytes]:
         yield sse_message("hold", {}, retry_ms=NO_RECONNECT_MS)
         while True:
-            await asyncio.sleep(settings.heartbeat_s)
+            await asyncio.sleep(self.settings.heartbeat_s)
             yield HEARTBEAT
 
-    async def sse_holder(request: Request) -> Response:
-        return event_stream(heartbeats(), counter)
+    async def sse_holder(self, request: Request) -> Response:
+        return event_stream(self.heartbeats(), self.counter)
 
-    async def media_holder(request: Request) -> Response:
+    async def media_holder(self, request: Request) -> Response:
         return PacedFileResponse(
-            media / settings.preload_name,
-            bytes_per_second=settings.preload_bytes_per_second,
+            self.media / self.settings.preload_name,
+            bytes_per_second=self.settings.preload_bytes_per_second,
             media_type=MP4,
             headers=NO_STORE,
         )
 
-    def stream_query(request: Request, longest: int) -> StreamPlan:
+    def stream_query(self, request: Request, longest: int) -> StreamPlan:
         """A stream request's segment count and the faults its segment URLs carry."""
         return StreamPlan(
-            count=_query_int(request, "chunks", settings.chunk_count, 1, longest),
+            count=_query_int(request, CHUNKS.name, self.settings.chunk_count, CHUNKS.low, longest),
             pace_s=0,
             hold_s=0,
-            chunk_delay_ms=_query_int(request, "chunk_delay_ms", 0, 0, MAX_DELAY_MS),
-            chunk_kib_per_s=_query_int(request, "chunk_kib_per_s", 0, 0, MAX_KIB_PER_S),
+            chunk_delay_ms=_query_knob(request, CHUNK_DELAY_MS),
+            chunk_kib_per_s=_query_knob(request, CHUNK_KIB_PER_S),
             slow=_query_indices(request, "slow"),
         )
 
-    async def manifest(request: Request) -> Response:
-        made = await hls_set()
+    async def manifest(self, request: Request) -> Response:
+        made = await self.hls_set()
         shape = request.url.path.rsplit("/", 1)[-1]
         segments = made.fragment_names if shape != PLAYLIST else made.segment_names
         inline = request.query_params.get("init", "url")
         try:
-            stream = stream_query(request, len(segments))
+            stream = self.stream_query(request, len(segments))
             if inline not in ("url", "inline"):
                 raise BadQuery(f"query parameter init={inline[:40]!r} must be url or inline")
         except BadQuery as exc:
@@ -234,7 +240,7 @@ def create_app(settings: ServerSettings) -> ServerTimed:
         playlist = playlist_text(names, init=init if shape == FMP4_PLAYLIST else None)
         return Response(playlist, media_type=M3U8, headers=NO_STORE)
 
-    async def player_script(request: Request) -> Response:
+    async def player_script(self, request: Request) -> Response:
         name = request.path_params["name"]
         scripts = {Path(p.script).name: p for p in PLAYERS.values()}
         if name not in scripts:
@@ -244,14 +250,14 @@ def create_app(settings: ServerSettings) -> ServerTimed:
             return PlainTextResponse(f"{scripts[name].spec} is not fetched: run make setup", status_code=404)
         return FileResponse(path, media_type="text/javascript")
 
-    async def chunk(request: Request) -> Response:
-        return await media_response(request, media, MP4)
+    async def chunk(self, request: Request) -> Response:
+        return await self.media_response(request, self.media, MP4)
 
-    async def segment(request: Request) -> Response:
+    async def segment(self, request: Request) -> Response:
         name = request.path_params["name"]
-        return await media_response(request, (await hls_set()).folder, TS if name.endswith(".ts") else MP4)
+        return await self.media_response(request, (await self.hls_set()).folder, TS if name.endswith(".ts") else MP4)
 
-    async def media_response(request: Request, folder: Path, media_type: str) -> Response:
+    async def media_response(self, request: Request, folder: Path, media_type: str) -> Response:
         path = media_file(folder, request.path_params["name"])
         if path is None:
             return PlainTextResponse("no such chunk", status_code=404)
@@ -265,20 +271,23 @@ def create_app(settings: ServerSettings) -> ServerTimed:
         rate = kib_per_s * 1024 or None  # fault injection: a slow link
         return MediaFileResponse(path, media_type=media_type, headers=NO_STORE, bytes_per_second=rate)
 
+
+def create_app(settings: ServerSettings) -> ServerTimed:
+    routes = AvatarRoutes(settings)
     app = Starlette(
         routes=[
-            Route("/", player),
-            Route("/health", health),
-            Route("/events", events),
-            Route("/chunks/{name}", chunk),
-            Route(f"/hls/{PLAYLIST}", manifest),
-            Route(f"/hls/{FMP4_PLAYLIST}", manifest),
-            Route(f"/dash/{MANIFEST}", manifest),
-            Route("/hls/{name}", segment),
-            Route("/dash/{name}", segment),
-            Route("/players/{name}", player_script),
-            Route("/pressure/media", media_holder),
-            Route("/pressure/sse", sse_holder),
+            Route("/", routes.player),
+            Route("/health", routes.health),
+            Route("/events", routes.events),
+            Route("/chunks/{name}", routes.chunk),
+            Route(f"/hls/{PLAYLIST}", routes.manifest),
+            Route(f"/hls/{FMP4_PLAYLIST}", routes.manifest),
+            Route(f"/dash/{MANIFEST}", routes.manifest),
+            Route("/hls/{name}", routes.segment),
+            Route("/dash/{name}", routes.segment),
+            Route("/players/{name}", routes.player_script),
+            Route("/pressure/media", routes.media_holder),
+            Route("/pressure/sse", routes.sse_holder),
             Mount("/static", StaticFolder(directory=STATIC_DIR)),
         ]
     )

@@ -23,7 +23,9 @@ from playgate.records import NO_RESPONSE, NetworkRecord, PageChunk, ResourceTimi
 class PageReading:
     """How to read what a kind of page observed: when it is done, and its chunks."""
 
-    finished_js: str  # a page function, true once every chunk settled (unless ``finished``)
+    # When the page is done, one of two ways: a page function, true once every chunk
+    # settled (the page knows its chunks), or ``finished`` below (only the network does).
+    finished_js: str | None
     snapshot_js: str  # a page function returning chunks, errors and time_origin
     # The chunks from a snapshot, the network record so far and the page's Resource Timing.
     chunks: Callable[[dict[str, Any], list[NetworkRecord], dict[str, ResourceTiming]], list[PageChunk]]
@@ -34,6 +36,10 @@ class PageReading:
     # Where only the network record knows every chunk (a worker's requests): true once the
     # chunks are settled, checked on the page's snapshot and the network record so far.
     finished: Callable[[list[PageChunk]], bool] | None = None
+
+    def __post_init__(self) -> None:
+        if (self.finished_js is None) == (self.finished is None):
+            raise ValueError("a page reading says when it is done one way: finished_js or finished")
 
 
 def named_in(url: str, data: str) -> bool:
@@ -115,7 +121,7 @@ def observer_reading(expected: int, pattern: str) -> PageReading:
     """The page's first ``expected`` chunks: a player goes on fetching segments ahead of
     playback, and a run judges the ones it asked for."""
     return PageReading(
-        finished_js="",
+        finished_js=None,
         snapshot_js="""() => ({
           chunks: window.__playgate.chunks, events: window.__playgate.events, fetches: window.__playgate.fetches,
           appends: window.__playgate.appends, errors: window.__playgate.errors, time_origin: performance.timeOrigin,

@@ -179,7 +179,7 @@ def measure_page(
         except PlaywrightError as exc:
             raise MeasurementError(navigation_problem(browser_name, url, exc)) from exc
         watching.mark("navigation")
-        if reading.finished is None:
+        if reading.finished_js is not None:
             finished = _wait_finished(page, f"() => ({reading.finished_js})() && {SETTLED_JS}", timeout_s)
             state = page.evaluate(reading.snapshot_js)
         else:
