@@ -108,8 +108,8 @@ def snapshot_from_playwright(request: Any, *, ended: bool = True) -> BidiSnapsho
     size and end are not (asking Playwright for its sizes would wait for an end).
 
     A request can fail after its response came: Firefox's media element cancels a 404 once
-    it has the headers, and BiDi then reports the request's end as a fetch error (1 suite
-    run in about 12). Its status and headers were received, and are kept with the failure.
+    it has the headers, and BiDi then reports the request's end as a fetch error. Its status
+    and headers were received, and are kept with the failure.
     """
     failure = request.failure
     response = request.response()

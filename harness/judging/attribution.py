@@ -44,10 +44,10 @@ H1_CONNECTIONS_PER_HOST = 6
 SAME_TIME_S = 0.002
 # Chromium stamps a cancelled request's end (loadingFailed) in the page's process, when the
 # page handles the cancellation; the network service, which stamps the chunk's start, may
-# hand the freed connection or stream on first. So the chunk can reach the network before
-# the end that let it go: by 0.5-1.8 ms in three of eight suite runs, by more than 2 ms in
-# one more on a loaded 2-core machine. An end this close after the chunk, when none came
-# before it, is taken as its release (and the gap shows it negative).
+# hand the freed connection or stream on first. So the chunk can reach the network a few
+# ms before the end that let it go (measured: docs/explanations/why-chunks-wait.md). An end
+# this close after the chunk, when none came before it, is taken as its release (and the
+# gap shows it negative).
 STAMPED_LATE_S = 0.015
 H1 = "http/1.1"
 # A request on the network this soon after its issue was handed a connection or stream
