@@ -71,3 +71,14 @@ def beside_an_event_stream(*chunks, source="cdp", **settings):
     server's stream limit unknown, nothing says whether that stream held them."""
     events = network("https://127.0.0.1:4443/events", started_at=1_789_999_999.0, source=source)
     return run(*chunks, requests=(events, *(c.network for c in chunks)), **settings)
+
+
+def one_stall_playback():
+    """Playback whose first frame came at 840 ms and which stalled 1210 ms at 3 s of media."""
+    from playgate.playback_record import Playback
+
+    return Playback.from_page(
+        {"play_ms": 700.0, "first_frame_ms": 840.0, "stalls": [
+            {"video": 0, "start_ms": 3840.0, "end_ms": 5050.0, "position_s": 3.0, "src": "blob:x"}], "quality": []},
+        ended_ms=6000.0,
+    )  # fmt: skip

@@ -7,7 +7,7 @@ from playgate.config import GateRules
 from playgate.judging.gate import JudgedRun, Verdict, evaluate
 from playgate.reports.html import render
 from playgate.reports.waterfall import request_segments, time_span_ms
-from tests.factory import chunk, network, run
+from tests.factory import chunk, network, one_stall_playback, run
 
 PASSED, FAILED = Verdict(True, ()), Verdict(False, ("queueing: chunk 0 waited 700 ms",))
 
@@ -76,13 +76,8 @@ def test_a_chunk_that_waited_for_connections_names_the_cause_and_marks_its_holde
 
 
 def test_stalls_are_drawn_on_the_waterfalls_time_axis():
-    from playgate.playback_record import Playback
 
-    playback = Playback.from_page(
-        {"play_ms": 700.0, "first_frame_ms": 840.0, "stalls": [
-            {"video": 0, "start_ms": 3840.0, "end_ms": 5050.0, "position_s": 3.0, "src": "blob:x"}], "quality": []},
-        ended_ms=6000.0,
-    )  # fmt: skip
+    playback = one_stall_playback()
     record = dataclasses.replace(run(chunk(0), chunk(1)), playback=playback)
     page = render([JudgedRun(record, evaluate(record, GateRules()))])
     assert '<tr class="playback stalled"><td class="name">playback: 1 stall(s)</td>' in page

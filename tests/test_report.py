@@ -11,7 +11,7 @@ from playgate.config import GateRules
 from playgate.judging.gate import JudgedRun, evaluate
 from playgate.reports.result import result_document, write_json
 from playgate.reports.table import chunk_table, describe
-from tests.factory import chunk, network, run
+from tests.factory import chunk, network, one_stall_playback, run
 
 JSON_CHUNK_KEYS = {
     "index",
@@ -117,13 +117,8 @@ def validate_result(document):
 def test_every_kind_of_run_validates_against_the_documented_schema():
     from playgate.judging.repeats import combine
     from playgate.origin import OriginProbe
-    from playgate.playback_record import Playback
 
-    playback = Playback.from_page(
-        {"play_ms": 700.0, "first_frame_ms": 840.0, "stalls": [
-            {"video": 0, "start_ms": 3840.0, "end_ms": 5050.0, "position_s": 3.0, "src": "blob:x"}], "quality": []},
-        ended_ms=6000.0,
-    )  # fmt: skip
+    playback = one_stall_playback()
     stream = network("https://127.0.0.1:4443/events", started_at=1_789_999_999.0, ended_at=None)
     probe = OriginProbe("https://127.0.0.1:4443", tls=True, alpn="h2", trusted=False, quic="no answer over UDP")
     record = replace(
