@@ -12,6 +12,7 @@ import shutil
 import subprocess
 import sys
 import tomllib
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -188,13 +189,22 @@ def make_journey(name: str, wheel: Path, root: Path) -> Journey:
 
 
 @pytest.fixture(scope="module")
-def newest(built_wheel, tmp_path_factory) -> Journey:
-    return make_journey("newest", built_wheel, tmp_path_factory.mktemp("journey-newest"))
+def journeys(built_wheel, tmp_path_factory) -> dict[str, Journey]:
+    """Both environments, made side by side: pip waits on the disk more than on the cores."""
+    names = ("newest", "lowest")
+    with ThreadPoolExecutor(max_workers=len(names)) as pool:
+        made = {n: pool.submit(make_journey, n, built_wheel, tmp_path_factory.mktemp(f"journey-{n}")) for n in names}
+        return {name: future.result() for name, future in made.items()}
 
 
 @pytest.fixture(scope="module")
-def lowest(built_wheel, tmp_path_factory) -> Journey:
-    return make_journey("lowest", built_wheel, tmp_path_factory.mktemp("journey-lowest"))
+def newest(journeys) -> Journey:
+    return journeys["newest"]
+
+
+@pytest.fixture(scope="module")
+def lowest(journeys) -> Journey:
+    return journeys["lowest"]
 
 
 @pytest.fixture(params=["newest", "lowest"])

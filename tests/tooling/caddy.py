@@ -12,8 +12,10 @@ from __future__ import annotations
 import json
 import shutil
 import socket
+import ssl
 import subprocess
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
@@ -36,18 +38,24 @@ def caddy_executable() -> str:
     return found
 
 
-def _free_port_for_tcp_and_udp() -> int:
-    """A loopback port free for TCP and UDP alike (Caddy serves h3 on the TCP port's number)."""
-    for _ in range(20):
-        with socket.socket() as tcp, socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
+def _free_ports_for_tcp_and_udp(count: int) -> list[int]:
+    """``count`` distinct loopback ports free for TCP and UDP alike (Caddy serves h3 on the
+    TCP port's number), all held until all are found so that none is handed out twice."""
+    with ExitStack() as held:
+        ports: list[int] = []
+        for _ in range(20 * count):
+            tcp = held.enter_context(socket.socket())
+            udp = held.enter_context(socket.socket(socket.AF_INET, socket.SOCK_DGRAM))
             tcp.bind(("127.0.0.1", 0))
             port = tcp.getsockname()[1]
             try:
                 udp.bind(("127.0.0.1", port))
             except OSError:
                 continue
-            return port
-    raise RuntimeError("no loopback port free for both TCP and UDP")
+            ports.append(port)
+            if len(ports) == count:
+                return ports
+    raise RuntimeError("no loopback ports free for both TCP and UDP")
 
 
 def _caddyfile(port: int, http_port: int, upstream: str, data: Path, udp: str) -> str:
@@ -61,10 +69,10 @@ def _caddyfile(port: int, http_port: int, upstream: str, data: Path, udp: str) -
     )
 
 
-def _wait_until_ready(caddy: subprocess.Popen[str]) -> None:
-    """Reads Caddy's JSON log until its certificate for 127.0.0.1 is issued (it serves from then)."""
+def _wait_until_ready(caddy: subprocess.Popen[str], port: int, root: Path, lines: list[str]) -> None:
+    """Reads Caddy's JSON log (into ``lines``) until its certificate for 127.0.0.1 is issued,
+    then until a TLS handshake with the port verifies against its root: Caddy serves."""
     ready = threading.Event()
-    lines: list[str] = []
 
     def read() -> None:
         assert caddy.stderr is not None
@@ -79,13 +87,25 @@ def _wait_until_ready(caddy: subprocess.Popen[str]) -> None:
 
     threading.Thread(target=read, daemon=True).start()
     if not ready.wait(READY_TIMEOUT_S):
-        raise RuntimeError("caddy did not serve within 30 s:\n" + "".join(lines[-10:]))
+        raise RuntimeError("caddy did not issue its certificate within 30 s:\n" + "".join(lines[-10:]))
+    context = ssl.create_default_context(cafile=str(root))
+    deadline = time.monotonic() + READY_TIMEOUT_S
+    while caddy.poll() is None and time.monotonic() < deadline:
+        try:
+            with (
+                socket.create_connection(("127.0.0.1", port), timeout=5) as raw,
+                context.wrap_socket(raw, server_hostname="127.0.0.1"),
+            ):
+                return
+        except (ssl.SSLError, OSError):
+            ready.wait(0.05)  # Caddy takes the certificate up a moment after logging it
+    raise RuntimeError(f"caddy does not serve TLS on {port} (exit code {caddy.poll()}):\n" + "".join(lines[-10:]))
 
 
 @contextmanager
 def staging(upstream: str, folder: Path, *, udp: str = "served") -> Iterator[Staging]:
     """Caddy on a loopback port, proxying to ``upstream`` (host:port, plain HTTP)."""
-    port, http_port = _free_port_for_tcp_and_udp(), _free_port_for_tcp_and_udp()
+    port, http_port = _free_ports_for_tcp_and_udp(2)
     data = folder / "caddy-data"
     config = folder / "Caddyfile"
     config.write_text(_caddyfile(port, http_port, upstream, data, udp))
@@ -101,9 +121,10 @@ def staging(upstream: str, folder: Path, *, udp: str = "served") -> Iterator[Sta
             holder.bind(("127.0.0.1", port))  # never read: datagrams are dropped, nothing answers
         command = [caddy_executable(), "run", "--config", str(config), "--adapter", "caddyfile"]
         caddy = subprocess.Popen(command, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        root = data / "pki" / "authorities" / "local" / "root.crt"
         try:
-            _wait_until_ready(caddy)
-            yield Staging(f"https://127.0.0.1:{port}/", data / "pki" / "authorities" / "local" / "root.crt", port)
+            _wait_until_ready(caddy, port, root, [])
+            yield Staging(f"https://127.0.0.1:{port}/", root, port)
         finally:
             caddy.terminate()
             try:
