@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
@@ -44,6 +45,9 @@ class Watching:
     keep_open: bool = False
     trace: Path | None = None
     phases: Phases | None = None
+    # What the page depends on, gone (the server's process exited): a reason, else None.
+    # The run stops waiting for the page then rather than at its timeout.
+    gone: Callable[[], str | None] = lambda: None
 
     def mark(self, phase: str) -> None:
         if self.phases is not None:

@@ -180,10 +180,10 @@ def measure_page(
             raise MeasurementError(navigation_problem(browser_name, url, exc)) from exc
         watching.mark("navigation")
         if reading.finished_js is not None:
-            finished = _wait_finished(page, f"() => ({reading.finished_js})() && {SETTLED_JS}", timeout_s)
+            finished = _wait_finished(page, f"() => ({reading.finished_js})() && {SETTLED_JS}", timeout_s, watching)
             state = page.evaluate(reading.snapshot_js)
         else:
-            finished, state = _poll_finished(page, reading, recorder, timeout_s)
+            finished, state = _poll_finished(page, reading, recorder, timeout_s, watching)
         watching.mark("page until settled")
         playback = read_playback(page)
         page_chunks = reading.chunks(state, recorder.records({}), {})
@@ -305,22 +305,39 @@ def real_player_reading(scenario: Scenario) -> PageReading:
     )
 
 
-def _wait_finished(page: Page, finished_js: str, timeout_s: float) -> bool:
-    try:
-        page.wait_for_function(finished_js, timeout=timeout_s * 1000)
-    except PlaywrightTimeout:
-        return False
-    return True
+# How often a run waiting for its page checks that what the page depends on is still there.
+GONE_CHECK_S = 0.5
+
+
+def _wait_finished(page: Page, finished_js: str, timeout_s: float, watching: Watching) -> bool:
+    deadline = time.monotonic() + timeout_s
+    while True:
+        _stop_if_gone(watching)
+        remaining = deadline - time.monotonic()
+        try:
+            page.wait_for_function(finished_js, timeout=max(1.0, min(remaining, GONE_CHECK_S) * 1000))
+        except PlaywrightTimeout:
+            if remaining <= GONE_CHECK_S:
+                return False
+            continue
+        return True
+
+
+def _stop_if_gone(watching: Watching) -> None:
+    gone = watching.gone()
+    if gone is not None:
+        raise MeasurementError(f"{gone} in the middle of the run")
 
 
 def _poll_finished(
-    page: Page, reading: PageReading, recorder: NetworkRecorder, timeout_s: float
+    page: Page, reading: PageReading, recorder: NetworkRecorder, timeout_s: float, watching: Watching
 ) -> tuple[bool, dict[str, Any]]:
     """Wait until the chunks, read from the page and the network record as they arrive, are
     settled and playback too: the page alone cannot tell (it does not see a worker's requests)."""
     assert reading.finished is not None
     deadline = time.monotonic() + timeout_s
     while True:
+        _stop_if_gone(watching)
         state = page.evaluate(reading.snapshot_js)
         chunks = reading.chunks(state, recorder.records({}), {})
         if reading.finished(chunks) and page.evaluate(f"() => {SETTLED_JS}"):

@@ -280,8 +280,8 @@ def playgate_run(
             if trace is not None:
                 trace.parent.mkdir(parents=True, exist_ok=True)
                 test_runs.traces.append(trace)
-            watching = watching_for(config, browser_name, trace)
             server = None if config.url else playgate_server(mode.value, options.h2_max_streams, options.app)
+            watching = watching_for(config, browser_name, trace, server)
             origin = origin_to_reach(config, server)
             # A browser launched for an origin (an h3 server, --ca-cert) is held by no test: it may relaunch.
             browser = (

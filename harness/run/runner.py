@@ -193,14 +193,21 @@ def _probe(origin: str, server_pid: int | None, ca_cert: str | None = None) -> O
     return probe_origin(origin + "/", ca_cert=ca_cert)
 
 
-def watching_for(config: RunConfig, browser_name: str, trace: Path | None = None) -> Watching:
-    """Live lines if asked for, the page left open if asked for, a trace if given."""
+def watching_for(
+    config: RunConfig, browser_name: str, trace: Path | None = None, server: Served | None = None
+) -> Watching:
+    """Live lines if asked for, the page left open if asked for, a trace if given; a run at
+    ``server`` stops waiting for its page once the server has exited."""
     live = None
     if config.live and (config.url or config.app):
         live = LiveLog(browser_name, config.target.chunk_pattern, config.target.sse_pattern)
     elif config.live:
         live = LiveLog(browser_name, PLAYER_CHUNKS, PLAYER_EVENTS)
-    return Watching(live=live, keep_open=config.keep_open, trace=trace)
+
+    def gone() -> str | None:
+        return "the server process exited" if server is not None and not server.running else None
+
+    return Watching(live=live, keep_open=config.keep_open, trace=trace, gone=gone)
 
 
 def run_gate(
@@ -229,7 +236,7 @@ def run_gate(
         browser = pool.get(name, runs=config.repeat, origin=origin_to_reach(config, server))
         setup = server.label if server is not None else "url"
         try:
-            repeats = [measure(browser, watching_for(config, name)) for _ in range(config.repeat)]
+            repeats = [measure(browser, watching_for(config, name, server=server)) for _ in range(config.repeat)]
         except (PlaywrightError, PlaygateError) as exc:  # PlaygateError: a page that could not open
             gone = what_went_away(browser, server)
             if gone is None and isinstance(exc, MeasurementError) and name in endpoints and server is not None:
