@@ -14,7 +14,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from playwright.sync_api import Browser, Error, Playwright
+from playwright.sync_api import Browser, BrowserType, Error, Playwright
 
 from playgate.capture.quic import QuicOrigin
 from playgate.errors import BrowserLaunchError, BrowserNotFound, EnvironmentProblem, UsageError
@@ -100,13 +100,12 @@ def launch(playwright: Playwright, name: str, options: dict[str, Any]) -> Browse
     """The browser launched here, or (``ws_endpoint`` in the options: see capture.remote)
     the one a browser server on another machine serves."""
     endpoint = options.get("ws_endpoint")
+    browser_type: BrowserType = playwright.chromium if name == "chromium" else playwright.firefox
     try:
         if endpoint:
             slow_mo = options.get("slow_mo")
-            return getattr(playwright, name).connect(  # type: ignore[no-any-return]
-                endpoint, timeout=CONNECT_TIMEOUT_S * 1000, slow_mo=slow_mo
-            )
-        return getattr(playwright, name).launch(**options)  # type: ignore[no-any-return]
+            return browser_type.connect(endpoint, timeout=CONNECT_TIMEOUT_S * 1000, slow_mo=slow_mo)
+        return browser_type.launch(**options)
     except Error as exc:
         first_line = (exc.message or str(exc)).strip().splitlines()[0]
         if endpoint:
