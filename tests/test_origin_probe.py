@@ -13,6 +13,7 @@ from playgate.judging.gate import JudgedRun, Verdict, evaluate, waits_of
 from playgate.origin import NO_STREAM_LIMIT, OriginProbe
 from playgate.reports.table import describe
 from playgate.server.launcher import ServerProcess
+from playgate.server.proxy import NginxProxy
 from playgate.server.settings import Mode, settings_for
 from tests.factory import beside_an_event_stream, chunk, run
 
@@ -27,6 +28,18 @@ def test_over_tls_the_alpn_choice_the_certificate_and_the_stream_limit(media, mo
     assert (probe.tls, probe.alpn, probe.stream_limit, probe.error) == (True, alpn, limit, None)
     assert probe.trusted is False and "issuer" in (probe.trust_error or "")  # the run's throwaway CA
     assert probe.certificate_issuer.startswith("OU=Testing CA") and "127.0.0.1" in probe.certificate_names
+
+
+@pytest.mark.parametrize(("http2", "alpn", "limit"), [(True, "h2", 128), (False, "http/1.1", None)])
+def test_behind_nginx_the_probe_reads_what_nginx_offers(media, http2, alpn, limit):
+    """A third-party reverse proxy ends TLS: its ALPN, and the stream limit nginx sends
+    (its http2_max_concurrent_streams, 128), not the app's."""
+    with (
+        ServerProcess(settings_for(Mode.H1, media)) as app,
+        NginxProxy(app.port, http2=http2) as proxy,
+    ):
+        probe = probe_origin(proxy.base_url + "/")
+    assert (probe.alpn, probe.stream_limit, probe.error) == (alpn, limit, None)
 
 
 def test_in_the_clear_hypercorn_answers_h2c(media):
