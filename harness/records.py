@@ -30,15 +30,23 @@ def _check_duration(name: str, value: float | None) -> None:
         raise ValueError(f"{name} must be a finite duration >= 0, got {value}")
 
 
-def delivering(records: list[NetworkRecord]) -> NetworkRecord | None:
+def delivering(records: list[NetworkRecord], *, media_element: bool = False) -> NetworkRecord | None:
     """Of the requests for one URL (in issue order), the one that brought it: the first
-    answered, else the first. A player that cancels a segment before its answer and asks
-    again is judged on the request whose bytes it used, not on the cancelled one, which has
-    no figures. One cancelled after its answer brought bytes: Chromium's media element
-    cancels a preloading chunk once it has enough to play and asks for the rest later, and
-    the first frame came from that first request, after its wait."""
-    answered = [r for r in records if r.status is not None]
+    answered that did not fail, else the first. A player that cancels a fetch and asks
+    again appended the bytes of the request that completed, not those of the cancelled one.
+
+    A media element (``media_element``) plays from the first answered request even where it
+    cancelled that request afterwards: Chromium's media element cancels a preloading chunk
+    once it has enough to play and asks for the rest later, and the first frame came from
+    the first request, after that request's wait."""
+    answered = [r for r in records if r.status is not None and (media_element or r.failure is None)]
     return answered[0] if answered else (records[0] if records else None)
+
+
+def cancelled_by_the_page(failure: str | None) -> bool:
+    """The page (or its worker) cancelled the request itself: Chromium marks it canceled,
+    Firefox's channel ends with NS_BINDING_ABORTED."""
+    return failure is not None and (failure.startswith("canceled") or "NS_BINDING_ABORTED" in failure)
 
 
 @dataclass(frozen=True)

@@ -2,8 +2,10 @@
 
 from dataclasses import replace
 
+import pytest
+
 from playgate.capture.app_page import nothing_matched
-from playgate.capture.reading import named_in, page_chunks
+from playgate.capture.reading import named_in, page_chunks, settled
 from tests.factory import network
 
 URL = "https://app.example/media/seg-3.mp4?v=2"
@@ -159,14 +161,50 @@ def test_a_segment_cancelled_and_asked_again_is_judged_on_the_request_that_broug
     assert (joined.network, joined.request_count) == (again, 2)
 
 
-def test_a_chunk_cancelled_after_its_answer_is_judged_on_that_first_request():
+def test_a_media_elements_chunk_cancelled_after_its_answer_is_judged_on_that_first_request():
     """Chromium's media element cancels a preloading chunk once it has enough to play and
     asks for the rest later: the first request, and its wait, brought the first frame."""
     from playgate.capture.scenario import join_chunks
+    from playgate.records import PageChunk
 
-    state = {"events": [], "chunks": [], "appends": [], "time_origin": ORIGIN_MS}
-    first = segment_request(0, 100.0, 480.0, status=206, failure="net::ERR_ABORTED", blocked_ms=350.0)
+    first = segment_request(0, 100.0, 480.0, status=206, failure="canceled (net::ERR_ABORTED)", blocked_ms=350.0)
     rest = segment_request(0, 500.0, 510.0, status=206, blocked_ms=1.0)
-    (chunk,) = page_chunks(state, [first, rest], {}, "/seg-")
-    (joined,) = join_chunks([chunk], [first, rest], {})
+    element = PageChunk(0, first.url, 90.0, 100.0, 470.0, first_frame_ms=475.0, error=None)
+    (joined,) = join_chunks([element], [first, rest], {})
     assert (joined.network, joined.request_count) == (first, 2)
+
+
+def test_a_fetched_chunk_is_judged_on_the_request_whose_bytes_were_appended():
+    """A player that aborts a segment's download and asks again appended the second one."""
+    state = {"events": [], "chunks": [], "appends": [appended(520.0, 525.0, 0.0, 1.0)], "time_origin": ORIGIN_MS}
+    aborted = segment_request(0, 100.0, 480.0, status=200, failure="canceled (net::ERR_ABORTED)")
+    again = segment_request(0, 500.0, 510.0, status=200)
+    (chunk,) = page_chunks(state, [aborted, again], {}, "/seg-")
+    from playgate.capture.scenario import join_chunks
+
+    (joined,) = join_chunks([chunk], [aborted, again], {})
+    assert (joined.network, chunk.loadeddata_ms, chunk.error) == (again, 525.0, None)
+
+
+@pytest.mark.parametrize("cancelled", ["canceled (net::ERR_ABORTED)", "NS_BINDING_ABORTED"])
+def test_a_segment_the_worker_cancelled_after_reading_it_waits_for_its_append(cancelled):
+    """mpegts.js's worker cancels each segment's fetch once it has read the whole body, and
+    appends it after: the cancel does not settle the chunk as failed; the append loads it."""
+    state = {"events": [], "chunks": [], "appends": [], "time_origin": ORIGIN_MS}
+    read_then_cancelled = segment_request(0, 100.0, 120.0, status=200, failure=cancelled)
+    (waiting,) = page_chunks(state, [read_then_cancelled], {}, "/seg-")
+    assert (waiting.error, settled(waiting)) == (None, False)
+    state["appends"] = [appended(130.0, 135.0, 0.0, 1.0)]
+    (loaded,) = page_chunks(state, [read_then_cancelled], {}, "/seg-")
+    assert (loaded.loadeddata_ms, loaded.error) == (135.0, None)
+
+
+def test_a_segment_cancelled_before_any_answer_or_failing_on_the_network_is_an_error():
+    state = {"events": [], "chunks": [], "appends": [], "time_origin": ORIGIN_MS}
+    for failed in (
+        segment_request(0, 100.0, 120.0, status=None, failure="canceled (net::ERR_ABORTED)"),
+        segment_request(0, 100.0, 120.0, status=200, failure="net::ERR_CONNECTION_RESET"),
+        segment_request(0, 100.0, 120.0, status=404, failure="canceled (net::ERR_ABORTED)"),
+    ):
+        (chunk,) = page_chunks(state, [failed], {}, "/seg-")
+        assert chunk.error == f"request failed: {failed.failure}", failed

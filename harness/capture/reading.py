@@ -16,7 +16,14 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from playgate.capture.appends import Append, join_appends
-from playgate.records import NO_RESPONSE, NetworkRecord, PageChunk, ResourceTiming, delivering
+from playgate.records import (
+    NO_RESPONSE,
+    NetworkRecord,
+    PageChunk,
+    ResourceTiming,
+    cancelled_by_the_page,
+    delivering,
+)
 
 
 @dataclass(frozen=True)
@@ -74,8 +81,7 @@ def page_chunks(
     for i, record in enumerate(fetched):
         requested = asked.get(record.url, _page_ms(record.started_at, origin))
         appended = carried.get(i)
-        # "no response": still in flight (or never answered): not a failure that settles it.
-        failed = record.failure if record.failure not in (None, NO_RESPONSE) and appended is None else None
+        failed = _failure(record) if appended is None else None
         raws.append(
             {
                 "url": record.url,
@@ -98,6 +104,18 @@ def page_chunks(
             event_ms = raw["requested_ms"]
         chunks.append(PageChunk.from_page({**raw, "index": index, "event_ms": event_ms}))
     return chunks
+
+
+def _failure(record: NetworkRecord) -> str | None:
+    """Why a fetched chunk's request failed, settling the chunk; None where it has not. "no
+    response" is a request still in flight (or never answered). A request the page
+    cancelled after a successful answer is no failure by itself: mpegts.js's worker cancels
+    each segment's fetch once it has read the whole body, before the append that carries
+    it; the chunk waits for that append (and without one, the loaded rule says so)."""
+    if record.failure in (None, NO_RESPONSE):
+        return None
+    answered = record.status is not None and 200 <= record.status < 300
+    return None if answered and cancelled_by_the_page(record.failure) else record.failure
 
 
 def _page_ms(epoch_s: float | None, origin_ms: float) -> float | None:

@@ -78,7 +78,7 @@ def join_chunks(
             ChunkRecord(
                 index=chunk.index,
                 url=chunk.url,
-                network=delivering(matches),
+                network=delivering(matches, media_element=chunk.kind == "element"),
                 page=chunk,
                 resource_timing=page_entries.get(chunk.url),
                 request_count=len(matches),
