@@ -59,8 +59,8 @@ def _end_ms(record: NetworkRecord, origin_ms: float) -> float:
     return segments[-1].start_ms + segments[-1].duration_ms if segments else record.started_at * 1000 - origin_ms  # type: ignore[operator]
 
 
-def run_end_ms(run: RunRecord, origin_ms: float) -> float:
-    """The run's last moment on record: its last byte, end or chunk mark."""
+def run_end_ms(run: RunRecord) -> float:
+    """The run's last moment on record (its last byte, end or chunk mark), in ms from its origin."""
     return time_span_ms([run]) / SPAN_MARGIN if run.requests or run.chunks else 0.0
 
 
@@ -208,7 +208,7 @@ def waterfall(run: RunRecord, span_ms: float, waits: Sequence[Wait | None] = ())
     """A row per request; a chunk that waited for a connection or stream names its cause,
     its holders are marked, and the end that let it go is a green mark on its lane."""
     origin = run_origin_ms(run)
-    end = run_end_ms(run, origin)
+    end = run_end_ms(run)
     chunk_of = {id(c.network): c for c in run.chunks if c.network is not None}
     wait_of = {id(c.network): w for c, w in zip(run.chunks, waits, strict=False) if c.network is not None}
     streams = {id(stream) for stream in run.event_streams}
