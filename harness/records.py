@@ -44,9 +44,11 @@ def delivering(records: list[NetworkRecord], *, media_element: bool = False) -> 
 
 
 def cancelled_by_the_page(failure: str | None) -> bool:
-    """The page (or its worker) cancelled the request itself: Chromium marks it canceled,
-    Firefox's channel ends with NS_BINDING_ABORTED."""
-    return failure is not None and (failure.startswith("canceled") or "NS_BINDING_ABORTED" in failure)
+    """The page (or its worker) cancelled the request itself. Chromium ends it with
+    net::ERR_ABORTED (DevTools adds ``canceled``; Playwright's record of a worker's request,
+    kept where the DevTools session missed that worker, does not), Firefox's channel with
+    NS_BINDING_ABORTED. A reset or a cut body has its own error in both browsers."""
+    return failure is not None and ("ERR_ABORTED" in failure or "NS_BINDING_ABORTED" in failure)
 
 
 @dataclass(frozen=True)
