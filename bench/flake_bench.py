@@ -41,13 +41,13 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import date
 
-from playgate.capture.browsers import browser_names
+from playgate.capture.browsers import BrowserPool, browser_names, browser_pool
 from playgate.capture.remote import parse_endpoints
 from playgate.config import GateRules, PageTarget, Pressure, RunConfig, Scenario
 from playgate.fixtures.generate import MediaSet, ensure_media
 from playgate.judging.gate import JudgedRun
 from playgate.reports.table import aligned
-from playgate.run.runner import BrowserPool, browser_pool, judge, judge_page
+from playgate.run.runner import judge, judge_page
 from playgate.server.launcher import ServerProcess
 from playgate.server.proxy import NginxProxy
 from playgate.server.serving import Served, serve

@@ -37,7 +37,7 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-from playgate.capture.browsers import BROWSERS, find_executable, launch, launch_options
+from playgate.capture.browsers import BROWSERS, BrowserPool, browser_pool, find_executable, launch, launch_options
 from playgate.capture.live import Phases, Watching
 from playgate.capture.scenario import NOT_WATCHED
 from playgate.config import GateRules, Pressure, Scenario
@@ -55,7 +55,7 @@ from playgate.judging.groundtruth import (
 )
 from playgate.records import RunRecord
 from playgate.reports.table import aligned
-from playgate.run.runner import BrowserPool, browser_pool, judge
+from playgate.run.runner import judge
 from playgate.server.serving import Served, serve
 from playgate.server.settings import Mode, settings_for
 

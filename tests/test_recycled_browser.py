@@ -70,3 +70,32 @@ def test_runs_counted_inside_a_test_never_close_the_browser_it_holds():
     assert held.connected and len(playwright.firefox.launched) == 1
     assert browsers.for_runs(0) is not held  # the next test starts on a fresh one
     assert not held.connected
+
+
+def test_the_pool_holds_a_test_s_browser_and_relaunches_between_tests(tmp_path):
+    """The plugin's fixtures and the CLI take their browsers from one pool."""
+    from playgate.capture.browsers import BrowserPool
+
+    executable = tmp_path / "firefox-esr"
+    executable.write_text("#!/bin/sh\n")
+    executable.chmod(0o755)
+    playwright = FakePlaywright()
+    pool = BrowserPool(playwright, executables={"firefox": str(executable)})
+    held = pool.get("firefox", runs=0)
+    for _ in range(RUNS_PER_LAUNCH["firefox"] + 5):
+        assert pool.get("firefox", relaunch=False) is held
+    assert pool.get("firefox", runs=0) is not held and not held.connected
+    pool.close()
+    assert not playwright.firefox.launched[-1].connected
+
+
+def test_the_pool_connects_to_a_browser_server_and_names_a_missing_browser(tmp_path):
+    import pytest
+
+    from playgate.capture.browsers import BrowserPool
+    from playgate.errors import BrowserNotFound
+
+    pool = BrowserPool(FakePlaywright(), slow_mo=50, endpoints={"chromium": "ws://127.0.0.1:9/x"})
+    assert pool.options("chromium") == {"ws_endpoint": "ws://127.0.0.1:9/x", "slow_mo": 50}
+    with pytest.raises(BrowserNotFound, match="firefox"):
+        BrowserPool(FakePlaywright(), executables={"firefox": str(tmp_path / "none")}).options("firefox")

@@ -9,15 +9,18 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from playwright.sync_api import Browser, BrowserType, Error, Playwright
+from playwright.sync_api import Browser, BrowserType, Error, Playwright, sync_playwright
 
 from playgate.capture.quic import QuicOrigin
 from playgate.errors import BrowserLaunchError, BrowserNotFound, EnvironmentProblem, UsageError
+from playgate.server.serving import Served
 
 
 @dataclass(frozen=True)
@@ -180,3 +183,73 @@ class RecycledBrowser:
         browser, self._browser, self._runs = self._browser, None, 0
         if browser is not None and browser.is_connected():
             browser.close()
+
+
+class BrowserPool:
+    """The browsers of a session, one ``RecycledBrowser`` per name: each launched (or, for a
+    name in ``endpoints``, connected to: capture.remote) on first use, and closed with the
+    pool. Every entry point gets its browsers here: the CLI, ``playgate.gate()``, the
+    benchmarks, and the pytest plugin's fixtures (a pool of the session's one browser)."""
+
+    def __init__(
+        self,
+        playwright: Playwright,
+        *,
+        headless: bool = True,
+        slow_mo: float = 0,
+        executables: dict[str, str] | None = None,
+        endpoints: dict[str, str] | None = None,
+    ) -> None:
+        self.playwright = playwright
+        self.headless = headless
+        self.slow_mo = slow_mo
+        self.executables = executables or {}
+        self.endpoints = endpoints or {}
+        self._browsers: dict[str, RecycledBrowser] = {}
+
+    def get(self, name: str, runs: int = 1, origin: QuicOrigin | None = None, *, relaunch: bool = True) -> Browser:
+        """Browser ``name`` for the next ``runs`` runs, relaunched first if they would pass its
+        share; for an ``origin`` (run.runner.origin_to_reach), one launched for it (see
+        capture.quic). ``relaunch`` False: the browser a test already holds, never closed
+        under it (the count goes on; the relaunch waits for the next test)."""
+        if name not in self._browsers:
+            self._browsers[name] = RecycledBrowser(self.playwright, name, self.options(name))
+        browser = self._browsers[name]
+        if origin is None and not relaunch:
+            return browser.counted(runs)
+        return browser.reaching(origin).for_runs(runs)
+
+    def options(self, name: str) -> dict[str, Any]:
+        """What ``launch`` takes for browser ``name``; a missing executable is one error."""
+        if name in self.endpoints:
+            return connect_options(self.endpoints[name], slow_mo=self.slow_mo)
+        executable = find_executable(name, self.executables.get(name))
+        return launch_options(name, executable, headless=self.headless, slow_mo=self.slow_mo)
+
+    def done_with(self, server: Served) -> None:
+        """Close the browsers launched for ``server`` alone."""
+        origin = QuicOrigin.of(server)
+        for browser in self._browsers.values():
+            browser.forget(origin)
+
+    def close(self) -> None:
+        browsers, self._browsers = self._browsers, {}
+        for browser in browsers.values():
+            browser.close()
+
+
+@contextmanager
+def browser_pool(
+    *,
+    headless: bool = True,
+    slow_mo: float = 0,
+    executables: dict[str, str] | None = None,
+    endpoints: dict[str, str] | None = None,
+) -> Iterator[BrowserPool]:
+    """A pool with its own Playwright, closed on the way out."""
+    with sync_playwright() as playwright:
+        pool = BrowserPool(playwright, headless=headless, slow_mo=slow_mo, executables=executables, endpoints=endpoints)
+        try:
+            yield pool
+        finally:
+            pool.close()

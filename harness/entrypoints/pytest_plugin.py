@@ -35,7 +35,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Playwright
 
-from playgate.capture.browsers import BROWSERS, RecycledBrowser, connect_options, find_executable, launch_options
+from playgate.capture.browsers import BROWSERS, BrowserPool
 from playgate.capture.remote import parse_endpoints
 from playgate.config import check_h2_max_streams, parse_modes
 from playgate.entrypoints.options import OPTION_FIELDS, Options, file_values, option_type
@@ -128,34 +128,34 @@ def playgate_server(pytestconfig: pytest.Config, playgate_media: MediaSet) -> It
 @pytest.fixture(scope="session")
 def _playgate_browsers(
     pytestconfig: pytest.Config, playwright: Playwright, browser_name: str, browser_type_launch_args: dict[str, Any]
-) -> Iterator[RecycledBrowser]:
-    """The real browser for this parametrization of ``--browser``: launched once, and
-    again every few runs in Firefox (see RecycledBrowser)."""
+) -> Iterator[BrowserPool]:
+    """The session's browser pool (capture.browsers.BrowserPool, as every entry point's),
+    holding the real browser of this parametrization of ``--browser``, with pytest-playwright's
+    ``--headed`` and ``--slowmo``."""
     if browser_name not in BROWSERS:
         raise pytest.UsageError(f"playgate drives chromium and firefox, not {browser_name}")
     try:
-        endpoint = parse_endpoints(_base_options(pytestconfig).connect).get(browser_name)
-        override = pytestconfig.getoption(_flag(f"{browser_name}_executable"))
-        options = (
-            connect_options(endpoint)
-            if endpoint
-            else launch_options(browser_name, find_executable(browser_name, override))
-        )
+        endpoints = parse_endpoints(_base_options(pytestconfig).connect)
     except PlaygateError as exc:
         pytest.fail(str(exc), pytrace=False)
-    wanted = ("slow_mo",) if endpoint else ("headless", "slow_mo")
-    options.update({k: v for k, v in browser_type_launch_args.items() if k in wanted})
-    browsers = RecycledBrowser(playwright, browser_name, options)
-    yield browsers
-    browsers.close()
+    override = pytestconfig.getoption(_flag(f"{browser_name}_executable"))
+    pool = BrowserPool(
+        playwright,
+        headless=browser_type_launch_args.get("headless", True),
+        slow_mo=browser_type_launch_args.get("slow_mo") or 0,
+        executables={browser_name: override} if override else {},
+        endpoints=endpoints,
+    )
+    yield pool
+    pool.close()
 
 
 @pytest.fixture
-def playgate_browser(_playgate_browsers: RecycledBrowser) -> Browser:
+def playgate_browser(_playgate_browsers: BrowserPool, browser_name: str) -> Browser:
     """The real browser for this parametrization of ``--browser`` (the session's, launched
     afresh, if due, before the test starts: never during it)."""
     try:
-        return _playgate_browsers.for_runs(0)
+        return _playgate_browsers.get(browser_name, runs=0)
     except PlaygateError as exc:
         pytest.fail(str(exc), pytrace=False)
 
@@ -232,7 +232,7 @@ def record_property(request: pytest.FixtureRequest, name: str, value: object) ->
 def playgate_run(
     request: pytest.FixtureRequest,
     playgate_browser: Browser,  # set up first: a due relaunch happens before the test, not in it
-    _playgate_browsers: RecycledBrowser,
+    _playgate_browsers: BrowserPool,
     browser_name: str,
     playgate_server: Callable[..., Served],
     output_path: str,
@@ -284,15 +284,13 @@ def playgate_run(
             watching = watching_for(config, browser_name, trace, server)
             origin = origin_to_reach(config, server)
             # A browser launched for an origin (an h3 server, --ca-cert) is held by no test: it may relaunch.
-            browser = (
-                _playgate_browsers.counted(1) if origin is None else _playgate_browsers.reaching(origin).for_runs()
-            )
+            browser = _playgate_browsers.get(browser_name, origin=origin, relaunch=False)
             scenario = replace(config.scenario, missing_chunks=missing_chunks, slow_chunks=slow_chunks)
             return measure_setup(
                 browser, watching, browser_name=browser_name, config=config, server=server, scenario=scenario
             )
 
-        endpoint = _playgate_browsers.options.get("ws_endpoint")
+        endpoint = _playgate_browsers.endpoints.get(browser_name)
         judged = combine([once() for _ in range(config.repeat)], config.rules).ran_at(endpoint)
         test_runs.runs.append(judged)
         position = len(test_runs.runs)

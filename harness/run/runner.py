@@ -6,24 +6,17 @@ The CLI and the pytest plugin both come through here or through its parts.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from playwright.sync_api import Browser, Playwright, sync_playwright
+from playwright.sync_api import Browser
 from playwright.sync_api import Error as PlaywrightError
 
 from playgate.capture.app_page import run_app_page
-from playgate.capture.browsers import (
-    RecycledBrowser,
-    check_display,
-    connect_options,
-    find_executable,
-    launch_options,
-)
+from playgate.capture.browsers import browser_pool, check_display, find_executable
 from playgate.capture.live import LiveLog, Watching
 from playgate.capture.quic import QuicOrigin
 from playgate.capture.scenario import NOT_WATCHED, PLAYER_CHUNKS, PLAYER_EVENTS, run_scenario
@@ -39,65 +32,6 @@ from playgate.origin import OriginProbe, origin_of
 from playgate.records import RunRecord
 from playgate.server.serving import Served, serve
 from playgate.server.settings import Mode, settings_for
-
-
-class BrowserPool:
-    """Each browser launched once, on first use, and closed with the pool."""
-
-    def __init__(
-        self,
-        playwright: Playwright,
-        *,
-        headless: bool = True,
-        slow_mo: float = 0,
-        executables: dict[str, str] | None = None,
-        endpoints: dict[str, str] | None = None,
-    ) -> None:
-        self.playwright = playwright
-        self.headless = headless
-        self.slow_mo = slow_mo
-        self.executables = executables or {}
-        self.endpoints = endpoints or {}
-        self._browsers: dict[str, RecycledBrowser] = {}
-
-    def get(self, name: str, runs: int = 1, origin: QuicOrigin | None = None) -> Browser:
-        """Browser ``name`` for the next ``runs`` runs (relaunched when it has served its share);
-        for an ``origin`` (origin_to_reach), one launched for it (see capture.quic)."""
-        if name not in self._browsers:
-            if name in self.endpoints:
-                options = connect_options(self.endpoints[name], slow_mo=self.slow_mo)
-            else:
-                executable = find_executable(name, self.executables.get(name))
-                options = launch_options(name, executable, headless=self.headless, slow_mo=self.slow_mo)
-            self._browsers[name] = RecycledBrowser(self.playwright, name, options)
-        return self._browsers[name].reaching(origin).for_runs(runs)
-
-    def done_with(self, server: Served) -> None:
-        """Close the browsers launched for ``server`` alone."""
-        origin = QuicOrigin.of(server)
-        for browser in self._browsers.values():
-            browser.forget(origin)
-
-    def close(self) -> None:
-        browsers, self._browsers = self._browsers, {}
-        for browser in browsers.values():
-            browser.close()
-
-
-@contextmanager
-def browser_pool(
-    *,
-    headless: bool = True,
-    slow_mo: float = 0,
-    executables: dict[str, str] | None = None,
-    endpoints: dict[str, str] | None = None,
-) -> Iterator[BrowserPool]:
-    with sync_playwright() as playwright:
-        pool = BrowserPool(playwright, headless=headless, slow_mo=slow_mo, executables=executables, endpoints=endpoints)
-        try:
-            yield pool
-        finally:
-            pool.close()
 
 
 def judge(
