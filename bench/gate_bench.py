@@ -39,7 +39,7 @@ from playwright.sync_api import sync_playwright
 
 from playgate.capture.browsers import BROWSERS, BrowserPool, browser_pool, find_executable, launch, launch_options
 from playgate.capture.live import Phases, Watching
-from playgate.capture.scenario import NOT_WATCHED
+from playgate.capture.page_run import NOT_WATCHED
 from playgate.config import GateRules, Pressure, Scenario
 from playgate.fixtures.generate import MediaSet, ensure_media
 from playgate.judging.groundtruth import (

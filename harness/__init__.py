@@ -12,7 +12,7 @@ protocol, or loaded too slowly, with the chunk table as evidence.
 
 The package, in the order data flows (a layer imports only from layers above it here):
 
-    errors, version                        what every layer shares
+    errors, version, page_contract         what every layer shares; what pages and harness agree on
     rules                                  the gate's rules, by name
     fixtures/, server/                     the media and the reference avatar server
     config, catalogue, origin              settings; the catalogue of regressions; a probed origin

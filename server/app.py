@@ -32,17 +32,30 @@ from pathlib import Path
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, Response
+from starlette.responses import FileResponse, HTMLResponse, JSONResponse, PlainTextResponse, Response
 from starlette.routing import Mount, Route
 
 from playgate.fixtures.generate import MediaSet
 from playgate.fixtures.segments import INIT_SEGMENT, PLAYLIST, HlsSet, ensure_hls, mpd_text, playlist_text
+from playgate.page_contract import bundled_page_config
 from playgate.server.media import MP4, MediaFileResponse, PacedFileResponse, ServerTimed, StaticFolder, media_file
 from playgate.server.players import PLAYERS, player_folder
 from playgate.server.settings import CHUNK_DELAY_MS, CHUNK_KIB_PER_S, CHUNKS, HOLD_MS, PACE_MS, Knob, ServerSettings
 from playgate.server.sse import HEARTBEAT, NO_RECONNECT_MS, StreamCounter, event_stream, sse_message
 
 STATIC_DIR = Path(__file__).parent / "static"
+CONTRACT_PLACEHOLDER = "/* PLAYGATE_PAGE: written here by the server (playgate.page_contract) */"
+
+
+def player_page() -> str:
+    """The player page with its side of the page contract written in."""
+    html = (STATIC_DIR / "player.html").read_text()
+    if CONTRACT_PLACEHOLDER not in html:
+        raise RuntimeError("player.html has lost the place the server writes PLAYGATE_PAGE into")
+    return html.replace(CONTRACT_PLACEHOLDER, bundled_page_config())
+
+
+PLAYER_PAGE = player_page()
 NO_STORE = {"Cache-Control": "no-store"}
 MAX_DELAY_MS = CHUNK_DELAY_MS.high
 MAX_KIB_PER_S = CHUNK_KIB_PER_S.high
@@ -141,7 +154,7 @@ class AvatarRoutes:
         return self.hls_made[0]
 
     async def player(self, request: Request) -> Response:
-        return FileResponse(STATIC_DIR / "player.html", headers=NO_STORE)
+        return HTMLResponse(PLAYER_PAGE, headers=NO_STORE)
 
     async def health(self, request: Request) -> Response:
         return JSONResponse(

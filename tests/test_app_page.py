@@ -5,6 +5,7 @@ from dataclasses import replace
 import pytest
 
 from playgate.capture.app_page import nothing_matched
+from playgate.capture.page_state import PageSnapshot
 from playgate.capture.reading import named_in, page_chunks, settled
 from tests.factory import network
 
@@ -39,7 +40,7 @@ def test_each_chunk_takes_the_first_message_that_names_it_or_none():
         "chunks": [observed(0, URL), observed(1, "https://app.example/media/seg-9.mp4")],
         "time_origin": ORIGIN_MS,
     }
-    first, unnamed = page_chunks(state, [], {}, "/media/")
+    first, unnamed = page_chunks(PageSnapshot.of_observer(state), [], {}, "/media/")
     assert first.event_ms == 20.0
     assert unnamed.event_ms is None
 
@@ -78,7 +79,7 @@ def test_fetched_chunks_come_from_the_network_record_and_are_loaded_by_their_app
         segment_request(2, 300.0, 390.0),  # downloaded, never appended (yet)
         segment_request(1, 400.0, 450.0),  # the same URL again: the first request is the chunk
     ]
-    first, second, third = page_chunks(state, requests, {}, r"/seg-\d+\.ts")
+    first, second, third = page_chunks(PageSnapshot.of_observer(state), requests, {}, r"/seg-\d+\.ts")
     assert (first.index, first.kind, first.event_ms, first.loadeddata_ms) == (0, "fetched", 99.5, 190.0)
     assert (first.media_start_s, first.media_end_s) == (0.0, 1.0)
     assert (second.event_ms, second.loadstart_ms, second.loadeddata_ms) == (5.0, 200.0, 281.0)  # named by a message
@@ -90,14 +91,16 @@ def test_the_pages_resource_timing_gives_the_download_end_where_it_has_it():
 
     state = {"events": [], "chunks": [], "appends": [appended(150.0, 152.0, 0.0, 1.0)], "time_origin": ORIGIN_MS}
     late_network_end = [segment_request(0, 100.0, 160.0)]  # the network clock: after the append began
-    assert page_chunks(state, late_network_end, {}, "/seg-")[0].loadeddata_ms is None
+    assert page_chunks(PageSnapshot.of_observer(state), late_network_end, {}, "/seg-")[0].loadeddata_ms is None
     entries = {SEGMENT.format(0): ResourceTiming(SEGMENT.format(0), "h2", 100.0, 101.0, 120.0, 140.0)}
-    assert page_chunks(state, late_network_end, entries, "/seg-")[0].loadeddata_ms == 152.0
+    assert page_chunks(PageSnapshot.of_observer(state), late_network_end, entries, "/seg-")[0].loadeddata_ms == 152.0
 
 
 def test_a_failed_segment_request_is_a_settled_chunk_with_its_error():
     state = {"events": [], "chunks": [], "appends": [], "time_origin": ORIGIN_MS}
-    (failed,) = page_chunks(state, [segment_request(0, 100.0, 120.0, failure="net::ERR_FAILED")], {}, "/seg-")
+    (failed,) = page_chunks(
+        PageSnapshot.of_observer(state), [segment_request(0, 100.0, 120.0, failure="net::ERR_FAILED")], {}, "/seg-"
+    )
     assert failed.error == "request failed: net::ERR_FAILED"
 
 
@@ -105,7 +108,7 @@ def test_media_elements_and_fetched_chunks_are_one_list_in_the_order_asked():
     element = {**observed(0, "https://app.example/media/seg-9.mp4"), "loadstart_ms": 250.0}
     state = {"events": [], "chunks": [element], "appends": [], "time_origin": ORIGIN_MS}
     requests = [segment_request(0, 100.0, 180.0), network(element["url"], started_at=(ORIGIN_MS + 249) / 1000)]
-    first, second = page_chunks(state, requests, {}, r"/seg-")
+    first, second = page_chunks(PageSnapshot.of_observer(state), requests, {}, r"/seg-")
     assert (first.kind, first.url, second.kind, second.url) == ("fetched", SEGMENT.format(0), "element", element["url"])
     assert (first.index, second.index) == (0, 1)
 
@@ -145,7 +148,7 @@ def test_a_segment_still_in_flight_is_not_settled():
 
     state = {"events": [], "chunks": [], "appends": [], "time_origin": ORIGIN_MS}
     in_flight = network(SEGMENT.format(0), started_at=(ORIGIN_MS + 100) / 1000, failure="no response", status=None)
-    (chunk,) = page_chunks(state, [in_flight], {}, "/seg-")
+    (chunk,) = page_chunks(PageSnapshot.of_observer(state), [in_flight], {}, "/seg-")
     assert chunk.error is None and not settled(chunk)
 
 
@@ -153,9 +156,9 @@ def test_a_segment_cancelled_and_asked_again_is_judged_on_the_request_that_broug
     state = {"events": [], "chunks": [], "appends": [appended(200.0, 205.0, 0.0, 1.0)], "time_origin": ORIGIN_MS}
     cancelled = segment_request(0, 100.0, 120.0, status=None, failure="net::ERR_ABORTED", protocol=None)
     again = segment_request(0, 130.0, 190.0)
-    (chunk,) = page_chunks(state, [cancelled, again], {}, "/seg-")
+    (chunk,) = page_chunks(PageSnapshot.of_observer(state), [cancelled, again], {}, "/seg-")
     assert (chunk.loadstart_ms, chunk.loadeddata_ms, chunk.error) == (130.0, 205.0, None)
-    from playgate.capture.scenario import join_chunks
+    from playgate.capture.page_run import join_chunks
 
     (joined,) = join_chunks([chunk], [cancelled, again], {})
     assert (joined.network, joined.request_count) == (again, 2)
@@ -164,7 +167,7 @@ def test_a_segment_cancelled_and_asked_again_is_judged_on_the_request_that_broug
 def test_a_media_elements_chunk_cancelled_after_its_answer_is_judged_on_that_first_request():
     """Chromium's media element cancels a preloading chunk once it has enough to play and
     asks for the rest later: the first request, and its wait, brought the first frame."""
-    from playgate.capture.scenario import join_chunks
+    from playgate.capture.page_run import join_chunks
     from playgate.records import PageChunk
 
     first = segment_request(0, 100.0, 480.0, status=206, failure="canceled (net::ERR_ABORTED)", blocked_ms=350.0)
@@ -179,8 +182,8 @@ def test_a_fetched_chunk_is_judged_on_the_request_whose_bytes_were_appended():
     state = {"events": [], "chunks": [], "appends": [appended(520.0, 525.0, 0.0, 1.0)], "time_origin": ORIGIN_MS}
     aborted = segment_request(0, 100.0, 480.0, status=200, failure="canceled (net::ERR_ABORTED)")
     again = segment_request(0, 500.0, 510.0, status=200)
-    (chunk,) = page_chunks(state, [aborted, again], {}, "/seg-")
-    from playgate.capture.scenario import join_chunks
+    (chunk,) = page_chunks(PageSnapshot.of_observer(state), [aborted, again], {}, "/seg-")
+    from playgate.capture.page_run import join_chunks
 
     (joined,) = join_chunks([chunk], [aborted, again], {})
     assert (joined.network, chunk.loadeddata_ms, chunk.error) == (again, 525.0, None)
@@ -194,10 +197,10 @@ def test_a_segment_the_worker_cancelled_after_reading_it_waits_for_its_append(ca
     missed) says only net::ERR_ABORTED."""
     state = {"events": [], "chunks": [], "appends": [], "time_origin": ORIGIN_MS}
     read_then_cancelled = segment_request(0, 100.0, 120.0, status=200, failure=cancelled)
-    (waiting,) = page_chunks(state, [read_then_cancelled], {}, "/seg-")
+    (waiting,) = page_chunks(PageSnapshot.of_observer(state), [read_then_cancelled], {}, "/seg-")
     assert (waiting.error, settled(waiting)) == (None, False)
     state["appends"] = [appended(130.0, 135.0, 0.0, 1.0)]
-    (loaded,) = page_chunks(state, [read_then_cancelled], {}, "/seg-")
+    (loaded,) = page_chunks(PageSnapshot.of_observer(state), [read_then_cancelled], {}, "/seg-")
     assert (loaded.loadeddata_ms, loaded.error) == (135.0, None)
 
 
@@ -208,5 +211,5 @@ def test_a_segment_cancelled_before_any_answer_or_failing_on_the_network_is_an_e
         segment_request(0, 100.0, 120.0, status=200, failure="net::ERR_CONNECTION_RESET"),
         segment_request(0, 100.0, 120.0, status=404, failure="canceled (net::ERR_ABORTED)"),
     ):
-        (chunk,) = page_chunks(state, [failed], {}, "/seg-")
+        (chunk,) = page_chunks(PageSnapshot.of_observer(state), [failed], {}, "/seg-")
         assert chunk.error == f"request failed: {failed.failure}", failed

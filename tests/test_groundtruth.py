@@ -4,7 +4,7 @@ from dataclasses import replace
 
 import pytest
 
-from playgate.capture.scenario import holders_released
+from playgate.capture.page_state import HolderRelease, holders_released
 from playgate.judging.groundtruth import Check, check_hold, truth_failures
 from tests.factory import chunk
 
@@ -21,11 +21,11 @@ def test_ground_truth_holds_a_run_to_its_median_and_each_chunk_to_the_gross_boun
 
 
 def test_holders_are_let_go_by_the_first_idle_tab_else_by_the_page():
-    page, tab = {"role": "page", "at": 1000.0}, {"role": "tab", "at": 1012.0}
+    page, tab = HolderRelease("page", 1000.0), HolderRelease("tab", 1012.0)
     assert holders_released([page]) == 1000.0
-    assert holders_released([page, tab, {"role": "tab", "at": 1008.0}]) == 1008.0
-    assert holders_released([page, {"role": "tab", "at": None}]) is None  # a tab never let go: no truth
-    assert holders_released([{"role": "page", "at": None}]) is None
+    assert holders_released([page, tab, HolderRelease("tab", 1008.0)]) == 1008.0
+    assert holders_released([page, HolderRelease("tab", None)]) is None  # a tab never let go: no truth
+    assert holders_released([HolderRelease("page", None)]) is None
 
 
 def test_the_hold_has_no_truth_without_the_release_or_the_fetch_start():

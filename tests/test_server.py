@@ -5,6 +5,7 @@ import json
 import socket
 import ssl
 import time
+from pathlib import Path
 
 import pytest
 
@@ -186,3 +187,26 @@ def test_bad_fault_query_is_400(server, media, query):
     status, _, body = get(server, f"/chunks/{media.chunk_names[0]}?{query}")
     assert status == 400
     assert b"query parameter" in body
+
+
+def test_the_player_page_is_given_the_page_contract_by_the_server(server):
+    """The page global's name and the segment URL pattern come from playgate.page_contract,
+    and are written into the page rather than spelt again in player.js."""
+    from playgate.page_contract import bundled_page_config
+
+    status, _, body = get(server, "/")
+    assert status == 200 and bundled_page_config() in body.decode()
+    player_js = (Path(__file__).parent.parent / "server" / "static" / "player.js").read_text()
+    assert "(seg|frag)" not in player_js and "window.playgate" not in player_js
+
+
+def test_the_segment_pattern_matches_every_media_segment_and_not_the_init():
+    import re
+
+    from playgate.fixtures.segments import INIT_SEGMENT, fmp4_name, fragment_name, segment_name
+    from playgate.page_contract import SEGMENT_PATTERN
+
+    for route in ("/hls/", "/dash/"):
+        for name in (segment_name(7), fmp4_name(7), fragment_name(7)):
+            assert re.search(SEGMENT_PATTERN, f"https://127.0.0.1:1{route}{name}?i=7"), name
+        assert not re.search(SEGMENT_PATTERN, f"https://127.0.0.1:1{route}{INIT_SEGMENT}")

@@ -15,8 +15,8 @@ from playwright.sync_api import Browser
 
 from playgate.capture.live import Watching
 from playgate.capture.observer import observer_script
+from playgate.capture.page_run import NOT_WATCHED, PageVisit, RunContext, measure_page
 from playgate.capture.reading import event_streams, observer_reading
-from playgate.capture.scenario import FIREFOX_NOTE, NOT_WATCHED, measure_page
 from playgate.config import PageTarget
 from playgate.records import NetworkRecord, RunRecord
 
@@ -38,24 +38,19 @@ def run_app_page(
     watching: Watching = NOT_WATCHED,
 ) -> RunRecord:
     """Open the user's page, wait for ``chunks`` chunks to settle, return the run."""
-    context = browser.new_context(ignore_https_errors=not target.verify_tls)
-    context.add_init_script(
+    opened = RunContext.open(browser, browser_name, ignore_https_errors=not target.verify_tls)
+    opened.context.add_init_script(
         script=observer_script(target.chunk_pattern, target.sse_pattern, live=watching.live is not None)
     )
-    notes = [FIREFOX_NOTE] if browser_name == "firefox" else []
-    run = measure_page(
-        context,
-        browser,
-        browser_name,
-        url,
-        observer_reading(chunks, target.chunk_pattern),
+    visit = PageVisit(
+        url=url,
+        reading=observer_reading(chunks, target.chunk_pattern),
         label=label,
         pressure="the page's own",
         expected=chunks,
         timeout_s=timeout_s,
-        notes=notes,
-        watching=watching,
     )
+    run = measure_page(opened, visit, watching)
     notes = list(run.notes)
     unnamed = [c.index for c in run.chunks if c.page.event_ms is None]
     if unnamed:

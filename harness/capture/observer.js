@@ -7,13 +7,14 @@
 //   - every fetch() and XMLHttpRequest whose URL matches it, and every SourceBuffer
 //     append (Media Source Extensions players).
 // Times are performance.now() ms, as the bundled player reports them.
-// PLAYGATE_CONFIG = {chunkPattern, ssePattern} is defined in front of this file.
+// It is given PLAYGATE_CONFIG = {state, chunkPattern, ssePattern, live} (capture/observer.py),
+// and keeps its record in window[PLAYGATE_CONFIG.state].
 (() => {
-  if (window.__playgate) return;
+  if (window[PLAYGATE_CONFIG.state]) return;
   const chunkPattern = new RegExp(PLAYGATE_CONFIG.chunkPattern);
   const ssePattern = PLAYGATE_CONFIG.ssePattern ? new RegExp(PLAYGATE_CONFIG.ssePattern) : null;
   const state = { events: [], chunks: [], byUrl: new Map(), errors: [] };
-  window.__playgate = state;
+  window[PLAYGATE_CONFIG.state] = state;
   // --live: tell the harness as it happens (a binding it exposed; the reply is not awaited).
   const live = (kind, detail) => {
     const tell = PLAYGATE_CONFIG.live && window[PLAYGATE_CONFIG.live];

@@ -4,14 +4,19 @@ the harness as it happens through a binding."""
 
 from __future__ import annotations
 
-import json
 from importlib import resources
+
+from playgate.page_contract import OBSERVER_STATE, injected
 
 LIVE_BINDING = "__playgateLive"
 
 
 def observer_script(chunk_pattern: str, sse_pattern: str | None, *, live: bool = False) -> str:
-    """The observer (observer.js, beside this module) with its configuration in front."""
-    config = {"chunkPattern": chunk_pattern, "ssePattern": sse_pattern, "live": LIVE_BINDING if live else None}
-    source = resources.files(__package__).joinpath("observer.js").read_text()
-    return f"const PLAYGATE_CONFIG = {json.dumps(config)};\n{source}"
+    """The observer (observer.js, beside this module) given its configuration."""
+    config = {
+        "state": OBSERVER_STATE,
+        "chunkPattern": chunk_pattern,
+        "ssePattern": sse_pattern,
+        "live": LIVE_BINDING if live else None,
+    }
+    return injected(resources.files(__package__).joinpath("observer.js").read_text(), config)

@@ -9,14 +9,15 @@
 //     there rather than end (dash.js counts 0.3 s or less ahead as a stall of its own);
 //     the content the manifest declares has then all played, and nothing more is to come;
 //   - each playing video's frames, presented and dropped (getVideoPlaybackQuality).
-// Times are performance.now() ms.
+// Times are performance.now() ms. It is given PLAYGATE_CONFIG = {state} (capture/playback.py),
+// and keeps its record in window[PLAYGATE_CONFIG.state].
 (() => {
-  if (window.__playgatePlayback) return;
+  if (window[PLAYGATE_CONFIG.state]) return;
   const END_OF_CONTENT_S = 0.3;
   const atTheEnd = (video) =>
     video.ended || (Number.isFinite(video.duration) && video.currentTime >= video.duration - END_OF_CONTENT_S);
   const state = { play_ms: null, first_frame_ms: null, stalls: [] };
-  window.__playgatePlayback = state;
+  window[PLAYGATE_CONFIG.state] = state;
   const videos = [];
   const watched = new WeakMap();
 

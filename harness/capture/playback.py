@@ -7,18 +7,21 @@ from importlib import resources
 
 from playwright.sync_api import Page
 
+from playgate.page_contract import PLAYBACK_STATE, injected
 from playgate.playback_record import Playback
 
-PLAYBACK_SCRIPT = resources.files(__package__).joinpath("playback.js").read_text()
+PLAYBACK_SCRIPT = injected(resources.files(__package__).joinpath("playback.js").read_text(), {"state": PLAYBACK_STATE})
+
+_STATE = f"window.{PLAYBACK_STATE}"
 
 # True once nothing played, or a frame was presented and no video is stalled.
-SETTLED_JS = "(!window.__playgatePlayback || window.__playgatePlayback.settled())"
+SETTLED_JS = f"(!{_STATE} || {_STATE}.settled())"
 
-_SNAPSHOT_JS = """() => {
-  const state = window.__playgatePlayback;
-  return state ? { play_ms: state.play_ms, first_frame_ms: state.first_frame_ms, stalls: state.stalls,
-                   quality: state.quality(), now: performance.now() } : null;
-}"""
+_SNAPSHOT_JS = f"""() => {{
+  const state = {_STATE};
+  return state ? {{ play_ms: state.play_ms, first_frame_ms: state.first_frame_ms, stalls: state.stalls,
+                   quality: state.quality(), now: performance.now() }} : null;
+}}"""
 
 
 def read_playback(page: Page) -> Playback | None:

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, replace
 from urllib.parse import urlsplit
 
-from playgate.capture.appends import Append, join_appends
+from playwright.sync_api import Page
+
+from playgate.capture.appends import join_appends
+from playgate.capture.page_state import PageSnapshot, read_observer
 from playgate.records import (
     NO_RESPONSE,
     NetworkRecord,
@@ -28,21 +30,18 @@ from playgate.records import (
 
 @dataclass(frozen=True)
 class PageReading:
-    """How to read what a kind of page observed: when it is done, and its chunks."""
+    """How to read what a kind of page observed: its record, its chunks, and when it is done."""
 
-    # When the page is done, one of two ways: a page function, true once every chunk
-    # settled (the page knows its chunks), or ``finished`` below (only the network does).
-    finished_js: str | None
-    snapshot_js: str  # a page function returning chunks, errors and time_origin
+    read: Callable[[Page], PageSnapshot]  # the page's record so far (capture.page_state)
     # The chunks from a snapshot, the network record so far and the page's Resource Timing.
-    chunks: Callable[[dict[str, Any], list[NetworkRecord], dict[str, ResourceTiming]], list[PageChunk]]
-    # A page function run in every page of the context ({role, at}: epoch ms when that
-    # page let go of its holders), and how to pick the moment the holders were let go.
-    released_js: str | None = None
-    released: Callable[[list[dict[str, Any]]], float | None] = lambda reports: None
-    # Where only the network record knows every chunk (a worker's requests): true once the
-    # chunks are settled, checked on the page's snapshot and the network record so far.
+    chunks: Callable[[PageSnapshot, list[NetworkRecord], dict[str, ResourceTiming]], list[PageChunk]]
+    # When the page is done, one of two ways: a page function, true once every chunk
+    # settled (the page knows its chunks), or ``finished`` (only the network record knows
+    # every chunk: a worker's requests), checked on the chunks read so far.
+    finished_js: str | None = None
     finished: Callable[[list[PageChunk]], bool] | None = None
+    # The bundled app's pages say when they let go of their holders (capture.page_state).
+    reports_release: bool = False
 
     def __post_init__(self) -> None:
         if (self.finished_js is None) == (self.finished is None):
@@ -57,52 +56,51 @@ def named_in(url: str, data: str) -> bool:
 
 
 def page_chunks(
-    state: dict[str, Any], network: list[NetworkRecord], entries: dict[str, ResourceTiming], pattern: str
+    snapshot: PageSnapshot, network: list[NetworkRecord], entries: dict[str, ResourceTiming], pattern: str
 ) -> list[PageChunk]:
     """The page's chunks, in the order they were asked for: the media elements whose source
     matches the pattern (as the page saw them), and the other requests matching it, made by
     the page's code or a worker (as the browser's network record saw them), each loaded once
     a SourceBuffer append carried it (capture/appends.py). Each chunk's event is the first
     message naming it; for a fetched chunk no message named, its request."""
-    origin = state["time_origin"]
-    elements = [dict(raw, kind="element") for raw in state["chunks"]]
-    element_urls = {raw["url"] for raw in elements}
+    origin = snapshot.time_origin_ms
+    element_urls = {chunk.url for chunk in snapshot.chunks}
     by_url: dict[str, list[NetworkRecord]] = {}
     for record in network:  # issue order
         if re.search(pattern, record.url) and record.url not in element_urls:
             by_url.setdefault(record.url, []).append(record)
     fetched = [chosen for records in by_url.values() if (chosen := delivering(records)) is not None]
     downloads = {i: _download_end_ms(r, entries, origin) for i, r in enumerate(fetched)}
-    carried = join_appends(downloads, [Append.from_page(a) for a in state.get("appends", [])])
+    carried = join_appends(downloads, list(snapshot.appends))
     asked: dict[str, float] = {}
-    for fetch in state.get("fetches", []):
-        asked.setdefault(fetch["url"], fetch["ms"])
-    raws = elements
+    for fetch in snapshot.fetches:
+        asked.setdefault(fetch.url, fetch.ms)
+    found = list(snapshot.chunks)
     for i, record in enumerate(fetched):
         requested = asked.get(record.url, _page_ms(record.started_at, origin))
         appended = carried.get(i)
         failed = _failure(record) if appended is None else None
-        raws.append(
-            {
-                "url": record.url,
-                "kind": "fetched",
-                "requested_ms": requested,
-                "loadstart_ms": requested,
-                "loadeddata_ms": appended.appended_ms if appended else None,
-                "first_frame_ms": None,
-                "error": f"request failed: {failed}" if failed else None,
-                "media_start_s": appended.media_start_s if appended else None,
-                "media_end_s": appended.media_end_s if appended else None,
-            }
+        found.append(
+            PageChunk(
+                index=i,  # numbered below, with the elements
+                url=record.url,
+                event_ms=None,
+                loadstart_ms=requested,
+                loadeddata_ms=appended.appended_ms if appended else None,
+                first_frame_ms=None,
+                error=f"request failed: {failed}" if failed else None,
+                kind="fetched",
+                media_start_s=appended.media_start_s if appended else None,
+                media_end_s=appended.media_end_s if appended else None,
+            )
         )
-    raws.sort(key=lambda raw: (raw["loadstart_ms"] is None, raw["loadstart_ms"] or 0.0))
-    events = state["events"]
+    found.sort(key=lambda chunk: (chunk.loadstart_ms is None, chunk.loadstart_ms or 0.0))
     chunks = []
-    for index, raw in enumerate(raws):
-        event_ms = next((e["ms"] for e in events if named_in(raw["url"], e["data"])), None)
-        if event_ms is None and raw["kind"] == "fetched":
-            event_ms = raw["requested_ms"]
-        chunks.append(PageChunk.from_page({**raw, "index": index, "event_ms": event_ms}))
+    for index, chunk in enumerate(found):
+        event_ms = next((m.ms for m in snapshot.messages if named_in(chunk.url, m.data)), None)
+        if event_ms is None and chunk.kind == "fetched":
+            event_ms = chunk.loadstart_ms  # asked for by the page: its event is that request
+        chunks.append(replace(chunk, index=index, event_ms=event_ms))
     return chunks
 
 
@@ -139,12 +137,8 @@ def observer_reading(expected: int, pattern: str) -> PageReading:
     """The page's first ``expected`` chunks: a player goes on fetching segments ahead of
     playback, and a run judges the ones it asked for."""
     return PageReading(
-        finished_js=None,
-        snapshot_js="""() => ({
-          chunks: window.__playgate.chunks, events: window.__playgate.events, fetches: window.__playgate.fetches,
-          appends: window.__playgate.appends, errors: window.__playgate.errors, time_origin: performance.timeOrigin,
-        })""",
-        chunks=lambda state, network, entries: page_chunks(state, network, entries, pattern)[:expected],
+        read=read_observer,
+        chunks=lambda snapshot, network, entries: page_chunks(snapshot, network, entries, pattern)[:expected],
         finished=lambda chunks: len(chunks) >= expected and all(settled(c) for c in chunks),
     )
 

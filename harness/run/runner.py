@@ -18,8 +18,9 @@ from playwright.sync_api import Error as PlaywrightError
 from playgate.capture.app_page import run_app_page
 from playgate.capture.browsers import browser_pool, check_display, find_executable
 from playgate.capture.live import LiveLog, Watching
+from playgate.capture.page_run import NOT_WATCHED
 from playgate.capture.quic import QuicOrigin
-from playgate.capture.scenario import NOT_WATCHED, PLAYER_CHUNKS, PLAYER_EVENTS, run_scenario
+from playgate.capture.scenario import PLAYER_CHUNKS, PLAYER_EVENTS, run_scenario
 from playgate.capture.trust import trusted_origin
 from playgate.config import GateRules, RunConfig, Scenario
 from playgate.diagnose.origin import probe_origin

@@ -1,6 +1,8 @@
 // The avatar player: applies the requested connection pressure, then follows the chunk
 // stream and loads every announced chunk into its own <video>. What it observes is kept
-// in window.playgate for the harness to read; all times are performance.now() ms.
+// in window[PLAYGATE_PAGE.state] for the harness to read; all times are performance.now() ms.
+// PLAYGATE_PAGE (the page global's name, the segment URL pattern) is written into
+// player.html by the server, from the harness's own definitions (playgate.page_contract).
 "use strict";
 
 const params = new URLSearchParams(location.search);
@@ -25,7 +27,7 @@ const state = {
   stream: { opened_ms: null, done_ms: null, errors: 0 },
   errors: [],
 };
-window.playgate = state;
+window[PLAYGATE_PAGE.state] = state;
 
 const statusLine = document.getElementById("status");
 function show(text) {
@@ -225,7 +227,7 @@ function followStream() {
 // that fetches in its own worker (``fetchesInWorker``) through a hook the worker runs before
 // the player's code. A player that asks for no segment within PRESSURE_SETTLE_MS has its hold
 // count from then.
-const SEGMENT_URL = /\/(hls|dash)\/(seg|frag)-\d+\./;
+const SEGMENT_URL = new RegExp(PLAYGATE_PAGE.segmentPattern);
 
 function onFirstSegmentRequest(callback, inWorker) {
   let seen = false;

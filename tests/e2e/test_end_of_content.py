@@ -5,7 +5,8 @@ still to come must."""
 
 import pytest
 
-from playgate.capture.playback import PLAYBACK_SCRIPT
+from playgate.capture.playback import PLAYBACK_SCRIPT, SETTLED_JS
+from playgate.page_contract import PLAYBACK_STATE
 
 pytestmark = pytest.mark.browser
 
@@ -53,8 +54,8 @@ def test_a_wait_at_the_end_of_the_declared_content_is_no_stall(
         codecs = codecs.split('codecs="', 1)[1].split('"', 1)[0]
         page.evaluate(PLAY_FRAGMENTS_JS, [codecs, appended, declared])
         waited_at = page.wait_for_function("() => window.waitedAt", timeout=15_000).json_value()
-        playback = page.evaluate("() => window.__playgatePlayback")
-        settled = page.evaluate("() => window.__playgatePlayback.settled()")
+        playback = page.evaluate(f"() => window.{PLAYBACK_STATE}")
+        settled = page.evaluate(f"() => {SETTLED_JS}")
     finally:
         context.close()
     assert appended - 0.3 < waited_at < appended + 0.3  # the video waited at the end of its data

@@ -1,0 +1,267 @@
+"""Measure one page: open it in a fresh browser context with the browser's own network
+instrumentation attached, wait until its chunks are settled, read the page's record and
+the network record, and return the run. Which page, and how to read it, is the caller's
+(capture.scenario: the bundled page; capture.app_page: the user's).
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from playwright.sync_api import Browser, BrowserContext, Page
+from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+from playgate.capture.live import Watching
+from playgate.capture.page_state import PageSnapshot, holders_released, read_release
+from playgate.capture.playback import PLAYBACK_SCRIPT, SETTLED_JS, read_playback
+from playgate.capture.reading import PageReading
+from playgate.capture.recorders import NetworkRecorder, ignore_network, recorder_for
+from playgate.errors import MeasurementError
+from playgate.records import RESOURCES_JS, ChunkRecord, NetworkRecord, PageChunk, ResourceTiming, RunRecord, delivering
+
+NOT_WATCHED = Watching()
+
+FIREFOX_NOTE = (
+    "firefox: WebDriver BiDi gives no connection id, no connection reuse and no send time, "
+    "and does not split the wait before the network (blocked) into queued and stalled"
+)
+
+# After the page has every chunk, the browser's last network events may still be on
+# their way to us; wait this long at most for them.
+NETWORK_SETTLE_S = 5.0
+NETWORK_POLL_MS = 20
+# How often the chunks of a page that fetches them itself are read while it runs.
+CHUNK_POLL_MS = 50
+# How often a run waiting for its page checks that what the page depends on is still there.
+GONE_CHECK_S = 0.5
+
+
+@dataclass
+class RunContext:
+    """A fresh browser context for one run (no cache, no pooled connections), the network
+    record of every page it opens, and the run's notes so far."""
+
+    browser: Browser
+    browser_name: str
+    context: BrowserContext
+    recorder: NetworkRecorder
+    notes: list[str] = field(default_factory=list)
+
+    @classmethod
+    def open(cls, browser: Browser, browser_name: str, *, ignore_https_errors: bool) -> RunContext:
+        context = browser.new_context(ignore_https_errors=ignore_https_errors)
+        notes = [FIREFOX_NOTE] if browser_name == "firefox" else []
+        return cls(browser, browser_name, context, recorder_for(browser_name), notes)
+
+
+@dataclass(frozen=True)
+class PageVisit:
+    """The page a run opens, how to read it, and what the run is called."""
+
+    url: str
+    reading: PageReading
+    label: str
+    pressure: str
+    expected: int  # chunks
+    timeout_s: float
+
+
+@dataclass(frozen=True)
+class _PageRead:
+    """What was read from the page and the browser once the page was done."""
+
+    snapshot: PageSnapshot
+    chunks: list[PageChunk]
+    network: list[NetworkRecord]
+    entries: dict[str, ResourceTiming]
+    released_at_ms: float | None  # epoch ms
+
+
+def measure_page(run: RunContext, visit: PageVisit, watching: Watching = NOT_WATCHED) -> RunRecord:
+    """Open ``visit.url`` in a new page of the run's context, wait until the page has every
+    chunk, and return the run. Closes the context unless asked to leave it open (--keep-open)."""
+    try:
+        page = _open_page(run, visit, watching)
+        finished, snapshot = _wait_until_done(page, visit, run.recorder, watching)
+        watching.mark("page until settled")
+        playback = read_playback(page)
+        read = _read_page(page, run, visit.reading, snapshot, watching)
+        if watching.live is not None:
+            watching.live.finish(page)
+        watching.mark("reading the records")
+    finally:
+        _close(run.context, watching)
+    notes = list(run.notes)
+    if not finished:
+        notes.append(f"the page did not finish within {visit.timeout_s:g} s")
+    notes.extend(f"page: {error}" for error in read.snapshot.errors)
+    origin = read.snapshot.time_origin_ms
+    return RunRecord(
+        browser=run.browser_name,
+        browser_version=run.browser.version,
+        label=visit.label,
+        pressure=visit.pressure,
+        url=visit.url,
+        chunks=join_chunks(read.chunks, read.network, read.entries),
+        announced=len(read.chunks),
+        expected=visit.expected,
+        finished=finished,
+        notes=tuple(notes),
+        requests=tuple(read.network),
+        page_time_origin_ms=origin,
+        holders_released_ms=None if read.released_at_ms is None else read.released_at_ms - origin,
+        playback=playback,
+    )
+
+
+def _open_page(run: RunContext, visit: PageVisit, watching: Watching) -> Page:
+    """A new page of the run's context, the network record and the playback watcher
+    attached before it loads, navigated to the visit's URL."""
+    if watching.trace is not None:
+        # Actions, console and network only: DOM snapshots and screenshots would cost
+        # CPU in the middle of the measurement.
+        run.context.tracing.start(screenshots=False, snapshots=False)
+    run.context.add_init_script(script=PLAYBACK_SCRIPT)
+    page = run.context.new_page()
+    watching.mark("context and page")
+    live = watching.live
+    if live is not None:
+        live.attach(run.context, page)
+    run.recorder.attach(run.context, page, live.network_event if live is not None else ignore_network)
+    watching.mark("instrumentation")
+    try:
+        page.goto(visit.url, wait_until="commit", timeout=visit.timeout_s * 1000)
+    except PlaywrightError as exc:
+        raise MeasurementError(navigation_problem(run.browser_name, visit.url, exc)) from exc
+    watching.mark("navigation")
+    return page
+
+
+def _wait_until_done(
+    page: Page, visit: PageVisit, recorder: NetworkRecorder, watching: Watching
+) -> tuple[bool, PageSnapshot]:
+    """Whether the page finished within the visit's time, and its record then."""
+    reading = visit.reading
+    if reading.finished_js is not None:
+        finished = _wait_for_page(page, f"() => ({reading.finished_js})() && {SETTLED_JS}", visit.timeout_s, watching)
+        return finished, reading.read(page)
+    return _poll_chunks(page, reading, recorder, visit.timeout_s, watching)
+
+
+def _read_page(
+    page: Page, run: RunContext, reading: PageReading, snapshot: PageSnapshot, watching: Watching
+) -> _PageRead:
+    """The page's chunks joined with the settled network record and its Resource Timing."""
+    chunks = reading.chunks(snapshot, run.recorder.records({}), {})
+    _wait_network_settled(page, run.recorder, {c.url for c in chunks})
+    watching.mark("network records settled")
+    if reading.finished is not None:
+        # Read the page again: a frame presented, or an append ended, while the network
+        # records settled belongs to the run (the poll's snapshot came before its check).
+        snapshot = reading.read(page)
+    entries = _first_entries(page.evaluate(RESOURCES_JS))
+    network = run.recorder.records(entries)
+    released = None
+    if reading.reports_release:
+        released = holders_released([read_release(p) for p in run.context.pages])
+    return _PageRead(snapshot, reading.chunks(snapshot, network, entries), network, entries, released)
+
+
+def _close(context: BrowserContext, watching: Watching) -> None:
+    if watching.trace is not None:
+        _save_trace(context, watching.trace)
+    if not watching.keep_open:
+        context.close()
+    watching.mark("closing")
+
+
+def join_chunks(
+    page_chunks: list[PageChunk], network: list[NetworkRecord], page_entries: dict[str, ResourceTiming]
+) -> tuple[ChunkRecord, ...]:
+    """Each announced chunk with the request that brought it (records.delivering)."""
+    joined = []
+    for chunk in sorted(page_chunks, key=lambda c: c.index):
+        matches = [record for record in network if record.url == chunk.url]
+        joined.append(
+            ChunkRecord(
+                index=chunk.index,
+                url=chunk.url,
+                network=delivering(matches, media_element=chunk.kind == "element"),
+                page=chunk,
+                resource_timing=page_entries.get(chunk.url),
+                request_count=len(matches),
+            )
+        )
+    return tuple(joined)
+
+
+def _first_entries(resources: list[dict[str, Any]]) -> dict[str, ResourceTiming]:
+    entries: dict[str, ResourceTiming] = {}
+    for raw in resources:
+        entries.setdefault(raw["name"], ResourceTiming.from_page(raw))
+    return entries
+
+
+def _save_trace(context: BrowserContext, path: Path) -> None:
+    try:
+        context.tracing.stop(path=path)
+    except PlaywrightError as exc:  # a trace is evidence, not the measurement: never fail for it
+        print(f"playgate: no Playwright trace at {path}: {exc.message.splitlines()[0]}", file=sys.stderr)
+
+
+def navigation_problem(browser_name: str, url: str, exc: PlaywrightError) -> str:
+    first = exc.message.splitlines()[0]
+    if "CERT" in first.upper() or "SEC_ERROR" in first.upper() or "SSL_ERROR" in first.upper():
+        return f"{browser_name} does not trust the certificate of {url} ({first}): use --insecure for a self-signed one"
+    return f"{browser_name} could not open {url}: {first}"
+
+
+def _wait_for_page(page: Page, finished_js: str, timeout_s: float, watching: Watching) -> bool:
+    """Wait for a page function to turn true; False once the time is up."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        _stop_if_gone(watching)
+        remaining = deadline - time.monotonic()
+        try:
+            page.wait_for_function(finished_js, timeout=max(1.0, min(remaining, GONE_CHECK_S) * 1000))
+        except PlaywrightTimeout:
+            if remaining <= GONE_CHECK_S:
+                return False
+            continue
+        return True
+
+
+def _poll_chunks(
+    page: Page, reading: PageReading, recorder: NetworkRecorder, timeout_s: float, watching: Watching
+) -> tuple[bool, PageSnapshot]:
+    """Wait until the chunks, read from the page and the network record as they arrive, are
+    settled and playback too: the page alone cannot tell (it does not see a worker's requests)."""
+    assert reading.finished is not None
+    deadline = time.monotonic() + timeout_s
+    while True:
+        _stop_if_gone(watching)
+        snapshot = reading.read(page)
+        chunks = reading.chunks(snapshot, recorder.records({}), {})
+        if reading.finished(chunks) and page.evaluate(f"() => {SETTLED_JS}"):
+            return True, snapshot
+        if time.monotonic() >= deadline:
+            return False, snapshot
+        page.wait_for_timeout(CHUNK_POLL_MS)
+
+
+def _stop_if_gone(watching: Watching) -> None:
+    gone = watching.gone()
+    if gone is not None:
+        raise MeasurementError(f"{gone} in the middle of the run")
+
+
+def _wait_network_settled(page: Page, recorder: NetworkRecorder, urls: set[str]) -> None:
+    # Events are delivered to us while Playwright waits, so wait in short steps.
+    deadline = time.monotonic() + NETWORK_SETTLE_S
+    while not recorder.settled(urls) and time.monotonic() < deadline:
+        page.wait_for_timeout(NETWORK_POLL_MS)

@@ -1,0 +1,38 @@
+"""What the pages and the harness agree on, named once.
+
+Each script that records what a page did keeps its record in one page global, and the
+harness reads it by the name given here (capture.page_state). The scripts are given the
+names rather than writing their own: the bundled page by the server (server/app.py writes
+``PLAYGATE_PAGE`` into player.html), the injected scripts in front of their source
+(capture.observer, capture.playback).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+
+# The bundled player's record of its chunks, pressure and tabs (server/static/player.js).
+PLAYER_STATE = "playgate"
+# The observer's record on any other page: event stream messages, media elements, the
+# requests of the page's code and its SourceBuffer appends (capture/observer.js).
+OBSERVER_STATE = "__playgate"
+# How the videos of every page played: startup, stalls, frames (capture/playback.js).
+PLAYBACK_STATE = "__playgatePlayback"
+
+# The media segments the bundled page's real players fetch (the server's /hls/ and /dash/
+# routes; fixtures.segments names them), not the init segment, which holds no media. The
+# page's hold counts from the first request matching it; the harness's chunks are those.
+SEGMENT_PATTERN = r"/(hls|dash)/(seg|frag)-\d+\.(ts|m4s)"
+
+
+def bundled_page_config() -> str:
+    """The bundled page's side of the contract, as the JavaScript the server writes into it."""
+    config = {"state": PLAYER_STATE, "segmentPattern": SEGMENT_PATTERN}
+    return f"const PLAYGATE_PAGE = {json.dumps(config)};"
+
+
+def injected(source: str, config: Mapping[str, object]) -> str:
+    """An injected script's source, run with its configuration as ``PLAYGATE_CONFIG``: a
+    parameter of its own function, so two injected scripts never declare the same global."""
+    return f"((PLAYGATE_CONFIG) => {{\n{source}\n}})({json.dumps(config)});"
