@@ -26,7 +26,7 @@ NO_EVENT_NOTE = (
 )
 
 
-def run_app_page(
+def measure_app_page(
     browser: Browser,
     browser_name: str,
     url: str,

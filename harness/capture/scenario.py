@@ -68,7 +68,7 @@ def open_idle_tabs(
     return opened
 
 
-def run_scenario(
+def measure_player(
     browser: Browser,
     browser_name: str,
     base_url: str,

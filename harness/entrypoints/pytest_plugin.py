@@ -45,7 +45,7 @@ from playgate.judging.gate import JudgedRun
 from playgate.judging.repeats import combine
 from playgate.reports.files import file_safe
 from playgate.reports.outputs import Outputs
-from playgate.run.runner import measure_setup, origin_to_reach, watching_for
+from playgate.run.runner import judge_setup, origin_to_reach, watching_for
 from playgate.server.serving import Served, serve
 from playgate.server.settings import DEFAULT_H2_MAX_STREAMS, Mode, settings_for
 
@@ -286,7 +286,7 @@ def playgate_run(
             # A browser launched for an origin (an h3 server, --ca-cert) is held by no test: it may relaunch.
             browser = _playgate_browsers.get(browser_name, origin=origin, relaunch=False)
             scenario = replace(config.scenario, missing_chunks=missing_chunks, slow_chunks=slow_chunks)
-            return measure_setup(
+            return judge_setup(
                 browser, watching, browser_name=browser_name, config=config, server=server, scenario=scenario
             )
 

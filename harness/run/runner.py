@@ -15,12 +15,12 @@ from urllib.parse import urlsplit
 from playwright.sync_api import Browser
 from playwright.sync_api import Error as PlaywrightError
 
-from playgate.capture.app_page import run_app_page
+from playgate.capture.app_page import measure_app_page
 from playgate.capture.browsers import browser_pool, check_display, find_executable
 from playgate.capture.live import LiveLog, Watching
 from playgate.capture.page_run import NOT_WATCHED
 from playgate.capture.quic import QuicOrigin
-from playgate.capture.scenario import PLAYER_CHUNKS, PLAYER_EVENTS, run_scenario
+from playgate.capture.scenario import PLAYER_CHUNKS, PLAYER_EVENTS, measure_player
 from playgate.capture.trust import trusted_origin
 from playgate.config import GateRules, RunConfig, Scenario
 from playgate.diagnose.origin import probe_origin
@@ -44,7 +44,7 @@ def judge(
     watching: Watching = NOT_WATCHED,
 ) -> JudgedRun:
     """The bundled player at a server of ours, measured and judged."""
-    run = run_scenario(browser, browser_name, server.base_url, scenario, server.label, watching)
+    run = measure_player(browser, browser_name, server.base_url, scenario, server.label, watching)
     judged = _judged_at(run, server, rules)
     watching.mark("probing and judging")
     return judged
@@ -62,7 +62,7 @@ def judge_page(
     """The user's page (--url, --app), measured and judged. ``server``: ours, when it serves
     the page (--app), for its mode and stream limits; None at a URL, where they are not known."""
     scenario = config.scenario
-    run = run_app_page(
+    run = measure_app_page(
         browser,
         browser_name,
         url,
@@ -164,14 +164,14 @@ def run_gate(
             find_executable(name, executables.get(name))
     check_display(config.headed)
 
-    def measure_each(
-        name: str, measure: Callable[[Browser, Watching], JudgedRun], server: Served | None = None
+    def judge_repeats(
+        name: str, judge_once: Callable[[Browser, Watching], JudgedRun], server: Served | None = None
     ) -> None:
         """``config.repeat`` runs of one setup in browser ``name``, judged as one."""
         browser = pool.get(name, runs=config.repeat, origin=origin_to_reach(config, server))
         setup = server.label if server is not None else "url"
         try:
-            repeats = [measure(browser, watching_for(config, name, server=server)) for _ in range(config.repeat)]
+            repeats = [judge_once(browser, watching_for(config, name, server=server)) for _ in range(config.repeat)]
         except (PlaywrightError, PlaygateError) as exc:  # PlaygateError: a page that could not open
             gone = what_went_away(browser, server)
             if gone is None and isinstance(exc, MeasurementError) and name in endpoints and server is not None:
@@ -197,7 +197,7 @@ def run_gate(
         if config.url:
             for name in config.browsers:
                 if config.takes(None, name):
-                    measure_each(name, partial(measure_setup, browser_name=name, config=config))
+                    judge_repeats(name, partial(judge_setup, browser_name=name, config=config))
             if config.keep_open:
                 wait_for_enter("the browser stays open")
         else:
@@ -216,8 +216,8 @@ def run_gate(
                         if not server.running:
                             aborted.append(f"{name}, {server.label}: not run, the server process had exited")
                             continue
-                        measure = partial(measure_setup, browser_name=name, config=config, server=server)
-                        measure_each(name, measure, server)
+                        judge_once = partial(judge_setup, browser_name=name, config=config, server=server)
+                        judge_repeats(name, judge_once, server)
                     if config.keep_open:
                         wait_for_enter(f"{server.label}: the browser stays open with the server")
                     pool.done_with(server)
@@ -236,7 +236,7 @@ def origin_to_reach(config: RunConfig, server: Served | None = None) -> QuicOrig
     return None
 
 
-def measure_setup(
+def judge_setup(
     browser: Browser,
     watching: Watching = NOT_WATCHED,
     *,
