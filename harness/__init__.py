@@ -51,7 +51,7 @@ if TYPE_CHECKING:
     from playgate.judging.gate import JudgedRun, Verdict, evaluate
     from playgate.records import ChunkRecord, NetworkRecord, PageChunk, ResourceTiming, RunRecord
     from playgate.reports.table import chunk_table, describe
-    from playgate.rules import Rule
+    from playgate.rules import Broken, Rule
     from playgate.run.runner import judge, judge_page, run_gate
 
 # Imported on first use: the server's own process imports playgate.server and should not pay
@@ -61,7 +61,7 @@ _HOMES = {
     "gate": "playgate.entrypoints.api",
     **dict.fromkeys(["assert_gate_fails", "assert_gate_passes"], "playgate.entrypoints.assertions"),
     "Options": "playgate.entrypoints.options",
-    "Rule": "playgate.rules",
+    **dict.fromkeys(["Broken", "Rule"], "playgate.rules"),
     **dict.fromkeys(
         [
             "BrowserLaunchError",
@@ -122,6 +122,7 @@ __all__ = [
     "ChunkRecord",
     "RunRecord",
     "Verdict",
+    "Broken",
     "JudgedRun",
     "chunk_table",
     "describe",

@@ -1,15 +1,16 @@
 """The gate's rules, each a named thing: what it checks and the settings that set its limit.
 
-Every reason a verdict gives starts with its rule's name and a colon ("queueing: chunk 0
-waited ..."): ``Rule.broken_in`` finds a rule's reasons, and ``Rule.named`` turns a name
-given by a person (``assert_gate_fails(judged, "queueing")``, the catalogue) into a rule, or
-into one error that lists the rules. Adding a rule: a member here with its description, and
-its check in judging/.
+A verdict holds what broke as ``Broken`` values (the rule, the first offending chunk, the
+words), each read as the sentence the reports print, the rule's name first ("queueing:
+chunk 0 waited ..."). ``Rule.named`` turns a name given by a person
+(``assert_gate_fails(judged, "queueing")``, the catalogue) into a rule, or into one error
+that lists the rules. Adding a rule: a member here with its description, and its check in
+judging/ returning ``rule.broken(...)``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from playgate.errors import UsageError
@@ -33,13 +34,27 @@ class Rule(StrEnum):
             known = ", ".join(repr(rule.value) for rule in cls)
             raise UsageError(f"no gate rule is named {name!r}: the rules are {known}") from None
 
-    def broken_in(self, reasons: Iterable[str]) -> list[str]:
-        """The reasons, of those given, that this rule's breaking wrote."""
-        return [reason for reason in reasons if reason.startswith(f"{self.value}:")]
+    def broken(self, text: str, chunk: int | None = None) -> Broken:
+        """This rule, broken as ``text`` says ('chunk 0 waited ...'), first by ``chunk``."""
+        return Broken(self, text, chunk)
 
-    def reason(self, text: str) -> str:
-        """A reason of this rule: 'queueing: chunk 0 waited ...'."""
-        return f"{self.value}: {text}"
+
+@dataclass(frozen=True)
+class Broken:
+    """A rule a run broke: the rule, the first chunk that broke it (None: the run as a whole,
+    or its event stream), and the words that say how. ``str()`` is the sentence the reports
+    print: 'queueing: chunk 0 waited 690 ms before reaching the network ...'."""
+
+    rule: Rule
+    text: str
+    chunk: int | None = None
+
+    def __str__(self) -> str:
+        return f"{self.rule.value}: {self.text}"
+
+    def adding(self, words: str) -> Broken:
+        """The same, with ``words`` added to what it says."""
+        return replace(self, text=self.text + words)
 
 
 # What each rule checks, and the settings (flags, [tool.playgate] keys) that set its limits:

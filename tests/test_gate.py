@@ -6,6 +6,7 @@ import pytest
 
 from playgate.config import GateRules
 from playgate.judging.gate import JudgedRun, Verdict, evaluate
+from playgate.rules import Rule
 from tests.factory import beside_an_event_stream, chunk, run
 
 RULES = GateRules(max_queued_ms=50.0)  # the figures below were written for a 50 ms limit
@@ -146,7 +147,7 @@ def test_assert_gate_fails_refuses_a_misspelt_rule_rather_than_failing_for_it():
     from playgate.entrypoints.assertions import assert_gate_fails
     from playgate.errors import UsageError
 
-    judged = JudgedRun(run(chunk(0)), Verdict(False, ("queueing: chunk 0 waited 400 ms",)))
+    judged = JudgedRun(run(chunk(0)), Verdict(False, (Rule.QUEUEING.broken("chunk 0 waited 400 ms", 0),)))
     assert assert_gate_fails(judged, "queueing") == "queueing: chunk 0 waited 400 ms"
     with pytest.raises(UsageError, match="no gate rule is named 'queueng'"):
         assert_gate_fails(judged, "queueng")

@@ -9,6 +9,7 @@ import pytest
 
 from playgate.judging.gate import JudgedRun, Verdict
 from playgate.reports.har import har_document, har_documents, har_name
+from playgate.rules import Rule
 from tests.factory import chunk, network, run
 
 SCHEMA = json.loads((Path(__file__).parent / "schemas" / "har-1.2.schema.json").read_text())
@@ -81,7 +82,7 @@ def test_the_schema_rejects_a_broken_har():
 
 
 def test_the_failing_verdict_is_in_the_page_comment_and_names_are_distinct():
-    failed = JudgedRun(chromium_run(), Verdict(False, ("queueing: chunk 0 waited 700 ms",)))
+    failed = JudgedRun(chromium_run(), Verdict(False, (Rule.QUEUEING.broken("chunk 0 waited 700 ms", 0),)))
     document = har_document(failed)
     assert document["log"]["pages"][0]["comment"] == "verdict: fail; queueing: chunk 0 waited 700 ms"
     names = har_documents([failed, failed])

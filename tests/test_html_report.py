@@ -7,9 +7,10 @@ from playgate.config import GateRules
 from playgate.judging.gate import JudgedRun, Verdict, evaluate
 from playgate.reports.html import render
 from playgate.reports.waterfall import request_segments, time_span_ms
+from playgate.rules import Rule
 from tests.factory import chunk, network, one_stall_playback, run
 
-PASSED, FAILED = Verdict(True, ()), Verdict(False, ("queueing: chunk 0 waited 700 ms",))
+PASSED, FAILED = Verdict(True, ()), Verdict(False, (Rule.QUEUEING.broken("chunk 0 waited 700 ms", 0),))
 
 
 def test_segments_follow_the_browser_phases_end_to_end():

@@ -134,6 +134,16 @@ def test_every_kind_of_run_validates_against_the_documented_schema():
     document = result_document([*judged_runs, repeated])
     validate_result(document)
     assert [r["mode"] for r in document["runs"]] == ["h2", None, "h2"]
+    first = document["runs"][0]
+    assert [(b["rule"], b["chunk"]) for b in first["broken"]] == [("protocol", 0), ("queueing", 1), ("stalls", None)]
+    assert [f"{b['rule']}: {b['text']}" for b in first["broken"]] == first["reasons"]
+
+
+def test_the_schema_names_every_rule_and_no_other():
+    from playgate.rules import Rule
+
+    broken = RESULT_SCHEMA["$defs"]["run"]["properties"]["broken"]["items"]["properties"]["rule"]
+    assert broken["enum"] == [rule.value for rule in Rule]
 
 
 def test_the_schema_refuses_a_run_without_its_label():

@@ -17,7 +17,7 @@ def assert_gate_fails(judged: JudgedRun, rule: str | Rule) -> str:
     """The run must break ``rule`` (a Rule, or its name: "queueing", "load time", ...);
     returns its reason. A name no rule has is a UsageError listing the rules."""
     named = Rule.named(rule)
-    reasons = named.broken_in(judged.verdict.reasons)
-    if not reasons:
+    broken = judged.verdict.broke(named)
+    if not broken:
         raise GateFailure(f"expected the gate to break the {named.value!r} rule\n" + describe(judged))
-    return reasons[0]
+    return str(broken[0])

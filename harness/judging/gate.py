@@ -29,13 +29,13 @@ from playgate.judging.playback import check_playback
 from playgate.judging.protocols import switch_note, why_http1, why_not_h3
 from playgate.origin import origin_of
 from playgate.records import ChunkRecord, NetworkRecord, RunRecord
-from playgate.rules import Rule
+from playgate.rules import Broken, Rule
 
 
 @dataclass(frozen=True)
 class Verdict:
     passed: bool
-    reasons: tuple[str, ...]
+    broken: tuple[Broken, ...]  # the rules broken, in the order they are checked
     # What each chunk waited for, in the order of the run's chunks (None: no network record).
     waits: tuple[Wait | None, ...] = ()
     notes: tuple[str, ...] = ()  # figures worth seeing that broke no rule
@@ -43,6 +43,14 @@ class Verdict:
     @property
     def label(self) -> str:
         return "pass" if self.passed else "fail"
+
+    @property
+    def reasons(self) -> tuple[str, ...]:
+        """What broke, as the sentences the reports print."""
+        return tuple(map(str, self.broken))
+
+    def broke(self, rule: Rule) -> list[Broken]:
+        return [broken for broken in self.broken if broken.rule is rule]
 
 
 @dataclass(frozen=True)
@@ -70,20 +78,20 @@ class JudgedRun:
         return next((w for c, w in zip(self.run.chunks, self.verdict.waits, strict=False) if c.index == index), None)
 
 
-def summarise(rule: Rule, offenders: list[tuple[int, str]]) -> str | None:
+def summarise(rule: Rule, offenders: list[tuple[int, str]]) -> Broken | None:
     """One reason for a rule: the first offending chunk in words, and how many more."""
     if not offenders:
         return None
     index, text = offenders[0]
     more = f"; {len(offenders) - 1} more chunk(s) too" if len(offenders) > 1 else ""
-    return rule.reason(f"chunk {index} {text}{more}")
+    return rule.broken(f"chunk {index} {text}{more}", index)
 
 
-def _summarise(rule: Rule, offenders: list[tuple[ChunkRecord, str]]) -> str | None:
+def _summarise(rule: Rule, offenders: list[tuple[ChunkRecord, str]]) -> Broken | None:
     return summarise(rule, [(chunk.index, text) for chunk, text in offenders])
 
 
-def check_loaded(run: RunRecord, rules: GateRules) -> str | None:
+def check_loaded(run: RunRecord, rules: GateRules) -> Broken | None:
     offenders = []
     for chunk in run.chunks:
         if chunk.media_error:
@@ -94,14 +102,12 @@ def check_loaded(run: RunRecord, rules: GateRules) -> str | None:
             offenders.append((chunk, "never reached loadeddata before the deadline"))
     reason = _summarise(Rule.LOADED, offenders)
     if run.announced < run.expected:
-        missing = Rule.LOADED.reason(
-            f"only {run.announced} of {run.expected} chunks were announced before the deadline"
-        )
-        reason = f"{missing}; {reason}" if reason else missing
+        missing = f"only {run.announced} of {run.expected} chunks were announced before the deadline"
+        return Rule.LOADED.broken(missing + (f"; {reason}" if reason else ""), reason.chunk if reason else None)
     return reason
 
 
-def check_protocol(run: RunRecord, rules: GateRules) -> str | None:
+def check_protocol(run: RunRecord, rules: GateRules) -> Broken | None:
     offenders = []
     for chunk in run.chunks:
         protocol = chunk.protocol
@@ -111,11 +117,11 @@ def check_protocol(run: RunRecord, rules: GateRules) -> str | None:
             offenders.append((chunk, f"was served over {protocol}, expected {rules.expected_protocol}"))
     reason = _summarise(Rule.PROTOCOL, offenders)
     if reason and rules.expected_protocol == "h3" and any(c.protocol not in (None, "h3") for c in run.chunks):
-        reason += f"; {why_not_h3(run)}"
+        reason = reason.adding(f"; {why_not_h3(run)}")
     over_http1 = next((c for c in run.chunks if c.protocol == "http/1.1"), None)
     if reason and rules.expected_protocol == "h2" and over_http1 is not None:
         why = why_http1(run, over_http1.url)
-        reason += f"; {why}" if why else ""
+        reason = reason.adding(f"; {why}") if why else reason
     return reason
 
 
@@ -140,7 +146,7 @@ def queueing_limit(wait: Wait | None, rules: GateRules) -> float:
     return rules.max_uncontended_ms if uncontended else rules.max_queued_ms
 
 
-def check_queueing(run: RunRecord, rules: GateRules, waits: tuple[Wait | None, ...]) -> str | None:
+def check_queueing(run: RunRecord, rules: GateRules, waits: tuple[Wait | None, ...]) -> Broken | None:
     offenders = []
     for chunk, wait in zip(run.chunks, waits, strict=True):
         blocked = chunk.blocked_ms
@@ -189,7 +195,7 @@ def _where_the_load_went(chunk: ChunkRecord, load: float) -> str:
     return ""
 
 
-def check_load_time(run: RunRecord, rules: GateRules) -> str | None:
+def check_load_time(run: RunRecord, rules: GateRules) -> Broken | None:
     offenders = []
     for chunk in run.chunks:
         load = chunk.load_ms
@@ -222,7 +228,7 @@ def _origin_protocol(run: RunRecord, request: NetworkRecord) -> str | None:
     return H1 if others <= {H1} else None
 
 
-def check_event_stream(run: RunRecord, rules: GateRules) -> str | None:
+def check_event_stream(run: RunRecord, rules: GateRules) -> Broken | None:
     offenders = []
     for stream, wait in zip(run.event_streams, stream_waits(run), strict=True):
         blocked = stream.blocked_ms
@@ -238,7 +244,7 @@ def check_event_stream(run: RunRecord, rules: GateRules) -> str | None:
     if not offenders:
         return None
     more = f"; {len(offenders) - 1} more event stream(s) too" if len(offenders) > 1 else ""
-    return Rule.EVENT_STREAM.reason(f"the page's event stream {offenders[0]}{more}")
+    return Rule.EVENT_STREAM.broken(f"the page's event stream {offenders[0]}{more}")
 
 
 def evaluate(run: RunRecord, rules: GateRules) -> Verdict:
@@ -253,7 +259,7 @@ def evaluate(run: RunRecord, rules: GateRules) -> Verdict:
         check_load_time(run, rules),
         check_event_stream(run, rules),
     )
-    reasons = tuple(reason for reason in checked if reason is not None) + check_playback(run, rules)
+    broken = tuple(reason for reason in checked if reason is not None) + check_playback(run, rules)
     switched = switch_note(run)
     notes = uncontended_notes(run, rules, waits) + ((switched,) if switched else ())
-    return Verdict(passed=not reasons, reasons=reasons, waits=waits, notes=notes)
+    return Verdict(passed=not broken, broken=broken, waits=waits, notes=notes)

@@ -14,7 +14,7 @@ from __future__ import annotations
 from playgate.config import GateRules
 from playgate.playback_record import Playback, Stall
 from playgate.records import ChunkRecord, RunRecord
-from playgate.rules import Rule
+from playgate.rules import Broken, Rule
 
 
 def stalled_chunk(
@@ -77,18 +77,18 @@ def describe_stall(
     return f"{text}: chunk {chunk.index} " + (", ".join(figures) if figures else "has no network figures")
 
 
-def check_startup(playback: Playback, rules: GateRules) -> str | None:
+def check_startup(playback: Playback, rules: GateRules) -> Broken | None:
     startup = playback.startup_ms
     if startup is None:
-        return Rule.STARTUP.reason("a video was told to play but presented no frame before the deadline")
+        return Rule.STARTUP.broken("a video was told to play but presented no frame before the deadline")
     if startup > rules.max_startup_ms:
-        return Rule.STARTUP.reason(
+        return Rule.STARTUP.broken(
             f"the first frame came {startup:.0f} ms after navigation (limit {rules.max_startup_ms:g} ms)"
         )
     return None
 
 
-def check_stalls(run: RunRecord, playback: Playback, rules: GateRules) -> str | None:
+def check_stalls(run: RunRecord, playback: Playback, rules: GateRules) -> Broken | None:
     stalls = playback.stalls
     too_long = [s for s in stalls if (s.duration_ms is None or s.duration_ms > rules.max_stall_ms)]
     if len(stalls) <= rules.max_stalls and not (too_long and rules.max_stalls > 0):
@@ -98,20 +98,20 @@ def check_stalls(run: RunRecord, playback: Playback, rules: GateRules) -> str | 
     if len(stalls) <= rules.max_stalls:
         count = f"a stall longer than {rules.max_stall_ms:g} ms"
     longest = describe_stall(worst, run.chunks, playback.ended_ms, run.page_time_origin_ms)
-    return Rule.STALLS.reason(f"{count}, {playback.stalled_ms:.0f} ms in all; the longest, {longest}")
+    return Rule.STALLS.broken(f"{count}, {playback.stalled_ms:.0f} ms in all; the longest, {longest}")
 
 
-def check_dropped(playback: Playback, rules: GateRules) -> str | None:
+def check_dropped(playback: Playback, rules: GateRules) -> Broken | None:
     ratio = playback.dropped_ratio
     if ratio is None or ratio <= rules.max_dropped_ratio:
         return None
-    return (
-        f"{Rule.DROPPED}: {playback.dropped_frames} of {playback.frames} frames dropped ({ratio:.0%}; "
+    return Rule.DROPPED.broken(
+        f"{playback.dropped_frames} of {playback.frames} frames dropped ({ratio:.0%}; "
         f"limit {rules.max_dropped_ratio:.0%})"
     )
 
 
-def check_playback(run: RunRecord, rules: GateRules) -> tuple[str, ...]:
+def check_playback(run: RunRecord, rules: GateRules) -> tuple[Broken, ...]:
     playback = run.playback
     if playback is None or not playback.played:
         return ()

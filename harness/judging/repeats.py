@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from playgate.config import GateRules
 from playgate.judging.gate import JudgedRun, Verdict, queueing_limit, summarise
-from playgate.rules import Rule
+from playgate.rules import Broken, Rule
 
 # Rules that any one repeat breaks for all (the timing rules are judged on each chunk's median).
 SINGLE_RUN_RULES = (Rule.LOADED, Rule.PROTOCOL, Rule.EVENT_STREAM, Rule.STARTUP, Rule.STALLS, Rule.DROPPED)
@@ -67,16 +67,16 @@ def _median_repeat(repeats: Sequence[JudgedRun]) -> JudgedRun:
     return ordered[(len(ordered) - 1) // 2]
 
 
-def _single_run_reasons(repeats: Sequence[JudgedRun]) -> list[str]:
+def _single_run_reasons(repeats: Sequence[JudgedRun]) -> list[Broken]:
     reasons = []
     for rule in SINGLE_RUN_RULES:
-        broken = [r for j in repeats for r in rule.broken_in(j.verdict.reasons)]
+        broken = [b for j in repeats for b in j.verdict.broke(rule)]
         if broken:
-            reasons.append(f"{broken[0]} (in {len(broken)} of {len(repeats)} repeats)")
+            reasons.append(broken[0].adding(f" (in {len(broken)} of {len(repeats)} repeats)"))
     return reasons
 
 
-def _queueing_reason(repeats: Sequence[JudgedRun], rules: GateRules) -> str | None:
+def _queueing_reason(repeats: Sequence[JudgedRun], rules: GateRules) -> Broken | None:
     offenders = []
     for index, spread in enumerate(chunk_spreads(repeats, "blocked_ms")):
         excess = []
@@ -101,7 +101,7 @@ def _queueing_reason(repeats: Sequence[JudgedRun], rules: GateRules) -> str | No
     return summarise(Rule.QUEUEING, offenders)
 
 
-def _load_reason(repeats: Sequence[JudgedRun], rules: GateRules) -> str | None:
+def _load_reason(repeats: Sequence[JudgedRun], rules: GateRules) -> Broken | None:
     offenders = [
         (
             index,
@@ -121,10 +121,8 @@ def combine(repeats: Sequence[JudgedRun], rules: GateRules) -> JudgedRun:
     if len(repeats) == 1:
         return repeats[0]
     timing = [_queueing_reason(repeats, rules), _load_reason(repeats, rules)]
-    reasons = tuple(_single_run_reasons(repeats) + [r for r in timing if r is not None])
+    broken = tuple(_single_run_reasons(repeats) + [r for r in timing if r is not None])
     median = _median_repeat(repeats)
     note = f"judged on {len(repeats)} repeats: timing rules on each chunk's median; shown: the median repeat"
-    verdict = Verdict(
-        passed=not reasons, reasons=reasons, waits=median.verdict.waits, notes=(note, *median.verdict.notes)
-    )
+    verdict = Verdict(passed=not broken, broken=broken, waits=median.verdict.waits, notes=(note, *median.verdict.notes))
     return JudgedRun(median.run, verdict, repeats=tuple(repeats))

@@ -61,6 +61,7 @@ def _one_run(judged: JudgedRun) -> dict[str, Any]:
         "url": run.url,
         "verdict": judged.verdict.label,
         "reasons": list(judged.verdict.reasons),
+        "broken": [{"rule": b.rule.value, "chunk": b.chunk, "text": b.text} for b in judged.verdict.broken],
         "notes": list(run.notes) + list(judged.verdict.notes),
         "crosscheck": _crosscheck_json(run),
         "playback": None if run.playback is None else run.playback.to_json(),

@@ -11,6 +11,7 @@ have written, in its order: ``result.json``, ``har/``, ``report.html`` and ``jun
 from __future__ import annotations
 
 import dataclasses
+import enum
 import hashlib
 import json
 import types
@@ -142,6 +143,8 @@ def _value(kind: Any, value: Any) -> Any:
         return tuple(_value(inner, item) for item in value)
     if dataclasses.is_dataclass(kind):
         return _decode(kind, value)
+    if isinstance(kind, type) and issubclass(kind, enum.Enum):
+        return kind(value)
     return value
 
 

@@ -12,7 +12,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 @pytest.mark.parametrize("regression", REGRESSIONS, ids=lambda r: r.name)
 def test_regression_is_caught_by_the_rules_that_name_it(playgate_run, regression):
     judged = playgate_run(chunks=3, **regression.settings())
-    missing = [rule.value for rule in regression.caught_by if not rule.broken_in(judged.verdict.reasons)]
+    missing = [rule.value for rule in regression.caught_by if not judged.verdict.broke(rule)]
     assert not missing, f"{regression.name}: {missing} did not break; the verdict was {judged.verdict.reasons}"
     assert regression.names_it in " ".join(judged.verdict.reasons), judged.verdict.reasons
 
