@@ -96,7 +96,8 @@ class NetworkRecord:
             raise ValueError(f"status {self.status} is not an HTTP status")
         if self.bytes is not None and self.bytes < 0:
             raise ValueError(f"bytes must be >= 0, got {self.bytes}")
-        if None not in (self.blocked_ms, self.queued_ms) and self.queued_ms > self.blocked_ms + CLOCK_SLACK_MS:  # type: ignore[operator]
+        blocked, queued = self.blocked_ms, self.queued_ms
+        if blocked is not None and queued is not None and queued > blocked + CLOCK_SLACK_MS:
             raise ValueError(f"queued_ms {self.queued_ms} is part of blocked_ms {self.blocked_ms}, not more")
 
     @property

@@ -54,9 +54,15 @@ def request_segments(record: NetworkRecord, origin_ms: float) -> list[Segment]:
     return segments
 
 
+def _start_ms(record: NetworkRecord, origin_ms: float) -> float:
+    """Page time a drawn request was issued; only requests with a start are drawn."""
+    assert record.started_at is not None, f"{record.url}: a request with no start is not drawn"
+    return record.started_at * 1000 - origin_ms
+
+
 def _end_ms(record: NetworkRecord, origin_ms: float) -> float:
     segments = request_segments(record, origin_ms)
-    return segments[-1].start_ms + segments[-1].duration_ms if segments else record.started_at * 1000 - origin_ms  # type: ignore[operator]
+    return segments[-1].start_ms + segments[-1].duration_ms if segments else _start_ms(record, origin_ms)
 
 
 def run_end_ms(run: RunRecord) -> float:
@@ -158,7 +164,7 @@ def bar(
     held: str = "",
 ) -> str:
     segments = request_segments(record, origin_ms)
-    start = record.started_at * 1000 - origin_ms  # type: ignore[operator]
+    start = _start_ms(record, origin_ms)
     total = sum(s.duration_ms for s in segments)
     tip = "; ".join(f"{s.label} {s.duration_ms:.1f} ms" for s in segments) or "no network phases reported"
     spans = "".join(
