@@ -21,9 +21,8 @@ from pathlib import Path
 
 from playwright._impl._driver import compute_driver_executable
 from playwright.sync_api import Error as PlaywrightError
-from playwright.sync_api import sync_playwright
 
-from playgate.capture.browsers import BROWSERS, find_executable, launch, launch_options
+from playgate.capture.browsers import BROWSERS, browser_pool, find_executable
 from playgate.diagnose.h3 import H3Client
 from playgate.diagnose.stages import StageClock
 from playgate.errors import EnvironmentProblem, PlaygateError
@@ -127,10 +126,10 @@ def _play_in_each(executables: dict[str, Path]) -> dict[str, str]:
     """ "ok", or what went wrong, for each browser launched as a gate run launches it."""
     page = PLAY_PAGE.replace("DATA", base64.b64encode(_sample_chunk()).decode())
     outcomes: dict[str, str] = {}
-    with sync_playwright() as playwright:
-        for name, path in executables.items():
+    with browser_pool(executables={name: str(path) for name, path in executables.items()}) as pool:
+        for name in executables:
             try:
-                browser = launch(playwright, name, launch_options(name, path))
+                browser = pool.get(name)
             except EnvironmentProblem as exc:
                 outcomes[name] = str(exc)
                 continue
@@ -140,10 +139,9 @@ def _play_in_each(executables: dict[str, Path]) -> dict[str, str]:
                 tab.set_content(page)
                 outcome = tab.wait_for_function("() => window.outcome", timeout=PLAY_TIMEOUT_MS)
                 outcomes[name] = str(outcome.json_value())
+                context.close()
             except PlaywrightError as exc:
                 outcomes[name] = "could not be driven: " + (exc.message or str(exc)).strip().splitlines()[0]
-            finally:
-                browser.close()
     return outcomes
 
 
