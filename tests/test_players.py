@@ -53,3 +53,42 @@ def test_a_fetched_player_is_used_from_the_cache_without_npm(monkeypatch, tmp_pa
     (folder / "hls.min.js").write_text("// cached")
     monkeypatch.setattr(players.shutil, "which", lambda name: None)
     assert ensure_player("hls", cache_root=tmp_path) == folder
+
+
+class CountingBrowser:
+    """Counts the contexts a run opens and closes; its contexts refuse an init script."""
+
+    def __init__(self):
+        self.opened = self.closed = 0
+
+    def new_context(self, **options):
+        browser = self
+
+        class Context:
+            def add_init_script(self, script):
+                raise RuntimeError("the browser went away")
+
+            def close(self):
+                browser.closed += 1
+
+        self.opened += 1
+        return Context()
+
+
+def test_a_player_that_cannot_be_had_opens_no_context_and_a_failed_set_up_closes_its_own(monkeypatch):
+    from playgate.capture import scenario
+    from playgate.capture.live import LiveLog, Watching
+    from playgate.config import Scenario
+
+    def no_npm(name):
+        raise EnvironmentProblem("npm is missing")
+
+    monkeypatch.setattr(scenario, "ensure_player", no_npm)
+    browser = CountingBrowser()
+    with pytest.raises(EnvironmentProblem):
+        scenario.measure_player(browser, "chromium", "https://127.0.0.1:1", Scenario(player="hls"), "h2")
+    assert browser.opened == 0
+    live = Watching(live=LiveLog("chromium", "/chunks/", None))
+    with pytest.raises(RuntimeError, match="went away"):
+        scenario.measure_player(browser, "chromium", "https://127.0.0.1:1", Scenario(), "h2", live)
+    assert (browser.opened, browser.closed) == (1, 1)

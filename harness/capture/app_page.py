@@ -38,10 +38,6 @@ def measure_app_page(
     watching: Watching = NOT_WATCHED,
 ) -> RunRecord:
     """Open the user's page, wait for ``chunks`` chunks to settle, return the run."""
-    opened = RunContext.open(browser, browser_name, ignore_https_errors=not target.verify_tls)
-    opened.context.add_init_script(
-        script=observer_script(target.chunk_pattern, target.sse_pattern, live=watching.live is not None)
-    )
     visit = PageVisit(
         url=url,
         reading=observer_reading(chunks, target.chunk_pattern),
@@ -50,6 +46,11 @@ def measure_app_page(
         expected=chunks,
         timeout_s=timeout_s,
     )
+    opened = RunContext.open(browser, browser_name, ignore_https_errors=not target.verify_tls)
+    with opened.preparing():
+        opened.context.add_init_script(
+            script=observer_script(target.chunk_pattern, target.sse_pattern, live=watching.live is not None)
+        )
     run = measure_page(opened, visit, watching)
     notes = list(run.notes)
     unnamed = [c.index for c in run.chunks if c.page.event_ms is None]

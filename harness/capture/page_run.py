@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -57,6 +59,16 @@ class RunContext:
         context = browser.new_context(ignore_https_errors=ignore_https_errors)
         notes = [FIREFOX_NOTE] if browser_name == "firefox" else []
         return cls(browser, browser_name, context, recorder_for(browser_name), notes)
+
+    @contextmanager
+    def preparing(self) -> Iterator[None]:
+        """The set-up before ``measure_page`` (scripts, other tabs): the context is closed if
+        it fails; once measured, ``measure_page`` closes it."""
+        try:
+            yield
+        except BaseException:
+            self.context.close()
+            raise
 
 
 @dataclass(frozen=True)

@@ -78,24 +78,10 @@ def measure_player(
 ) -> RunRecord:
     """The bundled player at the reference server, under the scenario's pressure; ``label``
     names the setup (a real player's name is added to it)."""
-    run = RunContext.open(browser, browser_name, ignore_https_errors=True)
-    if watching.live is not None:
-        run.context.add_init_script(script=observer_script(PLAYER_CHUNKS, PLAYER_EVENTS, live=True))
-    try:
-        tabs = scenario.pressure.count("tabs")
-        if tabs:
-            opened = open_idle_tabs(run.context, base_url, tabs, scenario.timeout_s, run.recorder)
-            if opened < tabs:
-                missed = f"{tabs - opened} of {tabs} tabs"
-                run.notes.append(f"pressure: {missed} got no connection within {TABS_SETTLE_S:g} s")
-    except BaseException:
-        run.context.close()
-        raise
+    # The reading first: a real player that cannot be had is an error before any context opens.
     reading, own_stream = PLAYER, PLAYER_EVENTS
     if scenario.player != "progressive":
-        own_stream = PLAYER_FEED
-        reading = real_player_reading(scenario)
-        run.context.add_init_script(script=observer_script(SEGMENT_PATTERN, None, live=watching.live is not None))
+        reading, own_stream = real_player_reading(scenario), PLAYER_FEED
         label = f"{label} player {scenario.player}"
     visit = PageVisit(
         url=f"{base_url}/?{scenario.page_query()}",
@@ -105,6 +91,19 @@ def measure_player(
         expected=scenario.chunks,
         timeout_s=scenario.timeout_s,
     )
+    run = RunContext.open(browser, browser_name, ignore_https_errors=True)
+    with run.preparing():
+        if watching.live is not None:
+            run.context.add_init_script(script=observer_script(PLAYER_CHUNKS, PLAYER_EVENTS, live=True))
+        tabs = scenario.pressure.count("tabs")
+        if tabs:
+            opened = open_idle_tabs(run.context, base_url, tabs, scenario.timeout_s, run.recorder)
+            if opened < tabs:
+                missed = f"{tabs - opened} of {tabs} tabs"
+                run.notes.append(f"pressure: {missed} got no connection within {TABS_SETTLE_S:g} s")
+        if reading is not PLAYER:
+            live = watching.live is not None
+            run.context.add_init_script(script=observer_script(SEGMENT_PATTERN, None, live=live))
     record = measure_page(run, visit, watching)
     return replace(record, event_streams=event_streams(record.requests, own_stream))
 
