@@ -7,6 +7,7 @@ from dataclasses import dataclass, field, replace
 from urllib.parse import urlsplit
 
 from playgate.errors import UsageError
+from playgate.page_setup import PageSetup
 from playgate.server.settings import (
     CHUNK_DELAY_MS,
     CHUNK_KIB_PER_S,
@@ -26,6 +27,8 @@ PRESSURE_KINDS = {
     "media": "video elements preloading a large file at 512 KiB/s (media still buffering)",
     "streams": "long-lived fetch() streams: over h2, streams of the one shared connection",
 }
+# What can press on a user's page (--url, --app): the others need the bundled page's routes.
+PAGE_PRESSURE_KINDS = ("media", "tabs")
 _PRESSURE_PART = re.compile(r"^(?P<kind>[a-z]+):(?P<count>\d+)$")
 MAX_HOLDERS = 50
 # How the bundled page plays (Scenario.player): a <video> per chunk (server/static/player.js), or
@@ -168,17 +171,26 @@ class Scenario:
 
 @dataclass(frozen=True)
 class PageTarget:
-    """How to find the chunks and the event stream on the user's page."""
+    """How to find the chunks and the event stream on the user's page, and what to do to the
+    page before measuring it."""
 
     chunk_pattern: str = "/chunks/"
     sse_pattern: str | None = None
+    # The WebSocket(s) whose text messages announce chunks, as event stream messages do
+    # (None: every WebSocket of the page).
+    ws_pattern: str | None = None
     verify_tls: bool = True
     # --ca-cert: the CA (PEM file) that issued the page's certificate, trusted for the run
     # (capture.trust); the browsers then take the certificate as one they trust.
     ca_cert: str | None = None
+    setup: PageSetup = field(default_factory=PageSetup)
+    # --pressure media:N on the user's page: the media file (a URL, or a path of the page's
+    # origin) its N idle video elements preload (capture/page_pressure.js).
+    pressure_media: str | None = None
 
     def __post_init__(self) -> None:
-        for flag, pattern in (("--chunk-pattern", self.chunk_pattern), ("--sse-pattern", self.sse_pattern)):
+        patterns = (("--chunk-pattern", self.chunk_pattern), ("--sse-pattern", self.sse_pattern))
+        for flag, pattern in (*patterns, ("--ws-pattern", self.ws_pattern)):
             if pattern is None:
                 continue
             try:
@@ -187,6 +199,12 @@ class PageTarget:
                 raise UsageError(f"{flag} {pattern!r} is not a regular expression: {exc}") from None
         if not self.chunk_pattern:
             raise UsageError("--chunk-pattern must not be empty: it would match every request")
+        if self.pressure_media is not None and re.search(self.chunk_pattern, self.pressure_media):
+            raise UsageError(
+                f"--pressure-media {self.pressure_media!r} matches --chunk-pattern '{self.chunk_pattern}': its "
+                "preloads would be counted as chunks; give a media file of the page that is not a chunk "
+                "(an idle loop, a poster clip)"
+            )
 
 
 def check_http_url(url: str, name: str = "") -> str:

@@ -17,6 +17,8 @@ PLAYER_STATE = "playgate"
 # The observer's record on any other page: event stream messages, media elements, the
 # requests of the page's code and its SourceBuffer appends (capture/observer.js).
 OBSERVER_STATE = "__playgate"
+# The idle media holders of --pressure media:N on a user's page (capture/page_pressure.js).
+PRESSURE_STATE = "__playgatePressure"
 # How the videos of every page played: startup, stalls, frames (capture/playback.js).
 PLAYBACK_STATE = "__playgatePlayback"
 

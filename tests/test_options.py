@@ -6,7 +6,8 @@ import pytest
 
 from playgate.entrypoints.cli import _options as cli_options
 from playgate.entrypoints.cli import build_parser, main
-from playgate.entrypoints.options import Options, file_values, find_config_file
+from playgate.entrypoints.options import Options, file_values
+from playgate.entrypoints.pyproject_table import find_config_file
 from playgate.errors import UsageError
 
 
@@ -76,9 +77,22 @@ def test_the_nearest_pyproject_with_a_playgate_table_is_found(tmp_path):
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["run", "--url", "https://127.0.0.1:1/", "--pressure", "media:5"], "--pressure set the bundled player"),
+        (["run", "--url", "https://127.0.0.1:1/", "--pressure", "media:5"], "needs --pressure-media URL"),
+        (["run", "--url", "https://127.0.0.1:1/", "--pressure", "sse:2"], "sse holders need the bundled page's"),
+        (["run", "--app", "x:app", "--pressure-media", "/idle.mp4"], "add --pressure media:N"),
+        (
+            ["run", "--app", "x:app", "--pressure", "media:5", "--pressure-media", "/chunks/0.mp4"],
+            "its preloads would be counted as chunks",
+        ),
         (["run", "--url", "https://127.0.0.1:1/", "--mode", "h1-tls"], "--mode set the bundled player"),
-        (["run", "--app", "x:app", "--hold-ms", "5"], "--hold-ms set the bundled player"),
+        (["run", "--app", "x:app", "--pace-ms", "5"], "--pace-ms set the bundled player"),
+        (["run", "--setup", "tests.x:y"], "--setup act on your page: give --url or --app"),
+        (["run", "--app", "x:app", "--setup", "not a spec"], "give module:function"),
+        (["run", "--app", "x:app", "--setup", "no_such_module_here:f"], "cannot import no_such_module_here"),
+        (["run", "--app", "x:app", "--setup", "json:no_such_function"], "json has no function no_such_function"),
+        (["run", "--app", "x:app", "--header", "no colon"], "give 'Name: value'"),
+        (["run", "--app", "x:app", "--storage-state", "/no/such/state.json"], "--storage-state /no/such/state.json"),
+        (["run", "--app", "x:app", "--storage-state", "pyproject.toml"], "is not JSON"),
         (["run", "--url", "https://127.0.0.1:1/", "--app", "x:app"], "--url and --app each name the page"),
         (["run", "--insecure"], "--insecure is for --url"),
         (["run", "--app", "x:app", "--insecure"], "--insecure is for --url"),

@@ -20,7 +20,7 @@ LAYERS = [
     ["playgate.rules"],
     ["playgate.fixtures"],
     ["playgate.server"],
-    ["playgate.config", "playgate.catalogue", "playgate.origin"],
+    ["playgate.config", "playgate.catalogue", "playgate.origin", "playgate.page_setup"],
     ["playgate.playback_record"],
     ["playgate.records"],
     ["playgate.capture"],

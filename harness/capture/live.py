@@ -103,6 +103,9 @@ class LiveLog:
             data = str(detail.get("data", ""))
             self._line(f"event stream: {detail.get('type')} {data[:80]}")
             return
+        if kind == "ws":
+            self._line(f"websocket message: {str(detail.get('data', ''))[:80]}")
+            return
         if kind == "append":
             self._line(f"appended {detail.get('bytes')} bytes to a SourceBuffer")
             return

@@ -2,17 +2,20 @@
 // It watches what the page's own code does, and changes none of it:
 //   - every event the page's listeners receive from an EventSource whose URL matches
 //     the SSE pattern (time, type, data), when the first listener sees it;
+//   - every text message a WebSocket whose URL matches the WebSocket pattern receives
+//     (chunks announced over a WebSocket rather than an event stream);
 //   - every media element whose source matches the chunk pattern: loadstart,
 //     loadeddata, the first presented frame (requestVideoFrameCallback), error;
 //   - every fetch() and XMLHttpRequest whose URL matches it, and every SourceBuffer
 //     append (Media Source Extensions players).
 // Times are performance.now() ms, as the bundled player reports them.
-// It is given PLAYGATE_CONFIG = {state, chunkPattern, ssePattern, live} (capture/observer.py),
+// It is given PLAYGATE_CONFIG = {state, chunkPattern, ssePattern, wsPattern, live} (capture/observer.py),
 // and keeps its record in window[PLAYGATE_CONFIG.state].
 (() => {
   if (window[PLAYGATE_CONFIG.state]) return;
   const chunkPattern = new RegExp(PLAYGATE_CONFIG.chunkPattern);
   const ssePattern = PLAYGATE_CONFIG.ssePattern ? new RegExp(PLAYGATE_CONFIG.ssePattern) : null;
+  const wsPattern = PLAYGATE_CONFIG.wsPattern ? new RegExp(PLAYGATE_CONFIG.wsPattern) : null;
   const state = { events: [], chunks: [], byUrl: new Map(), errors: [] };
   window[PLAYGATE_CONFIG.state] = state;
   // --live: tell the harness as it happens (a binding it exposed; the reply is not awaited).
@@ -62,6 +65,27 @@
         },
       });
     }
+  }
+
+  // --- a WebSocket that announces chunks ---------------------------------------------
+  // A listener added as the socket is made runs before any the page adds: the message is
+  // noted when the page's first listener sees it, as an event stream's is. Binary messages
+  // name no URL the page could read without decoding them: only text is kept.
+  const PageSocket = window.WebSocket;
+  if (PageSocket) {
+    const Watched = class WebSocket extends PageSocket {
+      constructor(...args) {
+        super(...args);
+        if (wsPattern && !wsPattern.test(this.url)) return;
+        this.addEventListener("message", (event) => {
+          if (typeof event.data !== "string") return;
+          const data = event.data.slice(0, 8192);
+          state.events.push({ ms: performance.now(), type: "websocket", data });
+          live("ws", { type: "websocket", data });
+        });
+      }
+    };
+    window.WebSocket = Watched;
   }
 
   // --- the chunks -------------------------------------------------------------------

@@ -11,12 +11,15 @@ from playgate.page_contract import OBSERVER_STATE, injected
 LIVE_BINDING = "__playgateLive"
 
 
-def observer_script(chunk_pattern: str, sse_pattern: str | None, *, live: bool = False) -> str:
+def observer_script(
+    chunk_pattern: str, sse_pattern: str | None, ws_pattern: str | None = None, *, live: bool = False
+) -> str:
     """The observer (observer.js, beside this module) given its configuration."""
     config = {
         "state": OBSERVER_STATE,
         "chunkPattern": chunk_pattern,
         "ssePattern": sse_pattern,
+        "wsPattern": ws_pattern,
         "live": LIVE_BINDING if live else None,
     }
     return injected(resources.files(__package__).joinpath("observer.js").read_text(), config)

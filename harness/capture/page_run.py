@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,7 +22,7 @@ from playgate.capture.live import Watching
 from playgate.capture.page_state import PageSnapshot, holders_released, read_release
 from playgate.capture.playback import PLAYBACK_SCRIPT, SETTLED_JS, read_playback
 from playgate.capture.reading import PageReading
-from playgate.capture.recorders import NetworkRecorder, ignore_network, recorder_for
+from playgate.capture.recorders import NetworkRecorder, ignore_network, in_issue_order, recorder_for
 from playgate.errors import MeasurementError
 from playgate.records import RESOURCES_JS, ChunkRecord, NetworkRecord, PageChunk, ResourceTiming, RunRecord, delivering
 
@@ -53,10 +53,20 @@ class RunContext:
     context: BrowserContext
     recorder: NetworkRecorder
     notes: list[str] = field(default_factory=list)
+    # What other tabs of a user's page requested (tabs:N): they hold the same connections,
+    # so they are in the run's requests, but a chunk is only ever the measured page's own.
+    background: list[NetworkRecorder] = field(default_factory=list)
+
+    def background_recorder(self) -> NetworkRecorder:
+        """A network record for another tab of the run, kept apart from the measured page's."""
+        recorder = recorder_for(self.browser_name)
+        self.background.append(recorder)
+        return recorder
 
     @classmethod
-    def open(cls, browser: Browser, browser_name: str, *, ignore_https_errors: bool) -> RunContext:
-        context = browser.new_context(ignore_https_errors=ignore_https_errors)
+    def open(cls, browser: Browser, browser_name: str, *, ignore_https_errors: bool, **options: Any) -> RunContext:
+        """``options``: more of what ``browser.new_context`` takes (a storage state, headers)."""
+        context = browser.new_context(ignore_https_errors=ignore_https_errors, **options)
         notes = [FIREFOX_NOTE] if browser_name == "firefox" else []
         return cls(browser, browser_name, context, recorder_for(browser_name), notes)
 
@@ -81,6 +91,9 @@ class PageVisit:
     pressure: str
     expected: int  # chunks
     timeout_s: float
+    # Run on the page once it is opened, before the chunks are waited for (config.PageSetup:
+    # the user's login or start click); its time counts against the run's timeout.
+    prepare: Callable[[Page], None] | None = None
 
 
 @dataclass(frozen=True)
@@ -92,6 +105,7 @@ class _PageRead:
     network: list[NetworkRecord]
     entries: dict[str, ResourceTiming]
     released_at_ms: float | None  # epoch ms
+    background: list[NetworkRecord]  # other tabs' requests (RunContext.background)
 
 
 def measure_page(run: RunContext, visit: PageVisit, watching: Watching = NOT_WATCHED) -> RunRecord:
@@ -124,7 +138,7 @@ def measure_page(run: RunContext, visit: PageVisit, watching: Watching = NOT_WAT
         expected=visit.expected,
         finished=finished,
         notes=tuple(notes),
-        requests=tuple(read.network),
+        requests=tuple(in_issue_order(read.network + read.background)),
         page_time_origin_ms=origin,
         holders_released_ms=None if read.released_at_ms is None else read.released_at_ms - origin,
         playback=playback,
@@ -151,6 +165,9 @@ def _open_page(run: RunContext, visit: PageVisit, watching: Watching) -> Page:
     except PlaywrightError as exc:
         raise MeasurementError(navigation_problem(run.browser_name, visit.url, exc)) from exc
     watching.mark("navigation")
+    if visit.prepare is not None:
+        visit.prepare(page)
+        watching.mark("the page's setup")
     return page
 
 
@@ -181,7 +198,8 @@ def _read_page(
     released = None
     if reading.reports_release:
         released = holders_released([read_release(p) for p in run.context.pages])
-    return _PageRead(snapshot, reading.chunks(snapshot, network, entries), network, entries, released)
+    background = [record for recorder in run.background for record in recorder.records({})]
+    return _PageRead(snapshot, reading.chunks(snapshot, network, entries), network, entries, released, background)
 
 
 def _close(context: BrowserContext, watching: Watching) -> None:

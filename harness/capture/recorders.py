@@ -34,7 +34,7 @@ class NetworkRecorder(Protocol):
     def records(self, page_entries: dict[str, ResourceTiming]) -> list[NetworkRecord]: ...
 
 
-def _in_issue_order(records: list[NetworkRecord]) -> list[NetworkRecord]:
+def in_issue_order(records: list[NetworkRecord]) -> list[NetworkRecord]:
     """Records of several pages as one list, in the order they were issued."""
     return sorted(records, key=lambda r: (r.started_at is None, r.started_at or 0.0))
 
@@ -101,7 +101,7 @@ class CdpRecorder:
         seen = [record for log in self.logs for record in log.records()]
         urls = {record.url for record in seen}
         missed = self._missed.records(page_entries, skip=urls)
-        return _in_issue_order(seen + missed)
+        return in_issue_order(seen + missed)
 
 
 class BidiRecorder:
@@ -151,7 +151,7 @@ class BidiRecorder:
                     request.url, {}, None, None, None, NO_RESPONSE, request.resource_type, request.method
                 )
             records.append(record_from_bidi(snapshot, page_entries.get(request.url), self.source))
-        return _in_issue_order(records)
+        return in_issue_order(records)
 
 
 def _send_to(session: CDPSession, target: str, method: str) -> None:

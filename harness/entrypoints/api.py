@@ -6,7 +6,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from playgate.entrypoints.options import RUN, find_config_file, layered
+from playgate.entrypoints.options import RUN, layered
+from playgate.entrypoints.pyproject_table import find_config_file
 from playgate.fixtures.generate import ensure_media
 from playgate.judging.gate import JudgedRun
 from playgate.run.runner import run_gate
@@ -19,7 +20,10 @@ def gate(on_run: Callable[[JudgedRun], None] = lambda _: None, **settings: Any) 
     ``[tool.playgate]`` table of the nearest pyproject.toml:
     ``gate(browser="all", mode="h2,h1-tls", pressure="media:5")`` or
     ``gate(app="myapp.main:app", chunk_pattern="/media/")``. A bad one raises ``UsageError``
-    naming it; ``on_run`` sees each run as soon as it is judged.
+    naming it; ``on_run`` sees each run as soon as it is judged. ``setup`` may be a function
+    of Playwright's Page rather than a ``module:function`` name: run on the user's page before
+    it is measured (``gate(url=..., setup=sign_in)``).
     """
+    setup = settings.pop("setup") if callable(settings.get("setup")) else None
     options = layered(find_config_file(Path.cwd()), settings, RUN, "gate()")
-    return run_gate(options.run_config(options.mode), ensure_media(), on_run=on_run)
+    return run_gate(options.run_config(options.mode, setup=setup), ensure_media(), on_run=on_run)

@@ -37,10 +37,10 @@ from playgate.entrypoints.options import (
     RUN,
     Options,
     default,
-    find_config_file,
     layered,
     option_type,
 )
+from playgate.entrypoints.pyproject_table import find_config_file
 from playgate.errors import PlaygateError, RunsAborted, UsageError
 from playgate.fixtures.generate import ensure_media
 from playgate.judging.gate import JudgedRun
@@ -87,6 +87,9 @@ def _add_options(parser: argparse.ArgumentParser, command: str) -> None:
         arguments: dict[str, Any] = {"dest": name, "default": argparse.SUPPRESS, "help": spec.metadata["help"] + shown}
         if kind is bool:
             arguments["action"] = argparse.BooleanOptionalAction
+        elif kind is tuple:  # a flag given once per value
+            arguments["action"] = "append"
+            arguments["metavar"] = spec.metadata["metavar"] or name.upper()
         else:
             arguments["type"] = kind
             arguments["metavar"] = spec.metadata["metavar"] or name.split("_")[-1].upper()

@@ -10,7 +10,6 @@ An unknown key or a value of the wrong type is a UsageError naming it.
 from __future__ import annotations
 
 import difflib
-import tomllib
 from dataclasses import MISSING, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
@@ -19,6 +18,7 @@ from playgate.capture.browsers import browser_names
 from playgate.capture.remote import parse_endpoints
 from playgate.capture.trust import check_ca_cert
 from playgate.config import (
+    PAGE_PRESSURE_KINDS,
     GateRules,
     PageTarget,
     Pressure,
@@ -28,12 +28,18 @@ from playgate.config import (
     check_http_url,
     parse_modes,
 )
+from playgate.entrypoints.pyproject_table import read_table
 from playgate.errors import UsageError
+from playgate.page_setup import (
+    PageSetup,
+    SetupFunction,
+    check_setup_function,
+    check_storage_state,
+    load_setup_function,
+    parse_header,
+)
 from playgate.reports.outputs import Outputs
 from playgate.server.settings import DEFAULT_H2_MAX_STREAMS, Mode
-
-FILE_NAME = "pyproject.toml"
-SECTION = "tool.playgate"
 
 RUN, COMPARE = "run", "compare"
 BOTH = (RUN, COMPARE)
@@ -59,6 +65,33 @@ class Options:
     app_path: str = _opt("/", "with --app: the page to open", (RUN,))
     chunk_pattern: str = _opt(r"/chunks/", "with --url/--app: regex a chunk URL matches", (RUN,))
     sse_pattern: str | None = _opt(None, "with --url/--app: regex the event stream URL matches (default: any)", (RUN,))
+    ws_pattern: str | None = _opt(
+        None, "with --url/--app: regex the URL of a WebSocket announcing chunks matches (default: any)", (RUN,)
+    )
+    storage_state: Path | None = _opt(
+        None,
+        "with --url/--app: a Playwright storage state (cookies, local storage) each browser context starts with, "
+        "as context.storage_state(path=...) wrote it: a session already logged in",
+        (RUN,),
+        metavar="FILE",
+    )
+    header: tuple[str, ...] = _opt(
+        (), "with --url/--app: an extra request header, 'Name: value'; repeat it for more", (RUN,), metavar="HEADER"
+    )
+    setup: str | None = _opt(
+        None,
+        "with --url/--app: a function of yours run on the opened page before measuring (log in, click start); "
+        "it takes Playwright's Page",
+        (RUN,),
+        metavar="MODULE:FUNCTION",
+    )
+    pressure_media: str | None = _opt(
+        None,
+        "with --url/--app and --pressure media:N: a media file of the page's origin (URL or path) that the N "
+        "idle video elements preload",
+        (RUN,),
+        metavar="URL",
+    )
     insecure: bool = _opt(False, "with --url: accept a certificate the browser does not trust (self-signed)", (RUN,))
     ca_cert: str | None = _opt(
         None,
@@ -85,7 +118,10 @@ class Options:
         "the bundled page's player: progressive (a <video> per chunk), or a real player over MSE: "
         "hls (hls.js), dash (dash.js), shaka (Shaka Player), mpegts (mpegts.js, worker mode)",
     )
-    pressure: str = _opt("none", "none, sse:N, tabs:N, media:N, streams:N or a sum like media:5+tabs:2")
+    pressure: str = _opt(
+        "none",
+        "none, sse:N, tabs:N, media:N, streams:N or a sum like media:5+tabs:2 (with --url/--app: media:N, tabs:N)",
+    )
     chunks: int = _opt(_scenario.chunks, "chunks to stream (with --url/--app: chunks to wait for)", metavar="N")
     pace_ms: int = _opt(_scenario.pace_ms, "ms between chunk events")
     hold_ms: int = _opt(
@@ -178,7 +214,9 @@ class Options:
             self.max_stream_queued_ms,
         )
 
-    def run_config(self, modes: str) -> RunConfig:
+    def run_config(self, modes: str, setup: SetupFunction | None = None) -> RunConfig:
+        """The run these options describe; ``setup``: a function of the page given in Python
+        (the pytest fixture ``playgate_setup``, ``gate(setup=...)``) rather than as --setup."""
         if self.insecure and not self.url:
             raise UsageError("--insecure is for --url (an app served with --app uses this run's own certificate)")
         if self.ca_cert and not self.url:
@@ -189,6 +227,8 @@ class Options:
             )
         if self.url or self.app:
             self._check_page_options("--url" if self.url else "--app")
+        else:
+            self._check_bundled_options()
         return RunConfig(
             browsers=tuple(browser_names(self.browser)),
             modes=tuple(parse_modes(modes)),
@@ -206,8 +246,11 @@ class Options:
             target=PageTarget(
                 self.chunk_pattern,
                 self.sse_pattern,
+                self.ws_pattern,
                 verify_tls=not (self.insecure or self.app or self.ca_cert),
                 ca_cert=check_ca_cert(self.ca_cert) if self.ca_cert else None,
+                setup=self.page_setup(setup),
+                pressure_media=self.pressure_media,
             ),
             live=self.live,
             keep_open=self.keep_open,
@@ -217,15 +260,52 @@ class Options:
             listen=self.listen,
         )
 
+    def page_setup(self, function: SetupFunction | None = None) -> PageSetup:
+        """What is done to the user's page before measuring it (config.PageSetup)."""
+        if function is not None and self.setup is not None:
+            raise UsageError(f"setup is given twice: as {self.setup} and as a function of the page; keep one")
+        name = self.setup or (getattr(function, "__qualname__", None) if function is not None else None)
+        if self.setup is not None:
+            function = load_setup_function(self.setup)
+        elif function is not None:
+            function = check_setup_function(function, str(name))
+        return PageSetup(
+            storage_state=check_storage_state(str(self.storage_state)) if self.storage_state else None,
+            headers=tuple(parse_header(h) for h in self.header),
+            function=function,
+            name=name,
+        )
+
     def _check_page_options(self, flag: str) -> None:
         """Settings of the bundled player mean nothing for the user's page: say so."""
-        player_only = ["player", "pressure", "pace_ms", "hold_ms", "chunk_delay_ms", "chunk_kib_per_s"]
+        player_only = ["player", "pace_ms", "chunk_delay_ms", "chunk_kib_per_s"]
         if self.url:
             player_only += ["mode", "h2_max_streams"]
         changed = [k for k in player_only if getattr(self, k) != default(k)]
         if changed:
             names = ", ".join("--" + k.replace("_", "-") for k in changed)
             raise UsageError(f"{names} set the bundled player or server; with {flag} the page is your own")
+        pressure = Pressure.parse(self.pressure)
+        foreign = [kind for kind, _ in pressure.parts if kind not in PAGE_PRESSURE_KINDS]
+        if foreign:
+            raise UsageError(
+                f"--pressure {self.pressure}: {', '.join(sorted(set(foreign)))} holders need the bundled page's own "
+                f"routes; on your page (with {flag}) use media:N (with --pressure-media) or tabs:N"
+            )
+        if pressure.count("media") and not self.pressure_media:
+            raise UsageError(
+                f"--pressure {self.pressure} on your page needs --pressure-media URL: a media file of the page's "
+                "origin for the idle video elements to preload (the field report's idle clips)"
+            )
+        if self.pressure_media and not pressure.count("media"):
+            raise UsageError("--pressure-media names what media:N holders preload: add --pressure media:N")
+
+    def _check_bundled_options(self) -> None:
+        page_only = ["ws_pattern", "storage_state", "header", "setup", "pressure_media"]
+        changed = [k for k in page_only if getattr(self, k) != default(k)]
+        if changed:
+            names = ", ".join("--" + k.replace("_", "-") for k in changed)
+            raise UsageError(f"{names} act on your page: give --url or --app")
 
     def outputs(self) -> Outputs:
         return Outputs.choose(self.output, self.json, self.har, self.report)
@@ -241,7 +321,7 @@ OPTION_FIELDS = {f.name: f for f in fields(Options)}
 def option_type(name: str) -> type:
     """The value type of a field: int, float, str, bool or Path."""
     annotation = str(OPTION_FIELDS[name].type)
-    for name_, kind in (("bool", bool), ("int", int), ("float", float), ("Path", Path), ("str", str)):
+    for name_, kind in (("bool", bool), ("int", int), ("float", float), ("Path", Path), ("str", str), ("tuple", tuple)):
         if annotation.startswith(name_):
             return kind
     raise AssertionError(f"option {name} has an unsupported type {annotation}")
@@ -258,7 +338,14 @@ def _unknown(key: str, source: str) -> UsageError:
     return UsageError(f"{source}: unknown setting {key!r}{hint}; known: {', '.join(OPTION_FIELDS)}")
 
 
-WANTED = {bool: "true or false", int: "an integer", float: "a number", str: "a string", Path: "a path"}
+WANTED = {
+    bool: "true or false",
+    int: "an integer",
+    float: "a number",
+    str: "a string",
+    Path: "a path",
+    tuple: "a list of strings",
+}
 
 
 def _fits(value: Any, kind: type) -> bool:
@@ -268,6 +355,8 @@ def _fits(value: Any, kind: type) -> bool:
         return isinstance(value, str | Path)
     if kind is str:
         return isinstance(value, str)
+    if kind is tuple:
+        return isinstance(value, list | tuple) and all(isinstance(item, str) for item in value)
     if isinstance(value, bool):  # a bool is an int to Python, not to a user
         return False
     return isinstance(value, int) or (kind is float and isinstance(value, float))
@@ -287,38 +376,16 @@ def check_values(values: dict[str, Any], source: str) -> dict[str, Any]:
         if not _fits(value, kind):
             raise UsageError(f"{source}: {raw_key} = {value!r} must be {WANTED[kind]}")
         checked[key] = Path(value) if kind is Path else float(value) if kind is float else value
+        if kind is tuple:
+            checked[key] = tuple(value)
     return checked
-
-
-def find_config_file(start: Path) -> Path | None:
-    """The nearest pyproject.toml from ``start`` up that has a [tool.playgate] table."""
-    for folder in (start, *start.parents):
-        candidate = folder / FILE_NAME
-        if candidate.is_file():
-            return candidate if "playgate" in read_toml(candidate).get("tool", {}) else None
-    return None
-
-
-def read_toml(path: Path) -> dict[str, Any]:
-    try:
-        return tomllib.loads(path.read_text())
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UsageError(f"cannot read {path}: {exc}") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise UsageError(f"{path} is not valid TOML: {exc}") from exc
 
 
 def file_values(path: Path | None) -> dict[str, Any]:
     """``[tool.playgate]`` of a pyproject.toml, checked ({} without a file or table)."""
     if path is None:
         return {}
-    table = read_toml(path).get("tool", {}).get("playgate", {})
-    if not isinstance(table, dict):
-        raise UsageError(f"{path}: [{SECTION}] must be a table")
-    source = f"{path} [{SECTION}]"
-    for key, value in table.items():
-        if isinstance(value, dict):
-            raise UsageError(f"{source}: {key} is a table; settings are plain values")
+    table, source = read_table(path)
     # Relative paths in the file are relative to the file, not to where playgate runs.
     checked = check_values(table, source)
     return {k: (path.parent / v if isinstance(v, Path) else v) for k, v in checked.items()}

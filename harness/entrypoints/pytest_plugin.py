@@ -43,6 +43,7 @@ from playgate.errors import PlaygateError
 from playgate.fixtures.generate import MediaSet, ensure_media
 from playgate.judging.gate import JudgedRun
 from playgate.judging.repeats import combine
+from playgate.page_setup import SetupFunction
 from playgate.reports.files import file_safe
 from playgate.reports.outputs import Outputs
 from playgate.run.runner import judge_setup, origin_to_reach, watching_for
@@ -71,6 +72,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         spec, kind = OPTION_FIELDS[name], option_type(name)
         if kind is bool:
             group.addoption(_flag(name), action="store_true", default=None, help=spec.metadata["help"])
+        elif kind is tuple:
+            group.addoption(_flag(name), action="append", default=None, help=spec.metadata["help"])
         else:
             group.addoption(_flag(name), type=kind, default=None, help=spec.metadata["help"])
     group.addoption(
@@ -170,6 +173,26 @@ def _marker_settings(request: pytest.FixtureRequest) -> dict[str, Any]:
     return dict(marker.kwargs)
 
 
+@pytest.fixture
+def playgate_setup() -> SetupFunction | None:
+    """What a test's user page needs before it is measured: override this fixture (in a
+    conftest.py, or in a test module) to return a function of Playwright's Page, run on each
+    page ``playgate_run`` opens with ``url`` or ``app`` once it is open, before the chunks are
+    waited for: a login form, a "start" click. None (the default): the page as it opens.
+
+        @pytest.fixture
+        def playgate_setup():
+            def sign_in(page):
+                page.fill("#user", "demo")
+                page.fill("#password", "demo")
+                page.click("text=Sign in")
+                page.click("#start")
+            return sign_in
+
+    The same as ``--setup MODULE:FUNCTION`` on the command line."""
+    return None
+
+
 @dataclass
 class KeptRuns:
     """The runs of one test, and where their artifacts go if they are kept."""
@@ -235,6 +258,7 @@ def playgate_run(
     _playgate_browsers: BrowserPool,
     browser_name: str,
     playgate_server: Callable[..., Served],
+    playgate_setup: SetupFunction | None,
     output_path: str,
 ) -> Iterator[Callable[..., JudgedRun]]:
     """``playgate_run(**settings) -> JudgedRun``: one run, measured and judged.
@@ -270,7 +294,8 @@ def playgate_run(
         missing_chunks = tuple(settings.pop("missing_chunks", ()))
         slow_chunks = tuple(settings.pop("slow_chunks", ()))
         options = base.updated(settings, "playgate_run")
-        config = options.run_config(options.mode)
+        page_setup = playgate_setup if (options.url or options.app) else None
+        config = options.run_config(options.mode, setup=page_setup)
         if len(config.modes) != 1:
             raise TypeError("playgate_run takes one mode; parametrize the test for several")
         (mode,) = parse_modes(options.mode)

@@ -70,6 +70,8 @@ def judge_page(
         chunks=scenario.chunks,
         timeout_s=scenario.timeout_s,
         label=label,
+        pressure=scenario.pressure,
+        hold_ms=scenario.hold_ms,
         watching=watching,
     )
     if server is None:
