@@ -50,7 +50,7 @@ def measure_app_page(
     """Open the user's page, do its setup (config.PageSetup), wait for ``chunks`` chunks to
     settle, and return the run. ``pressure``: media:N holders preloading the target's
     pressure media in the page, let go ``hold_ms`` after its first chunk, and tabs:N more
-    tabs of the page opened (and set up) before it."""
+    tabs of the page opened before it."""
     prepare = _setup_step(target.setup, timeout_s)
     visit = PageVisit(
         url=url,
@@ -71,7 +71,7 @@ def measure_app_page(
             )
         )
         if pressure.count("tabs"):
-            _open_tabs(opened, url, pressure.count("tabs"), timeout_s, prepare)
+            _open_tabs(opened, url, pressure.count("tabs"), timeout_s)
         if pressure.count("media"):
             assert target.pressure_media is not None, "options checked: media holders need a file"
             opened.context.add_init_script(script=page_pressure_script(target.pressure_media, pressure, hold_ms))
@@ -133,9 +133,12 @@ def _setup_step(setup: PageSetup, timeout_s: float) -> Callable[[Page], None] | 
     return prepare
 
 
-def _open_tabs(run: RunContext, url: str, count: int, timeout_s: float, prepare: Callable[[Page], None] | None) -> None:
-    """``tabs:N`` on the user's page: N more tabs of it, set up as the measured one is (so each
-    holds what the page holds once started), recorded with the run's network record."""
+def _open_tabs(run: RunContext, url: str, count: int, timeout_s: float) -> None:
+    """``tabs:N`` on the user's page: N more tabs of it, idle as a tab left open is (the context's
+    storage state and headers apply; the setup function does not run, so they play nothing
+    that the measured page would then find in the cache), each holding what the page holds
+    once opened: its event stream, its own preloads. Their requests are the run's too
+    (attribution counts them), never its chunks."""
     for _ in range(count):
         tab = run.context.new_page()
         run.background_recorder().attach(run.context, tab)
@@ -143,8 +146,6 @@ def _open_tabs(run: RunContext, url: str, count: int, timeout_s: float, prepare:
             tab.goto(url, wait_until="commit", timeout=timeout_s * 1000)
         except PlaywrightError as exc:
             raise MeasurementError(f"could not open a tab of {url}: {exc.message.splitlines()[0]}") from exc
-        if prepare is not None:
-            prepare(tab)
 
 
 def page_pressure_script(media: str, pressure: Pressure, hold_ms: int) -> str:

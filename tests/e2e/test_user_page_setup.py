@@ -46,6 +46,15 @@ class TestSignedInByTheSetupFixture:
         assert wait.cause == "connections" and wait.limit == 6, wait
         assert any("/idle/loop.mp4" in holder for holder in wait.holders), wait.holders
 
+    def test_other_tabs_of_the_page_are_in_the_run_but_lend_it_no_chunk(self, playgate_run):
+        judged = playgate_run(mode="h2", **dict(LOGIN_APP, pressure="tabs:3", pressure_media=None))
+        assert_gate_passes(judged)
+        # Each tab opened the page (its sign-in form, as it was not set up): the run sees their
+        # requests, and the chunks are the measured page's own.
+        documents = [r for r in judged.run.requests if r.url.rstrip("/") == judged.run.url.rstrip("/")]
+        assert len(documents) == 4, [r.url for r in judged.run.requests]
+        assert all(c.network is not None for c in judged.run.chunks), judged.run.chunks
+
 
 def test_a_storage_state_and_a_header_each_stand_for_the_sign_in(playgate_run, tmp_path):
     state = tmp_path / "signed-in.json"
