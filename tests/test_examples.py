@@ -60,31 +60,59 @@ def apt_packages(commands: list[list[str]]) -> set[str]:
     return {word for word in installs[0][2:] if not word.startswith("-")}
 
 
-def test_workflow_runs_in_debian_with_its_browsers():
+CI_SCRIPT = EXAMPLES / "ci" / "playback-gate.sh"
+SCRIPT_CALL = ["sh", "ci/playback-gate.sh"]  # where each recipe says to copy the script
+
+
+def gitlab() -> dict:
+    return yaml.safe_load((EXAMPLES / "gitlab-ci.yml").read_text())
+
+
+def script_commands() -> list[list[str]]:
+    """The script's commands, continuation lines joined, with its defaults for its variables."""
+    text = CI_SCRIPT.read_text().replace("\\\n", " ")
+    for name, value in (("GATE_BROWSERS", "all"), ("GATE_RESULTS", "gate-results"), ("missing", "chromium")):
+        text = text.replace(f'"${name}"', value).replace(f"${name}", value)
+    lines = [line for line in text.splitlines() if line.strip().startswith(("step ", "playgate ", "python -m pytest"))]
+    return commands_in("\n".join(lines))
+
+
+def test_both_recipes_run_the_one_script_in_debian():
     job = workflow()["jobs"]["playback-gate"]
     assert job["container"] == "debian:bookworm"
-    commands = [c for step in job["steps"] if "run" in step for c in commands_in(step["run"])]
-    assert BROWSER_PACKAGES | {firefox_codec_package()} <= apt_packages(commands)
+    github = [c for step in job["steps"] if "run" in step for c in commands_in(step["run"])]
+    lab = gitlab()["playback-gate"]
+    assert lab["image"] == "debian:bookworm"
+    gitlab_commands = [c for line in lab["script"] for c in commands_in(line)]
+    assert SCRIPT_CALL in github and gitlab_commands == [SCRIPT_CALL]
 
 
-def test_workflow_playgate_commands_are_valid_and_write_to_the_kept_folder():
-    job = workflow()["jobs"]["playback-gate"]
-    commands = [c for step in job["steps"] if "run" in step for c in commands_in(step["run"])]
-    gate_commands = [c for c in commands if c[0] == "playgate"]
-    assert [c[1] for c in gate_commands] == ["doctor", "compare", "run"]
-    for words in gate_commands:
+def test_the_script_installs_debians_browsers_and_the_codec_firefox_plays_with():
+    text = CI_SCRIPT.read_text()
+    for browser in BROWSER_PACKAGES:
+        assert f"command -v {browser} " in text and f'missing="$missing {browser}"' in text
+    assert "Recommends: \\(libavcodec" in text  # the codec firefox-esr recommends, as make setup finds it
+
+
+def test_the_scripts_playgate_commands_are_valid_and_write_to_the_kept_folder():
+    commands = [c[c.index("playgate") :] for c in script_commands() if "playgate" in c and c[0] in ("step", "playgate")]
+    assert [c[1] for c in commands] == ["doctor", "compare", "run"]
+    for words in commands:
         check_playgate_command(words)
         if "--output" in words:
             assert words[words.index("--output") + 1].startswith("gate-results/")
-    pytest_runs = [c for c in commands if c[:3] == ["python", "-m", "pytest"]]
-    assert pytest_runs and {"chromium", "firefox"} <= set(pytest_runs[0])
+    pytest_runs = [c for c in script_commands() if "pytest" in c]
+    assert pytest_runs and "--junitxml" in pytest_runs[0]
 
 
-def test_workflow_keeps_the_evidence_even_when_the_gate_fails():
+def test_both_recipes_keep_the_evidence_even_when_the_gate_fails():
     steps = workflow()["jobs"]["playback-gate"]["steps"]
     (upload,) = [s for s in steps if s.get("uses", "").startswith("actions/upload-artifact@")]
     assert upload["if"] == "always()"
-    assert set(upload["with"]["path"].split()) == {"gate-results/", "test-results/"}
+    assert upload["with"]["path"].split() == ["gate-results/"]
+    artifacts = gitlab()["playback-gate"]["artifacts"]
+    assert artifacts["when"] == "always" and artifacts["paths"] == ["gate-results/"]
+    assert artifacts["reports"]["junit"] == "gate-results/junit.xml"
 
 
 def test_dockerfile_installs_the_wheel_checks_the_machine_and_runs_the_gate():

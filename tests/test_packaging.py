@@ -3,6 +3,7 @@ layout whose imports run one way (a layer imports only the layers beneath it).""
 
 import ast
 import re
+import shutil
 import subprocess
 import sys
 import tomllib
@@ -145,3 +146,32 @@ def test_one_version_in_pyproject_the_command_line_the_json_and_the_changelog():
     assert result_document([])["version"] == version
     newest = re.search(r"^## \[(\d[^\]]*)\]", (ROOT / "CHANGELOG.md").read_text(), re.MULTILINE)
     assert newest and newest.group(1) == version, "CHANGELOG.md's newest entry is not this version"
+
+
+def test_build_makes_an_sdist_and_a_wheel_from_it_that_twine_accepts(tmp_path):
+    """``python -m build`` makes the sdist, then the wheel from the sdist alone: a file the
+    package needs but the sdist forgot would be missing from that wheel."""
+    for scratch in ("lib", "bdist.linux-x86_64"):
+        shutil.rmtree(ROOT / "build" / scratch, ignore_errors=True)
+    built = subprocess.run(
+        [sys.executable, "-m", "build", "--outdir", str(tmp_path), str(ROOT)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert built.returncode == 0, built.stdout[-3000:] + built.stderr[-3000:]
+    (sdist,) = tmp_path.glob("playgate-*.tar.gz")
+    (wheel,) = tmp_path.glob("playgate-*.whl")
+    checked = subprocess.run(
+        [sys.executable, "-m", "twine", "check", "--strict", str(sdist), str(wheel)], capture_output=True, text=True
+    )
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    with zipfile.ZipFile(wheel) as from_sdist:
+        names = set(from_sdist.namelist())
+    assert {
+        "playgate/capture/observer.js",
+        "playgate/capture/page_pressure.js",
+        "playgate/server/static/player.js",
+    } <= names
+    in_wheel = {n.removesuffix(".py").removesuffix("/__init__").replace("/", ".") for n in names if n.endswith(".py")}
+    assert in_wheel == set(modules())

@@ -1,11 +1,17 @@
-"""A user's whole journey, nothing mocked: the built wheel installed into a fresh virtual
-environment, used from a project of the user's own (their ASGI app and page, their
-``[tool.playgate]`` settings, their test file), in both browsers, through pytest and the
-command line. Every command runs from the user's folder, never from this repository.
+"""A user's whole journey, nothing mocked: playgate installed into a fresh virtual environment,
+used from a project of the user's own (their ASGI app and page, their ``[tool.playgate]``
+settings, their test file: the README's), in both browsers, through pytest and the command
+line. Every command runs from the user's folder, never from this repository.
 
-It is made twice: with the newest versions the dependency ranges allow, and with each
-runtime dependency at its lower bound beside a user's own pins (a FastAPI release that needs
-Starlette < 0.47, and pytest 8): the two ends of what ``pip install playgate`` may give."""
+It is made three ways, side by side:
+- ``ci``: the CI recipes' script (examples/ci/playback-gate.sh) run as a CI job runs it, with
+  the built wheel: it makes the environment (the newest versions the ranges allow, beside
+  pytest-playwright), installs the project, and gates the bundled server, the user's app and
+  the user's tests, writing the artifacts the recipes keep;
+- ``git``: ``pip install 'playgate @ git+file://...'`` of a clone, the newest versions too;
+- ``lowest``: the wheel with each runtime dependency at its lower bound beside a user's own
+  pins (a FastAPI release that needs Starlette < 0.47, and pytest 8).
+The ends of what installing playgate may give, and the ways it is installed."""
 
 import os
 import shutil
@@ -18,6 +24,7 @@ from pathlib import Path
 
 import pytest
 from packaging.requirements import Requirement
+from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 
 from playgate.fixtures.generate import ensure_media
@@ -73,9 +80,16 @@ async def clip(request):
 app = Starlette(routes=[Route("/", page), Route("/updates", updates), Route("/clips/{index:int}.mp4", clip)])
 '''
 
-USER_PYPROJECT = """[project]
+USER_PYPROJECT = """[build-system]
+requires = ["setuptools>=68"]
+build-backend = "setuptools.build_meta"
+
+[project]
 name = "talking-head"
 version = "1.0.0"
+
+[tool.setuptools]
+py-modules = ["talking_head"]
 
 [tool.playgate]
 app = "talking_head:app"
@@ -84,18 +98,10 @@ sse_pattern = "/updates"
 chunks = 3
 """
 
-USER_TESTS = """import pytest
-from playgate import assert_gate_passes
-
-
-def test_h2_plays_without_waiting(playgate_run):
-    assert_gate_passes(playgate_run(mode="h2"))
-
-
-@pytest.mark.playgate(mode="h1-tls")
-def test_http1_fallback(playgate_run):
-    assert_gate_passes(playgate_run())
-"""
+# The README's first test, as a user copies it: it passes on a healthy app.
+USER_TESTS = (
+    (ROOT_README := Path(__file__).parents[2] / "README.md").read_text().split("```python\n")[1].split("```")[0]
+)
 
 
 # The same service as a FastAPI app, in a project that pins what such projects pin: a
@@ -139,6 +145,14 @@ async def clip(index: int):
 '''
 USERS_OWN_PINS = ("fastapi==0.115.12", "pytest==8.4.2")
 ROOT = Path(__file__).parents[2]
+CI_SCRIPT = ROOT / "examples" / "ci" / "playback-gate.sh"
+JOURNEYS = ("ci", "git", "lowest")
+
+
+def playwright_range() -> SpecifierSet:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    (line,) = [d for d in project["dependencies"] if Requirement(d).name == "playwright"]
+    return Requirement(line).specifier
 
 
 def lower_bounds() -> dict[str, str]:
@@ -155,29 +169,17 @@ def lower_bounds() -> dict[str, str]:
 
 @dataclass(frozen=True)
 class Journey:
-    name: str  # newest or lowest
+    name: str  # one of JOURNEYS
     venv: Path
     project: Path
+    ci: subprocess.CompletedProcess[str] | None = None  # the CI script's run (the ci journey)
 
 
-def make_journey(name: str, wheel: Path, root: Path) -> Journey:
-    """A fresh virtual environment with only the wheel (and what it depends on) installed,
-    and the user's project beside it: the newest versions allowed, or (lowest) each
-    dependency at its lower bound beside the user's own pins and a FastAPI app."""
-    venv = root / "venv"
-    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
-    install = [str(venv / "bin" / "python"), "-m", "pip", "install", "-q", "--disable-pip-version-check"]
-    if name == "lowest":
-        users = {Requirement(pin).name for pin in USERS_OWN_PINS}
-        constraints = root / "lowest.txt"
-        constraints.write_text("".join(f"{n}=={v}\n" for n, v in lower_bounds().items() if n not in users))
-        install += ["-c", str(constraints), *USERS_OWN_PINS]
-    done = subprocess.run([*install, str(wheel)], capture_output=True, text=True, timeout=900)
-    assert done.returncode == 0, done.stderr[-3000:]
-
+def make_project(root: Path, fastapi: bool = False) -> Path:
+    """The user's project: their app, page, settings and tests, and the clips it serves."""
     project = root / "talking-head"
     project.mkdir()
-    (project / "talking_head.py").write_text(FASTAPI_APP if name == "lowest" else USER_APP)
+    (project / "talking_head.py").write_text(FASTAPI_APP if fastapi else USER_APP)
     (project / "page.html").write_text(USER_PAGE)
     (project / "pyproject.toml").write_text(USER_PYPROJECT)
     (project / "test_playback.py").write_text(USER_TESTS)
@@ -185,32 +187,61 @@ def make_journey(name: str, wheel: Path, root: Path) -> Journey:
     (project / "clips").mkdir()
     for index in range(3):
         shutil.copy(media.chunk_path(index), project / "clips" / f"{index}.mp4")
+    return project
+
+
+def clone_of_this_tree(root: Path) -> Path:
+    """A git repository of this working tree as it is (what a clone of it would hold)."""
+    listed = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=ROOT, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    clone = root / "playgate-clone"
+    for name in filter(None, listed.stdout.split("\0")):
+        if (ROOT / name).is_file():
+            (clone / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / name, clone / name)
+    git = ["git", "-c", "user.name=journey", "-c", "user.email=journey@localhost"]
+    for command in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "the tree under test"]):
+        subprocess.run([*git, *command], cwd=clone, check=True, capture_output=True)
+    return clone
+
+
+def make_journey(name: str, wheel: Path, root: Path) -> Journey:
+    """A fresh virtual environment with playgate (and what it depends on) installed one of the
+    JOURNEYS ways, and the user's project beside it."""
+    project = make_project(root, fastapi=name == "lowest")
+    venv = root / "venv"
+    if name == "ci":
+        env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV", "PYTEST_ADDOPTS")}
+        env |= {"PLAYGATE": str(wheel), "GATE_VENV": str(venv)}
+        ran = subprocess.run(["sh", str(CI_SCRIPT)], capture_output=True, text=True, timeout=1200, cwd=project, env=env)
+        return Journey(name, venv, project, ran)
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
+    install = [str(venv / "bin" / "python"), "-m", "pip", "install", "-q", "--disable-pip-version-check"]
+    if name == "lowest":
+        users = {Requirement(pin).name for pin in USERS_OWN_PINS}
+        constraints = root / "lowest.txt"
+        constraints.write_text("".join(f"{n}=={v}\n" for n, v in lower_bounds().items() if n not in users))
+        install += ["-c", str(constraints), *USERS_OWN_PINS, str(wheel)]
+    else:
+        install += [f"playgate @ git+file://{clone_of_this_tree(root)}"]
+    done = subprocess.run(install, capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, done.stderr[-3000:]
     return Journey(name, venv, project)
 
 
 @pytest.fixture(scope="module")
 def journeys(built_wheel, tmp_path_factory) -> dict[str, Journey]:
-    """Both environments, made side by side: pip waits on the disk more than on the cores."""
-    names = ("newest", "lowest")
-    with ThreadPoolExecutor(max_workers=len(names)) as pool:
-        made = {n: pool.submit(make_journey, n, built_wheel, tmp_path_factory.mktemp(f"journey-{n}")) for n in names}
+    """Every journey, made side by side: pip waits on the disk more than on the cores."""
+    with ThreadPoolExecutor(max_workers=len(JOURNEYS)) as pool:
+        made = {n: pool.submit(make_journey, n, built_wheel, tmp_path_factory.mktemp(f"journey-{n}")) for n in JOURNEYS}
         return {name: future.result() for name, future in made.items()}
 
 
-@pytest.fixture(scope="module")
-def newest(journeys) -> Journey:
-    return journeys["newest"]
-
-
-@pytest.fixture(scope="module")
-def lowest(journeys) -> Journey:
-    return journeys["lowest"]
-
-
-@pytest.fixture(params=["newest", "lowest"])
-def journey(request) -> Journey:
-    """Both ends of the ranges, each environment made once for the module."""
-    return request.getfixturevalue(request.param)
+@pytest.fixture(params=JOURNEYS)
+def journey(request, journeys) -> Journey:
+    return journeys[request.param]
 
 
 def in_user_env(venv: Path, project: Path, *args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
@@ -229,6 +260,9 @@ def test_each_journey_installed_the_versions_it_is_for(journey):
         assert {n: installed[n.lower()] for n in expected} == {n: Version(v) for n, v in expected.items()}
     else:  # past what the lowest journey's FastAPI allows: the top of the range is exercised
         assert installed["starlette"] >= Version("0.47")
+        # The newest Playwright the range allows, beside pytest-playwright.
+        assert installed["playwright"] in playwright_range() and installed["playwright"] >= Version("1.64")
+        assert "pytest-playwright" in installed
 
 
 def test_only_playgate_is_installed_at_the_top(journey):
@@ -246,24 +280,34 @@ def test_only_playgate_is_installed_at_the_top(journey):
     assert "site-packages" in location and str(Path(__file__).parents[2]) not in location
 
 
-def test_users_tests_pass_on_h2_and_fail_on_http1_with_the_chunk_table(journey):
+def test_the_ci_script_gates_everything_and_keeps_the_evidence(journeys):
+    ci = journeys["ci"]
+    assert ci.ci is not None
+    out = ci.ci.stdout + ci.ci.stderr
+    assert ci.ci.returncode == 0, out[-6000:]
+    assert "playback gate: every step passed" in out
+    results = ci.project / "gate-results"
+    for kept in ("bundled/result.json", "bundled/report.html", "app/result.json", "app/report.html", "junit.xml"):
+        assert (results / kept).is_file(), kept
+    assert "the gate passed h2 and caught h1-tls" in out  # the bundled server's comparison
+    junit = (results / "junit.xml").read_text()
+    assert 'tests="4"' in junit and 'failures="0"' in junit, junit[:2000]
+    assert "playgate.1.verdict" in junit  # each run's figures, as JUnit properties
+
+
+@pytest.mark.parametrize("name", ["git", "lowest"])
+def test_the_readme_test_passes_there_in_both_browsers(journeys, name):
+    journey = journeys[name]
     result = in_user_env(
         journey.venv, journey.project, "python", "-m", "pytest", "--browser", "chromium", "--browser", "firefox",
         "-p", "no:cacheprovider", timeout=600,
     )  # fmt: skip
-    out = result.stdout
-    assert result.returncode == 1, out[-4000:] + result.stderr[-2000:]
-    assert "2 failed, 2 passed" in out, out[-4000:]
-    for browser in ("chromium", "firefox"):
-        assert f"FAILED test_playback.py::test_http1_fallback[{browser}]" in out
-    assert "GateFailure: the playback gate failed" in out
-    assert "chunk  protocol  conn  reused  status  blocked" in out
-    assert "- protocol: chunk 0 was served over http/1.1, expected h2" in out
-    assert "mode h1-tls app talking_head:app" in out  # the app [tool.playgate] names
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+    assert "4 passed" in result.stdout, result.stdout[-4000:]
 
 
-def test_the_command_line_works_there(newest):
-    user_env, user_project = newest.venv, newest.project
+def test_the_command_line_works_there_and_shows_a_red_run(journeys):
+    user_env, user_project = journeys["git"].venv, journeys["git"].project
     usage = in_user_env(user_env, user_project, "playgate", "--help")
     assert usage.returncode == 0 and "{serve,run,diagnose,compare,browser-server,merge,demo,doctor}" in usage.stdout, (
         usage.stderr
@@ -274,6 +318,9 @@ def test_the_command_line_works_there(newest):
     )  # fmt: skip
     assert run.returncode == 1, run.stdout[-3000:] + run.stderr
     assert "playgate: 2 passed, 2 failed" in run.stdout, run.stdout[-6000:]
+    assert "chunk  protocol  conn  reused  status  blocked" in run.stdout
+    assert "- protocol: chunk 0 was served over http/1.1, expected h2" in run.stdout
+    assert "mode h1-tls app talking_head:app" in run.stdout  # the app [tool.playgate] names
     assert (user_project / "gate-results" / "result.json").is_file()
     assert (user_project / "gate-results" / "report.html").is_file()
 
@@ -283,8 +330,8 @@ def test_the_command_line_works_there(newest):
     assert "everything the default run needs is here" in doctor.stdout
 
 
-def test_diagnose_works_there(newest):
-    user_env, user_project = newest.venv, newest.project
+def test_diagnose_works_there(journeys):
+    user_env, user_project = journeys["git"].venv, journeys["git"].project
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     serve = [str(user_env / "bin" / "playgate"), "serve", "--mode", "h2"]
     with subprocess.Popen(
