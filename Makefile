@@ -69,8 +69,22 @@ lint: setup
 	MYPYPATH=$(TYPECHECK) $(BIN)/mypy
 
 clean:
-	rm -rf $(VENV) test-results .pytest_cache site
+	rm -rf $(VENV) $(DOCS_VENV) test-results .pytest_cache site
 
-# The documentation site, served at http://127.0.0.1:8000 while you edit docs/.
-docs: setup
-	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs serve --dev-addr 127.0.0.1:8000
+# The documentation site, served at http://127.0.0.1:8000 while you edit docs/. It needs
+# Python alone: its own environment, with this project and the docs extra (no browsers).
+DOCS_VENV := .venv-docs
+$(DOCS_VENV)/.installed: pyproject.toml
+	@[ -x $(DOCS_VENV)/bin/python ] || { \
+		rm -rf $(DOCS_VENV); \
+		$(PYTHON) -m venv $(DOCS_VENV) 2>/dev/null || { \
+			echo "installing python3-venv from Debian"; \
+			rm -rf $(DOCS_VENV); \
+			$(SUDO) apt-get update -q && $(APT_INSTALL) python3-venv && $(PYTHON) -m venv $(DOCS_VENV); \
+		}; \
+	}
+	$(DOCS_VENV)/bin/python -m pip install -q --disable-pip-version-check -e '.[docs]'
+	@touch $@
+
+docs: $(DOCS_VENV)/.installed
+	NO_MKDOCS_2_WARNING=1 $(DOCS_VENV)/bin/mkdocs serve --dev-addr 127.0.0.1:8000

@@ -218,3 +218,22 @@ def on_page_markdown(markdown: str, **_: Any) -> str:
         return TABLES[name]()
 
     return MARKER.sub(fill, markdown)
+
+
+# The API reference (mkdocstrings) reads the package's source by its import name; the folders
+# keep their own names in the repository (harness/ is playgate), so it reads a tree of links
+# laid out as the wheel is, made afresh at each build (the handler's `paths` in mkdocs.yml).
+API_SOURCE = REPOSITORY / "build" / "api-source"
+
+
+def on_startup(**_: Any) -> None:
+    import shutil
+
+    package = API_SOURCE / "playgate"
+    shutil.rmtree(API_SOURCE, ignore_errors=True)
+    package.mkdir(parents=True)
+    for entry in (REPOSITORY / "harness").iterdir():
+        if entry.name != "__pycache__":
+            (package / entry.name).symlink_to(entry)
+    for sub in ("server", "fixtures"):
+        (package / sub).symlink_to(REPOSITORY / sub)
