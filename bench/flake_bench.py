@@ -41,7 +41,8 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import date
 
-from playgate.capture.browsers import BrowserPool, browser_names, browser_pool
+from playgate.capture.browser_finder import browser_names
+from playgate.capture.browsers import BrowserPool, browser_pool
 from playgate.capture.remote import parse_endpoints
 from playgate.config import GateRules, PageTarget, Pressure, RunConfig, Scenario
 from playgate.fixtures.generate import MediaSet, ensure_media

@@ -37,7 +37,8 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-from playgate.capture.browsers import BROWSERS, BrowserPool, browser_pool, find_executable, launch, launch_options
+from playgate.capture.browser_finder import BROWSERS, find_browser
+from playgate.capture.browsers import BrowserPool, browser_pool, launch, launch_options
 from playgate.capture.live import Phases, Watching
 from playgate.capture.page_run import NOT_WATCHED
 from playgate.config import GateRules, Pressure, Scenario
@@ -72,12 +73,12 @@ def _median_max(values: Iterable[float]) -> str:
 
 
 def browser_start_ms(name: str, runs: int) -> list[float]:
-    executable = find_executable(name, None)
+    found = find_browser(name)
     times = []
     with sync_playwright() as playwright:
         for _ in range(runs):
             started = time.perf_counter()
-            browser = launch(playwright, name, launch_options(name, executable))
+            browser = launch(playwright, name, launch_options(found))
             times.append((time.perf_counter() - started) * 1000)
             browser.close()
     return times

@@ -10,7 +10,7 @@ import urllib.request
 
 import pytest
 
-from playgate.capture.browsers import BROWSERS
+from playgate.capture.browser_finder import BROWSERS
 from playgate.entrypoints.cli import main
 
 
@@ -66,13 +66,14 @@ def test_unknown_flag_exits_2(capsys):
 def test_missing_browser_names_the_install_command():
     result = run_cli("run", "--browser", "firefox", env={"PLAYGATE_FIREFOX": "/nonexistent/firefox"})
     assert result.returncode == 2
-    assert "firefox executable '/nonexistent/firefox' was not found" in result.stderr
+    assert "firefox executable '/nonexistent/firefox' (PLAYGATE_FIREFOX) was not found" in result.stderr
 
 
-def test_missing_browser_without_override(monkeypatch, capsys):
-    absent = dataclasses.replace(BROWSERS["chromium"], candidates=("/nonexistent/chromium",))
+def test_missing_browser_without_override(monkeypatch, capsys, tmp_path):
+    absent = dataclasses.replace(BROWSERS["chromium"], installed=(("nowhere", "/nonexistent/chromium"),))
     monkeypatch.setitem(BROWSERS, "chromium", absent)
     monkeypatch.delenv(absent.env_var, raising=False)
+    monkeypatch.setenv("PLAYWRIGHT_BROWSERS_PATH", str(tmp_path))  # and none in Playwright's cache
     assert main(["run", "--browser", "chromium"]) == 2
     assert "run `make setup` (or `apt-get install chromium`)" in capsys.readouterr().err
 
@@ -190,10 +191,16 @@ def test_serve_in_an_h3_mode_prints_what_reaches_it_from_each_browser():
     )
 
 
-def test_executable_option_overrides_discovery():
-    result = run_cli("run", "--browser", "chromium", "--chromium-executable", "/nonexistent/chrome")
+def test_a_browser_path_overrides_discovery():
+    result = run_cli("run", "--browser", "chromium", "--browser-path", "chromium=/nonexistent/chrome")
     assert result.returncode == 2
-    assert "chromium executable '/nonexistent/chrome' was not found" in result.stderr
+    assert "chromium executable '/nonexistent/chrome' (--browser-path) was not found" in result.stderr
+
+
+def test_a_malformed_browser_path_says_how_to_write_it():
+    result = run_cli("run", "--browser-path", "/opt/chrome")
+    assert result.returncode == 2
+    assert "give BROWSER=PATH" in result.stderr and len(result.stderr.strip().splitlines()) == 1
 
 
 def test_serve_on_a_port_in_use_is_one_clear_error():

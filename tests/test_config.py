@@ -2,7 +2,7 @@
 
 import pytest
 
-from playgate.capture.browsers import browser_names
+from playgate.capture.browser_finder import browser_names
 from playgate.config import GateRules, Pressure, Scenario, parse_modes
 from playgate.errors import UsageError
 from playgate.server.settings import Mode

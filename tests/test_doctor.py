@@ -57,10 +57,14 @@ def test_a_browser_without_codecs_names_the_codec_package(monkeypatch):
     assert finding.packages[0].startswith("libavcodec")
 
 
-@pytest.mark.parametrize(("version", "ok"), [(doctor.PLAYWRIGHT_MEASURED, True), ("1.65.0", False), ("1.63.0", True)])
-def test_playwright_version(monkeypatch, version, ok):
+@pytest.mark.parametrize(("version", "ok"), [("1.64.1", True), ("1.59.0", True), ("1.65.0", False), ("1.58.0", False)])
+def test_playwright_within_the_declared_range(monkeypatch, version, ok):
     monkeypatch.setattr(doctor.metadata, "version", lambda name: version)
-    assert doctor.check_playwright().ok is ok
+    finding = doctor.check_playwright()
+    assert finding.ok is ok, finding.detail
+    if version == "1.65.0":
+        assert "cannot create Firefox ESR 153 contexts over WebDriver BiDi" in finding.detail
+        assert "pip install 'playwright<1.65,>=1.59.0'" in finding.detail
 
 
 def test_media_cache_that_cannot_be_written_is_missing(monkeypatch, tmp_path):

@@ -1,75 +1,22 @@
-"""Find and launch the real browsers: Debian's Chromium, and Firefox ESR over WebDriver BiDi.
-
-Playwright's own browser downloads are not used: the gate measures the browsers users
-run. Each executable is found automatically, or taken from an environment variable or
-an explicit path; a missing one is one error naming the package that installs it.
+"""Launch the real browsers (found by capture.browser_finder): Chromium over the DevTools
+protocol, stock Firefox over WebDriver BiDi, here or through a browser server elsewhere,
+relaunched once they have served their share of runs.
 """
 
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from importlib import metadata
-from pathlib import Path
 from typing import Any
 
 from playwright.sync_api import Browser, BrowserType, Error, Playwright, sync_playwright
 
+from playgate.capture.browser_finder import FoundBrowser, find_browser
 from playgate.capture.quic import QuicOrigin
-from playgate.errors import BrowserLaunchError, BrowserNotFound, EnvironmentProblem, UsageError
+from playgate.errors import BrowserLaunchError, EnvironmentProblem, UsageError
 from playgate.server.serving import Served
-
-
-@dataclass(frozen=True)
-class BrowserSpec:
-    name: str
-    env_var: str
-    candidates: tuple[str, ...]
-    debian_package: str
-    channel: str | None  # Playwright channel: "moz-firefox" drives stock Firefox over BiDi
-
-
-BROWSERS = {
-    "chromium": BrowserSpec("chromium", "PLAYGATE_CHROMIUM", ("/usr/bin/chromium", "chromium"), "chromium", None),
-    "firefox": BrowserSpec(
-        "firefox", "PLAYGATE_FIREFOX", ("/usr/bin/firefox-esr", "firefox-esr", "firefox"), "firefox-esr", "moz-firefox"
-    ),
-}
-
-
-def browser_names(choice: str | list[str] | tuple[str, ...]) -> list[str]:
-    """'chromium', 'firefox', 'all', or a comma-separated list -> ordered unique names."""
-    parts = choice.split(",") if isinstance(choice, str) else [p for c in choice for p in c.split(",")]
-    names: list[str] = []
-    for part in (p.strip() for p in parts):
-        expanded = list(BROWSERS) if part == "all" else [part]
-        for name in expanded:
-            if name not in BROWSERS:
-                raise UsageError(f"unknown browser {name!r}: choose chromium, firefox or all")
-            if name not in names:
-                names.append(name)
-    return names
-
-
-def find_executable(name: str, override: str | None = None) -> Path:
-    spec = BROWSERS[name]
-    wanted = override or os.environ.get(spec.env_var)
-    if wanted:
-        found = shutil.which(wanted)
-        if not found:
-            raise BrowserNotFound(f"{name} executable {wanted!r} was not found or is not executable")
-        return Path(found)
-    for candidate in spec.candidates:
-        found = shutil.which(candidate)
-        if found:
-            return Path(found)
-    raise BrowserNotFound(
-        f"{name} is not installed: run `make setup` (or `apt-get install {spec.debian_package}`), "
-        f"or point {spec.env_var} at its executable"
-    )
 
 
 def check_display(headed: bool) -> None:
@@ -90,10 +37,10 @@ def connect_options(endpoint: str, *, slow_mo: float = 0) -> dict[str, Any]:
     return {"ws_endpoint": endpoint, **({"slow_mo": slow_mo} if slow_mo else {})}
 
 
-def launch_options(name: str, executable: Path, *, headless: bool = True, slow_mo: float = 0) -> dict[str, Any]:
-    options: dict[str, Any] = {"executable_path": str(executable), "headless": headless}
-    if BROWSERS[name].channel:
-        options["channel"] = BROWSERS[name].channel
+def launch_options(found: FoundBrowser, *, headless: bool = True, slow_mo: float = 0) -> dict[str, Any]:
+    options: dict[str, Any] = {"executable_path": str(found.path), "headless": headless}
+    if found.channel:
+        options["channel"] = found.channel
     if slow_mo:
         options["slow_mo"] = slow_mo
     return options
@@ -223,8 +170,8 @@ class BrowserPool:
         """What ``launch`` takes for browser ``name``; a missing executable is one error."""
         if name in self.endpoints:
             return connect_options(self.endpoints[name], slow_mo=self.slow_mo)
-        executable = find_executable(name, self.executables.get(name))
-        return launch_options(name, executable, headless=self.headless, slow_mo=self.slow_mo)
+        found = find_browser(name, self.executables.get(name))
+        return launch_options(found, headless=self.headless, slow_mo=self.slow_mo)
 
     def done_with(self, server: Served) -> None:
         """Close the browsers launched for ``server`` alone."""

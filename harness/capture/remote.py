@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 
 from playwright._impl._driver import compute_driver_executable
 
-from playgate.capture.browsers import BROWSERS, browser_names, find_executable
+from playgate.capture.browser_finder import browser_names, find_browser
 from playgate.errors import BrowserLaunchError, UsageError
 
 WS_PATH = "/playgate/{browser}"
@@ -63,11 +63,12 @@ class BrowserServer:
 
     def start(self) -> str:
         node, cli = compute_driver_executable()
+        found = find_browser(self.browser, self.executable)
         settings = {
             "driver_package": str(Path(cli).parent),
             "browser": self.browser,
-            "executable": str(find_executable(self.browser, self.executable)),
-            "channel": BROWSERS[self.browser].channel,
+            "executable": str(found.path),
+            "channel": found.channel,
             "host": self.host,
             "port": self.port,
             "ws_path": WS_PATH.format(browser=self.browser),

@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from playgate.capture.browsers import browser_names
+from playgate.capture.browser_finder import browser_names, parse_browser_paths
 from playgate.capture.quic import QuicOrigin
 from playgate.capture.remote import BrowserServer
 from playgate.config import check_h2_max_streams, parse_modes
@@ -160,6 +160,9 @@ def build_parser() -> argparse.ArgumentParser:
     doctor.add_argument("--browser", default="all", help="chromium, firefox, all, or a comma list (default: all)")
     doctor.add_argument(
         "--no-launch", dest="launch", action="store_false", help="find the browsers but do not launch them"
+    )
+    doctor.add_argument(
+        "--browser-path", metavar="BROWSER=PATH,...", help="check these browsers rather than the ones found"
     )
     return parser
 
@@ -328,7 +331,8 @@ def _diagnose(args: argparse.Namespace) -> int:
 
 
 def _doctor(args: argparse.Namespace) -> int:
-    findings = doctor.examine(browser_names(args.browser), launch_them=args.launch)
+    paths = parse_browser_paths(args.browser_path)
+    findings = doctor.examine(browser_names(args.browser), launch_them=args.launch, paths=paths)
     print(doctor.render(findings))
     return EXIT_PASS if all(f.ok for f in findings if f.needed) else EXIT_ERROR
 

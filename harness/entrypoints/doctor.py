@@ -19,10 +19,14 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
+from packaging.requirements import Requirement
+from packaging.specifiers import SpecifierSet
+from packaging.version import Version
 from playwright._impl._driver import compute_driver_executable
 from playwright.sync_api import Error as PlaywrightError
 
-from playgate.capture.browsers import BROWSERS, browser_pool, find_executable
+from playgate.capture.browser_finder import BROWSERS, FoundBrowser, find_browser, install_hint, os_release_id
+from playgate.capture.browsers import browser_pool
 from playgate.diagnose.h3 import H3Client
 from playgate.diagnose.stages import StageClock
 from playgate.errors import EnvironmentProblem, PlaygateError
@@ -32,8 +36,6 @@ from playgate.server.players import PLAYERS, player_folder
 from playgate.server.proxy import find_nginx
 from playgate.server.settings import Mode, settings_for
 
-PLAYWRIGHT_MEASURED = "1.64.1"  # drives Firefox ESR 153 over BiDi; 1.65.x cannot create its contexts
-PLAYWRIGHT_BROKEN_PREFIX = "1.65."
 DRIVEN_OVER = {"chromium": "Playwright over the DevTools protocol", "firefox": "Playwright over WebDriver BiDi"}
 PLAY_TIMEOUT_MS = 20_000
 H3_CHECK_TIMEOUT_S = 5.0
@@ -94,39 +96,41 @@ def _sample_chunk() -> bytes:
         return path.read_bytes()
 
 
-def check_browsers(names: list[str], *, launch_them: bool = True) -> list[Finding]:
+def check_browsers(names: list[str], *, launch_them: bool = True, paths: dict[str, str] | None = None) -> list[Finding]:
     findings: list[Finding] = []
-    found: dict[str, Path] = {}
+    found: dict[str, FoundBrowser] = {}
     packages: tuple[str, ...]
     for name in names:
         package = BROWSERS[name].debian_package
         try:
-            found[name] = find_executable(name)
+            found[name] = find_browser(name, (paths or {}).get(name))
         except EnvironmentProblem as exc:
             packages = (package, firefox_codec_package()) if name == "firefox" else (package,)
-            findings.append(Finding(name, False, str(exc), packages=packages))
+            findings.append(Finding(name, False, str(exc), packages=packages if on_debian() else ()))
     if not found:
         return findings
-    versions = {name: _first_line([str(path), "--version"]) for name, path in found.items()}
+    versions = {name: _first_line([str(browser.path), "--version"]) for name, browser in found.items()}
     played = _play_in_each(found) if launch_them else dict.fromkeys(found, "ok")
-    for name, path in found.items():
+    for name, browser in found.items():
         outcome = played[name]
-        detail = f"{path} · {versions[name]} · {DRIVEN_OVER[name]}"
+        over = "Playwright's own protocol" if browser.playwright_build else DRIVEN_OVER[name]
+        detail = f"{browser.path} ({browser.where}) · {versions[name]} · {over}"
         if outcome == "ok":
             detail += " · plays H.264/AAC" if launch_them else " · not launched"
             findings.append(Finding(name, True, detail))
         else:
             codec_missing = name == "firefox" and "cannot play" in outcome
-            packages = (firefox_codec_package(),) if codec_missing else ()
+            packages = (firefox_codec_package(),) if codec_missing and on_debian() else ()
             findings.append(Finding(name, False, f"{detail} · {outcome}", packages=packages))
     return findings
 
 
-def _play_in_each(executables: dict[str, Path]) -> dict[str, str]:
+def _play_in_each(browsers: dict[str, FoundBrowser]) -> dict[str, str]:
     """ "ok", or what went wrong, for each browser launched as a gate run launches it."""
     page = PLAY_PAGE.replace("DATA", base64.b64encode(_sample_chunk()).decode())
     outcomes: dict[str, str] = {}
-    with browser_pool(executables={name: str(path) for name, path in executables.items()}) as pool:
+    executables = {name: str(browser.path) for name, browser in browsers.items()}
+    with browser_pool(executables=executables) as pool:
         for name in executables:
             try:
                 browser = pool.get(name)
@@ -146,16 +150,32 @@ def _play_in_each(executables: dict[str, Path]) -> dict[str, str]:
 
 
 def check_playwright() -> Finding:
-    version = metadata.version("playwright")
-    if version == PLAYWRIGHT_MEASURED:
-        return Finding("playwright", True, f"{version}, the version measured driving Firefox ESR over BiDi")
-    if version.startswith(PLAYWRIGHT_BROKEN_PREFIX):
-        return Finding(
-            "playwright",
-            False,
-            f"{version} cannot create Firefox ESR contexts over BiDi: pip install playwright=={PLAYWRIGHT_MEASURED}",
-        )
-    return Finding("playwright", True, f"{version}: not the measured {PLAYWRIGHT_MEASURED}; the browser checks decide")
+    """Playwright within the range playgate's own metadata declares (both ends are tested)."""
+    version = Version(metadata.version("playwright"))
+    allowed = _playwright_range()
+    if allowed is None:
+        return Finding("playwright", True, f"{version} (playgate's declared range is not readable here)")
+    if version in allowed:
+        return Finding("playwright", True, f"{version}, within the tested range {allowed}")
+    why = f" ({FIREFOX_BIDI_BREAK})" if version >= Version("1.65") else ""
+    return Finding(
+        "playwright", False, f"{version} is outside the tested range{why}: pip install 'playwright{allowed}'"
+    )
+
+
+FIREFOX_BIDI_BREAK = "1.65 cannot create Firefox ESR 153 contexts over WebDriver BiDi"
+
+
+def _playwright_range() -> SpecifierSet | None:
+    try:
+        requirements = metadata.requires("playgate") or []
+    except metadata.PackageNotFoundError:
+        return None
+    for line in requirements:
+        requirement = Requirement(line)
+        if requirement.name == "playwright" and requirement.marker is None:
+            return requirement.specifier
+    return None
 
 
 def check_browser_server() -> Finding:
@@ -253,10 +273,10 @@ def check_players() -> list[Finding]:
     return findings
 
 
-def examine(browsers: list[str], *, launch_them: bool = True) -> list[Finding]:
+def examine(browsers: list[str], *, launch_them: bool = True, paths: dict[str, str] | None = None) -> list[Finding]:
     checks: list[Callable[[], list[Finding]]] = [
         lambda: [check_playwright()],
-        lambda: check_browsers(browsers, launch_them=launch_them),
+        lambda: check_browsers(browsers, launch_them=launch_them, paths=paths),
         lambda: [check_loopback()],
         lambda: [check_browser_server()],
         lambda: [check_media_cache()],
@@ -289,16 +309,13 @@ def render(findings: list[Finding]) -> str:
         lines.append(f"install what is missing (Debian): {needed}")
     elif optional:
         lines.append(f"optional (Debian): {optional}")
-    if (needed or optional) and _is_ubuntu():
-        lines.append(
-            "on Ubuntu, chromium is a snap that does not run in CI containers and firefox-esr is not packaged: "
-            "run the gate in a debian:bookworm container (see examples/)"
-        )
+    if not on_debian():
+        for finding in findings:
+            if not finding.ok and finding.name in BROWSERS:
+                lines.append(f"{finding.name}: {install_hint(finding.name)}")
     return "\n".join(lines)
 
 
-def _is_ubuntu() -> bool:
-    try:
-        return "ID=ubuntu" in Path("/etc/os-release").read_text()
-    except OSError:
-        return False
+def on_debian() -> bool:
+    """Whether Debian's packages install here (apt-get, and not Ubuntu, whose browsers differ)."""
+    return shutil.which("apt-get") is not None and os_release_id() != "ubuntu"

@@ -14,7 +14,7 @@ from dataclasses import MISSING, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-from playgate.capture.browsers import browser_names
+from playgate.capture.browser_finder import browser_names, parse_browser_paths
 from playgate.capture.remote import parse_endpoints
 from playgate.capture.trust import check_ca_cert
 from playgate.config import (
@@ -170,11 +170,11 @@ class Options:
     keep_open: bool = _opt(
         False, "with --headed: keep the browser and server up after each setup's runs until Enter", (RUN,)
     )
-    chromium_executable: str | None = _opt(
-        None, "Chromium to drive (default: PLAYGATE_CHROMIUM or on PATH)", metavar="PATH"
-    )
-    firefox_executable: str | None = _opt(
-        None, "Firefox to drive (default: PLAYGATE_FIREFOX or on PATH)", metavar="PATH"
+    browser_path: str | None = _opt(
+        None,
+        "the browsers to drive, where they are not found (Debian's, Chrome and Firefox at their usual places, "
+        "Playwright's cache): chromium=PATH,firefox=PATH",
+        metavar="BROWSER=PATH,...",
     )
 
     def updated(self, values: dict[str, Any], source: str) -> Options:
@@ -311,8 +311,7 @@ class Options:
         return Outputs.choose(self.output, self.json, self.har, self.report)
 
     def executables(self) -> dict[str, str]:
-        chosen = {"chromium": self.chromium_executable, "firefox": self.firefox_executable}
-        return {name: path for name, path in chosen.items() if path}
+        return parse_browser_paths(self.browser_path)
 
 
 OPTION_FIELDS = {f.name: f for f in fields(Options)}

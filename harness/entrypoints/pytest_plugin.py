@@ -35,7 +35,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Playwright
 
-from playgate.capture.browsers import BROWSERS, BrowserPool
+from playgate.capture.browser_finder import BROWSERS
+from playgate.capture.browsers import BrowserPool
 from playgate.capture.remote import parse_endpoints
 from playgate.config import check_h2_max_streams, parse_modes
 from playgate.entrypoints.options import OPTION_FIELDS, Options, file_values, option_type
@@ -138,10 +139,11 @@ def _playgate_browsers(
     if browser_name not in BROWSERS:
         raise pytest.UsageError(f"playgate drives chromium and firefox, not {browser_name}")
     try:
-        endpoints = parse_endpoints(_base_options(pytestconfig).connect)
+        options = _base_options(pytestconfig)
+        endpoints = parse_endpoints(options.connect)
+        override = options.executables().get(browser_name)
     except PlaygateError as exc:
         pytest.fail(str(exc), pytrace=False)
-    override = pytestconfig.getoption(_flag(f"{browser_name}_executable"))
     pool = BrowserPool(
         playwright,
         headless=browser_type_launch_args.get("headless", True),

@@ -16,7 +16,8 @@ from playwright.sync_api import Browser
 from playwright.sync_api import Error as PlaywrightError
 
 from playgate.capture.app_page import measure_app_page
-from playgate.capture.browsers import browser_pool, check_display, find_executable
+from playgate.capture.browser_finder import find_executable
+from playgate.capture.browsers import browser_pool, check_display
 from playgate.capture.live import LiveLog, Watching
 from playgate.capture.page_run import NOT_WATCHED
 from playgate.capture.quic import QuicOrigin
