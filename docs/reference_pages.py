@@ -41,7 +41,7 @@ def _argument(action: argparse.Action) -> str:
 
 
 def cli() -> str:
-    from playgate.entrypoints.cli import build_parser
+    from playgate.entrypoints.cli_parser import build_parser
 
     parser = build_parser()
     (commands,) = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
@@ -78,7 +78,7 @@ def settings() -> str:
 
 
 def exit_codes() -> str:
-    from playgate.entrypoints.cli import EXIT_MEANINGS
+    from playgate.entrypoints.cli_parser import EXIT_MEANINGS
 
     return _table(("exit code", "meaning"), [(f"`{code}`", meaning) for code, meaning in EXIT_MEANINGS.items()])
 

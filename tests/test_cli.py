@@ -214,3 +214,25 @@ def test_serve_on_a_port_in_use_is_one_clear_error():
         f"playgate: error: port {port} on 127.0.0.1 is in use: "
         "stop what holds it or pick another port (0 picks a free one)"
     )
+
+
+@pytest.mark.parametrize("command", ["run", "compare", "diagnose", "doctor"])
+def test_help_shows_examples_and_every_exit_code(command, capsys):
+    with pytest.raises(SystemExit):
+        main([command, "--help"])
+    shown = capsys.readouterr().out
+    assert "examples:" in shown and f"  playgate {command} " in shown
+    for code in (0, 1, 2, 130, 143):
+        assert f"\n  {code:<4} " in shown, code
+
+
+def test_a_default_of_zero_is_shown(capsys):
+    with pytest.raises(SystemExit):
+        main(["run", "--help"])
+    assert "(waiting for data) (default: 0)" in " ".join(capsys.readouterr().out.split())
+
+
+def test_quiet_and_verbose_exclude_each_other(capsys):
+    with pytest.raises(SystemExit):
+        main(["run", "-q", "-v"])
+    assert "not allowed with argument" in capsys.readouterr().err

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from playgate.entrypoints.cli import build_parser
+from playgate.entrypoints.cli_parser import build_parser
 from playgate.entrypoints.doctor import firefox_codec_package
 
 EXAMPLES = Path(__file__).parents[1] / "examples"

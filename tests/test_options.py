@@ -5,7 +5,8 @@ from pathlib import Path
 import pytest
 
 from playgate.entrypoints.cli import _options as cli_options
-from playgate.entrypoints.cli import build_parser, main
+from playgate.entrypoints.cli import main
+from playgate.entrypoints.cli_parser import build_parser
 from playgate.entrypoints.options import Options, file_values
 from playgate.entrypoints.pyproject_table import find_config_file
 from playgate.errors import UsageError

@@ -7,9 +7,7 @@
   playgate diagnose URL                        a Python client's stages fetching one chunk
   playgate doctor                              what this machine has for the gate
 
-Exit status: 0 every run passed (compare: the healthy setup passed and the regressed one
-was caught), 1 the gate caught a regression, 2 a usage or environment error, 130
-interrupted.
+Exit status: EXIT_MEANINGS below, the one place the help, the docs and the code read.
 """
 
 from __future__ import annotations
@@ -21,7 +19,6 @@ import sys
 import threading
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 from playgate.capture.browser_finder import browser_names, parse_browser_paths
 from playgate.capture.quic import QuicOrigin
@@ -31,14 +28,20 @@ from playgate.diagnose import report as diagnose_report
 from playgate.diagnose.client import DEFAULT_PROTOCOLS, DiagnoseOptions, Diagnoser
 from playgate.diagnose.origin import probe_origin
 from playgate.entrypoints import doctor
+from playgate.entrypoints.cli_parser import (
+    EXIT_ERROR,
+    EXIT_INTERRUPTED,
+    EXIT_PASS,
+    EXIT_REGRESSION,
+    EXIT_TERMINATED,
+    build_parser,
+)
 from playgate.entrypoints.options import (
     COMPARE,
     OPTION_FIELDS,
     RUN,
     Options,
-    default,
     layered,
-    option_type,
 )
 from playgate.entrypoints.pyproject_table import find_config_file
 from playgate.errors import PlaygateError, RunsAborted, UsageError
@@ -48,132 +51,22 @@ from playgate.reports.outputs import Outputs
 from playgate.reports.shards import read_shards, write_shard
 from playgate.reports.table import describe
 from playgate.run.compare import run_compare
-from playgate.run.runner import run_gate
-from playgate.server.launcher import LOOPBACK
+from playgate.run.runner import SetupStart, run_gate
 from playgate.server.serving import Served, serve, stop_all
-from playgate.server.settings import DEFAULT_H2_MAX_STREAMS, Mode, check_app_spec, settings_for
-from playgate.version import VERSION
+from playgate.server.settings import Mode, check_app_spec, settings_for
 
 COMPARE_PRESSURE = "media:5"  # compare's default: the field's pressure
-EXIT_PASS, EXIT_REGRESSION, EXIT_ERROR, EXIT_INTERRUPTED, EXIT_TERMINATED = 0, 1, 2, 130, 143
-EXIT_MEANINGS = {  # the reference's table of exit codes is made from this
-    EXIT_PASS: "every run passed (compare: the healthy setup passed and the regressed one was caught in every "
-    "browser); doctor: everything the default run needs is here",
-    EXIT_REGRESSION: "the gate caught a regression (the chunk table and the broken rules are printed)",
-    EXIT_ERROR: "a usage or environment error: one line on stderr saying what is wrong and what to do",
-    EXIT_INTERRUPTED: "interrupted (Ctrl-C); the servers and browsers are stopped",
-    EXIT_TERMINATED: "terminated (SIGTERM, as a cancelled CI job sends); the servers and browsers are stopped",
-}
-MODE_CHOICES = ", ".join(m.value for m in Mode)
-
-
-def _add_server_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--h2-max-streams",
-        type=int,
-        default=DEFAULT_H2_MAX_STREAMS,
-        help="the server's h2 SETTINGS_MAX_CONCURRENT_STREAMS (default: %(default)s)",
-    )
-
-
-def _add_options(parser: argparse.ArgumentParser, command: str) -> None:
-    """The flags of ``command``, one per field of Options. A flag not given stays out of
-    the namespace, so [tool.playgate] and the defaults fill in below it."""
-    for name, spec in OPTION_FIELDS.items():
-        if command not in spec.metadata["commands"]:
-            continue
-        kind, value = option_type(name), default(name)
-        shown = "" if value in (None, False) else f" (default: {value})"
-        arguments: dict[str, Any] = {"dest": name, "default": argparse.SUPPRESS, "help": spec.metadata["help"] + shown}
-        if kind is bool:
-            arguments["action"] = argparse.BooleanOptionalAction
-        elif kind is tuple:  # a flag given once per value
-            arguments["action"] = "append"
-            arguments["metavar"] = spec.metadata["metavar"] or name.upper()
-        else:
-            arguments["type"] = kind
-            arguments["metavar"] = spec.metadata["metavar"] or name.split("_")[-1].upper()
-        parser.add_argument("--" + name.replace("_", "-"), **arguments)
-    parser.add_argument(
-        "--config", type=Path, help="a pyproject.toml with [tool.playgate] (default: the nearest one up from here)"
-    )
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="playgate", description="Protocol regression gate for browser video playback."
-    )
-    parser.add_argument("--version", action="version", version=f"playgate {VERSION}")
-    commands = parser.add_subparsers(dest="command", required=True)
-
-    serve = commands.add_parser("serve", help="serve the reference avatar server in the foreground")
-    serve.add_argument("--mode", default="h2", help=f"{MODE_CHOICES} (default: h2)")
-    serve.add_argument("--port", type=int, default=0, help="port to listen on (default: a free one)")
-    serve.add_argument(
-        "--listen", default=LOOPBACK, metavar="ADDRESS", help=f"address to listen on (default: {LOOPBACK})"
-    )
-    serve.add_argument("--app", metavar="MODULE:ATTRIBUTE", help="serve your ASGI app instead of the bundled one")
-    _add_server_options(serve)
-
-    run = commands.add_parser("run", help="run the gate in real browsers")
-    _add_options(run, RUN)
-
-    diagnose = commands.add_parser("diagnose", help="where a Python client's time goes fetching one chunk URL")
-    diagnose.add_argument("url", help="an http:// or https:// URL of a video chunk")
-    diagnose.add_argument("--requests", type=int, default=3, help="requests per variant (default: 3)")
-    which = diagnose.add_mutually_exclusive_group()
-    which.add_argument("--http1", action="store_const", dest="protocols", const=("http/1.1",), help="HTTP/1.1 only")
-    which.add_argument("--http2", action="store_const", dest="protocols", const=("h2",), help="HTTP/2 only")
-    which.add_argument("--both", action="store_const", dest="protocols", const=DEFAULT_PROTOCOLS, help="both (default)")
-    diagnose.add_argument(
-        "--http3", action="store_true", help="HTTP/3 too, beside the others (QUIC on the URL's UDP port)"
-    )
-    diagnose.add_argument("--partial-mb", type=float, default=1.0, help="Range download size (default: 1)")
-    diagnose.add_argument("--stream-start-kb", type=int, default=64, help="decode once this much arrived (64)")
-    trust = diagnose.add_mutually_exclusive_group()
-    trust.add_argument("--cafile", type=Path, help="trust this CA bundle (a self-signed server)")
-    trust.add_argument("--insecure", action="store_true", help="do not verify the certificate")
-    diagnose.add_argument("--timeout", type=float, default=30.0, help="seconds per request (default: 30)")
-    diagnose.add_argument("--json", type=Path, help="write the JSON result here")
-
-    compare = commands.add_parser("compare", help="two setups under one pressure, side by side, per browser")
-    _add_options(compare, COMPARE)
-
-    browser_server = commands.add_parser(
-        "browser-server", help="serve one of this machine's browsers to gate runs elsewhere (--connect there)"
-    )
-    browser_server.add_argument("--browser", required=True, help="chromium or firefox")
-    browser_server.add_argument("--port", type=int, default=0, help="port to listen on (default: a free one)")
-    browser_server.add_argument(
-        "--listen", default=LOOPBACK, metavar="ADDRESS", help=f"address to listen on (default: {LOOPBACK})"
-    )
-    browser_server.add_argument("--executable", metavar="PATH", help="the browser's executable (default: found)")
-
-    merge = commands.add_parser("merge", help="join the --output folders of a run's shards (--shard i/n) into one")
-    merge.add_argument("output", type=Path, help="the folder to write result.json, har/, report.html, junit.xml into")
-    merge.add_argument("shards", type=Path, nargs="+", metavar="SHARD_DIR", help="each shard's --output folder")
-
-    demo = commands.add_parser("demo", help="compare h1-tls and h2 under media:5 pressure, in both browsers")
-    _add_options(demo, COMPARE)
-
-    doctor = commands.add_parser("doctor", help="what this machine has for the gate, and how to add what is missing")
-    doctor.add_argument("--browser", default="all", help="chromium, firefox, all, or a comma list (default: all)")
-    doctor.add_argument(
-        "--no-launch", dest="launch", action="store_false", help="find the browsers but do not launch them"
-    )
-    doctor.add_argument(
-        "--browser-path", metavar="BROWSER=PATH,...", help="check these browsers rather than the ones found"
-    )
-    return parser
 
 
 def _options(args: argparse.Namespace, command: str) -> Options:
-    """Defaults, then [tool.playgate], then the flags given."""
+    """Defaults, then [tool.playgate], then the flags given (-v: --live)."""
     if args.config is not None and not args.config.is_file():
         raise UsageError(f"--config {args.config} is not a file")
     path = args.config or find_config_file(Path.cwd())
     base = Options(pressure=COMPARE_PRESSURE) if command == COMPARE else Options()
     given = {k: v for k, v in vars(args).items() if k in OPTION_FIELDS}
+    if args.verbose:
+        given["live"] = True
     return layered(path, given, command, "command line", base)
 
 
@@ -242,6 +135,13 @@ def _h3_how_to_reach(server: Served) -> str:
     )
 
 
+def _show_progress(start: SetupStart) -> None:
+    """``[3/8] firefox h1-tls`` as each setup of a run of several starts (on stderr: the
+    tables on stdout stay the report)."""
+    if start.total > 1:
+        print(start, file=sys.stderr, flush=True)
+
+
 def _run(args: argparse.Namespace) -> int:
     options = _options(args, RUN)
     config = options.run_config(options.mode)
@@ -250,11 +150,13 @@ def _run(args: argparse.Namespace) -> int:
         raise UsageError(f"--shard {config.shard} needs --output DIR: playgate merge joins the shards' folders")
 
     def show(judged: JudgedRun) -> None:
-        print(describe(judged) + "\n", flush=True)
+        if not (args.quiet and judged.verdict.passed):
+            print(describe(judged) + "\n", flush=True)
 
     aborted: list[str] = []
     try:
-        results = run_gate(config, ensure_media(), on_run=show)
+        progress = (lambda _: None) if args.quiet else _show_progress
+        results = run_gate(config, ensure_media(), on_run=show, on_setup=progress)
     except RunsAborted as exc:  # the runs that finished are still reported and written
         results, aborted = exc.completed, exc.reasons
     for path in outputs.write(results):
@@ -284,7 +186,13 @@ def _merge(args: argparse.Namespace) -> int:
 
 def _compare(args: argparse.Namespace) -> int:
     options = _options(args, COMPARE)
-    ok = run_compare(options.run_config(options.modes), ensure_media(), outputs=options.outputs())
+    ok = run_compare(
+        options.run_config(options.modes),
+        ensure_media(),
+        outputs=options.outputs(),
+        show_runs=not args.quiet,
+        on_setup=(lambda _: None) if args.quiet else _show_progress,
+    )
     return EXIT_PASS if ok else EXIT_REGRESSION
 
 

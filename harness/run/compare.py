@@ -9,6 +9,7 @@ mechanism is the same: on HTTP/1.1 the chunk waits in the browser for a connecti
 from __future__ import annotations
 
 import importlib.util
+from collections.abc import Callable
 
 from playgate.config import RunConfig
 from playgate.errors import UsageError
@@ -18,7 +19,7 @@ from playgate.judging.repeats import chunk_spreads
 from playgate.records import ChunkRecord
 from playgate.reports.outputs import Outputs
 from playgate.reports.table import describe
-from playgate.run.runner import run_gate
+from playgate.run.runner import SetupStart, run_gate
 from playgate.server.settings import Mode
 
 COMPARED = (Mode.H1_TLS, Mode.H2)  # the regressed setup first, then the healthy one
@@ -161,6 +162,7 @@ def run_compare(
     *,
     outputs: Outputs | None = None,
     show_runs: bool = True,
+    on_setup: Callable[[SetupStart], None] = lambda _: None,
 ) -> bool:
     """Measure both setups of ``config.modes`` (old, new) in every browser; print the
     comparison per browser. True when the gate passed new and caught old everywhere."""
@@ -173,7 +175,7 @@ def run_compare(
         if show_runs:
             print(describe(judged) + "\n", flush=True)
 
-    results = run_gate(config, media, on_run=show)
+    results = run_gate(config, media, on_run=show, on_setup=on_setup)
     for path in (outputs or Outputs()).write(results):
         print(f"wrote {path}")
     all_hold = True

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -149,10 +149,14 @@ def watching_for(
 
 
 def run_gate(
-    config: RunConfig, media: MediaSet, on_run: Callable[[JudgedRun], None] = lambda _: None
+    config: RunConfig,
+    media: MediaSet,
+    on_run: Callable[[JudgedRun], None] = lambda _: None,
+    on_setup: Callable[[SetupStart], None] = lambda _: None,
 ) -> list[JudgedRun]:
     """Every mode x browser of the config (or every browser at ``config.url``); a server
-    per mode, started and always stopped.
+    per mode, started and always stopped. ``on_setup`` hears of each setup as it starts
+    (its place among this machine's setups: a progress line), ``on_run`` of each run judged.
 
     A run whose browser or server process goes away halfway is not judged: the other runs
     still run, then ``RunsAborted`` names it (and carries the judged ones).
@@ -167,10 +171,14 @@ def run_gate(
             find_executable(name, executables.get(name))
     check_display(config.headed)
 
+    planned = [(mode, name) for mode, name in config.setups() if config.takes(mode, name)]
+
     def judge_repeats(
         name: str, judge_once: Callable[[Browser, Watching], JudgedRun], server: Served | None = None
     ) -> None:
         """``config.repeat`` runs of one setup in browser ``name``, judged as one."""
+        mode = server.mode if server is not None else None
+        on_setup(SetupStart(planned.index((mode, name)) + 1, len(planned), name, mode.value if mode else "url"))
         browser = pool.get(name, runs=config.repeat, origin=origin_to_reach(config, server))
         setup = server.label if server is not None else "url"
         try:
@@ -227,6 +235,19 @@ def run_gate(
     if aborted:
         raise RunsAborted(results, aborted)
     return results
+
+
+@dataclass(frozen=True)
+class SetupStart:
+    """A setup about to run: the ``index``-th (from 1) of the ``total`` this machine runs."""
+
+    index: int
+    total: int
+    browser: str
+    setup: str  # the mode, or "url"
+
+    def __str__(self) -> str:
+        return f"[{self.index}/{self.total}] {self.browser} {self.setup}"
 
 
 def origin_to_reach(config: RunConfig, server: Served | None = None) -> QuicOrigin | None:

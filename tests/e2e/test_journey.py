@@ -296,6 +296,7 @@ def test_the_ci_script_gates_everything_and_keeps_the_evidence(journeys):
     for kept in ("bundled/result.json", "bundled/report.html", "app/result.json", "app/report.html", "junit.xml"):
         assert (results / kept).is_file(), kept
     assert "the gate passed h2 and caught h1-tls" in out  # the bundled server's comparison
+    assert "[1/4] chromium h1-tls" in out and "[4/4] firefox h2" in out  # a progress line per setup
     junit = (results / "junit.xml").read_text()
     assert 'tests="4"' in junit and 'failures="0"' in junit, junit[:2000]
     assert "playgate.1.verdict" in junit  # each run's figures, as JUnit properties
@@ -320,10 +321,13 @@ def test_the_command_line_works_there_and_shows_a_red_run(journeys):
     )
     run = in_user_env(
         user_env, user_project, "playgate", "run", "--browser", "all", "--mode", "h2,h1-tls", "--chunks", "2",
-        "--output", "gate-results",
+        "--output", "gate-results", "--quiet",
     )  # fmt: skip
     assert run.returncode == 1, run.stdout[-3000:] + run.stderr
     assert "playgate: 2 passed, 2 failed" in run.stdout, run.stdout[-6000:]
+    # --quiet: the failed runs' tables alone, no progress lines.
+    assert run.stdout.count("verdict: FAIL") == 2 and "verdict: PASS" not in run.stdout
+    assert "[1/4]" not in run.stderr
     assert "chunk  protocol  conn  reused  status  blocked" in run.stdout
     assert "- protocol: chunk 0 was served over http/1.1, expected h2" in run.stdout
     assert "mode h1-tls app talking_head:app" in run.stdout  # the app [tool.playgate] names
