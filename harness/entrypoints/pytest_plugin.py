@@ -47,14 +47,14 @@ from playgate.judging.repeats import combine
 from playgate.page_setup import SetupFunction
 from playgate.reports.files import file_safe
 from playgate.reports.outputs import Outputs
-from playgate.run.runner import judge_setup, origin_to_reach, watching_for
+from playgate.run.runner import judge_setup, origin_to_reach, wait_for_enter, watching_for
 from playgate.server.serving import Served, serve
 from playgate.server.settings import DEFAULT_H2_MAX_STREAMS, Mode, settings_for
 
 # pytest-playwright owns these (--browser, --headed, --slowmo, --output); the rest of
 # Options are pytest options too.
 # --shard splits a playgate run; pytest's suites are split by their own plugins (see the CI guide).
-NOT_PYTEST_OPTIONS = {"browser", "headed", "slowmo", "keep_open", "output", "json", "har", "report", "shard"}
+NOT_PYTEST_OPTIONS = {"browser", "headed", "slowmo", "output", "json", "har", "report", "shard"}
 PYTEST_OPTIONS = [name for name in OPTION_FIELDS if name not in NOT_PYTEST_OPTIONS]
 # Marker and playgate_run() keys: every pytest option, and the reference server's
 # missing-chunk fault (a tuple, for tests only).
@@ -247,6 +247,24 @@ def pytest_runtest_makereport(
 _CALL_FAILED = pytest.StashKey[bool]()
 
 
+def describe_setup(judged: JudgedRun) -> str:
+    return f"{judged.run.browser} {judged.run.mode or judged.run.label}, {judged.verdict.label}"
+
+
+def _hold_open(request: pytest.FixtureRequest, what: str) -> None:
+    """--playgate-keep-open: the browser stays as the run left it until Enter is pressed,
+    with pytest's capture suspended (as its debugger does) so the prompt is seen."""
+    capture = request.config.pluginmanager.getplugin("capturemanager")
+    if capture is None:
+        wait_for_enter(f"{what}; the browser stays open")
+        return
+    capture.suspend_global_capture(in_=True)  # stdin too: what pytest does for its debugger
+    try:
+        wait_for_enter(f"{what}; the browser stays open")
+    finally:
+        capture.resume_global_capture()
+
+
 def record_property(request: pytest.FixtureRequest, name: str, value: object) -> None:
     """What pytest's ``record_property`` fixture records, without its warning under the
     default junit_family (xunit2): the JUnit XML gets the property either way."""
@@ -262,6 +280,7 @@ def playgate_run(
     playgate_server: Callable[..., Served],
     playgate_setup: SetupFunction | None,
     output_path: str,
+    browser_type_launch_args: dict[str, Any],
 ) -> Iterator[Callable[..., JudgedRun]]:
     """``playgate_run(**settings) -> JudgedRun``: one run, measured and judged.
 
@@ -269,8 +288,14 @@ def playgate_run(
     the user's ASGI app served in ``mode``; else the bundled player.
     """
     problem = None
+    # pytest-playwright's --headed shows the browser: --playgate-keep-open needs it.
+    headed = {"headed": True} if browser_type_launch_args.get("headless") is False else {}
     try:
-        base = _base_options(request.config).updated(_marker_settings(request), "playgate marker")
+        base = (
+            _base_options(request.config)
+            .updated(headed, "--headed")
+            .updated(_marker_settings(request), "playgate marker")
+        )
     except PlaygateError as exc:  # a bad setting is one line, not a traceback
         problem = str(exc)
     if problem is not None:
@@ -313,9 +338,14 @@ def playgate_run(
             # A browser launched for an origin (an h3 server, --ca-cert) is held by no test: it may relaunch.
             browser = _playgate_browsers.get(browser_name, origin=origin, relaunch=False)
             scenario = replace(config.scenario, missing_chunks=missing_chunks, slow_chunks=slow_chunks)
-            return judge_setup(
+            judged = judge_setup(
                 browser, watching, browser_name=browser_name, config=config, server=server, scenario=scenario
             )
+            if config.keep_open:
+                _hold_open(request, f"{request.node.name}: {describe_setup(judged)}")
+                for context in browser.contexts:  # the run's, left open for looking at
+                    context.close()
+            return judged
 
         endpoint = _playgate_browsers.endpoints.get(browser_name)
         judged = combine([once() for _ in range(config.repeat)], config.rules).ran_at(endpoint)

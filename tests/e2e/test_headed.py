@@ -68,3 +68,32 @@ def mid_grey_pixels(image):
         for count, (red, green, blue) in image.getcolors(maxcolors=1 << 24)
         if max(red, green, blue) - min(red, green, blue) <= 8 and 48 <= red <= 208
     )
+
+
+def test_pytest_keeps_the_browser_open_the_same_way(display, browser_name, tmp_path):
+    """--playgate-keep-open with pytest-playwright's --headed: the prompt is seen through
+    pytest's capture, the window holds the player, Enter lets the test finish."""
+    (tmp_path / "test_watch.py").write_text(
+        "from playgate import assert_gate_passes\n\n\n"
+        "def test_watch(playgate_run):\n    assert_gate_passes(playgate_run(chunks=2))\n"
+    )
+    command = [sys.executable, "-m", "pytest", "test_watch.py", "--browser", browser_name, "-p", "no:cacheprovider"]
+    command += ["--headed", "--playgate-keep-open", "--rootdir", str(tmp_path)]
+    env = {k: v for k, v in os.environ.items() if k != "PYTEST_ADDOPTS"} | {"DISPLAY": display}
+    with subprocess.Popen(
+        command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+        cwd=tmp_path,
+    ) as run:  # fmt: skip
+        seen = []
+        for line in run.stdout:
+            seen.append(line)
+            if "press Enter to go on" in line:
+                break
+        assert seen and "test_watch" in seen[-1] and "the browser stays open" in seen[-1], "".join(seen)
+        screen = ImageGrab.grab(xdisplay=display).convert("RGB")
+        run.stdin.write("\n")
+        run.stdin.flush()
+        rest, err = run.communicate(timeout=60)
+    assert run.returncode == 0, "".join(seen) + rest + err
+    assert "1 passed" in rest
+    assert mid_grey_pixels(screen) > 12_000, mid_grey_pixels(screen)
