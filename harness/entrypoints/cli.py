@@ -136,10 +136,10 @@ def _h3_how_to_reach(server: Served) -> str:
 
 
 def _show_progress(start: SetupStart) -> None:
-    """``[3/8] firefox h1-tls`` as each setup of a run of several starts (on stderr: the
-    tables on stdout stay the report)."""
+    """``[3/8] firefox h1-tls`` as each setup of a run of several starts (stderr stays one
+    line per error)."""
     if start.total > 1:
-        print(start, file=sys.stderr, flush=True)
+        print(start, flush=True)
 
 
 def _run(args: argparse.Namespace) -> int:

@@ -327,7 +327,7 @@ def test_the_command_line_works_there_and_shows_a_red_run(journeys):
     assert "playgate: 2 passed, 2 failed" in run.stdout, run.stdout[-6000:]
     # --quiet: the failed runs' tables alone, no progress lines.
     assert run.stdout.count("verdict: FAIL") == 2 and "verdict: PASS" not in run.stdout
-    assert "[1/4]" not in run.stderr
+    assert "[1/4]" not in run.stdout
     assert "chunk  protocol  conn  reused  status  blocked" in run.stdout
     assert "- protocol: chunk 0 was served over http/1.1, expected h2" in run.stdout
     assert "mode h1-tls app talking_head:app" in run.stdout  # the app [tool.playgate] names
