@@ -107,30 +107,6 @@ def test_run_writes_json_and_exits_1_on_a_regression(tmp_path):
 
 
 @pytest.mark.browser
-def test_compare_prints_the_field_report_per_browser(tmp_path):
-    out = tmp_path / "compare.json"
-    result = run_cli(
-        "compare", "--browser", "all", "--pressure", "media:5", "--chunks", "3",
-        "--output", str(tmp_path), "--json", str(out),
-    )  # fmt: skip
-    assert result.returncode == 0, result.stdout + result.stderr
-    for browser in ("chromium", "firefox"):
-        assert f"{browser} " in result.stdout
-    for row in ("first chunk load", "later chunks load", "first chunk blocked"):
-        assert result.stdout.count(row) == 2
-    # Faster, or in Firefox (whose first h2 chunk waits on the preloads) at times slower.
-    assert result.stdout.count("x faster on h2\n") + result.stdout.count("x slower on h2\n") == 2
-    assert "on h1-tls the first chunk waited" in result.stdout
-    assert result.stdout.count("the gate passed h2 and caught h1-tls") == 2
-    assert "playgate compare: the gate holds in every browser" in result.stdout
-    modes = [(r["browser"], r["mode"]) for r in json.loads(out.read_text())["runs"]]
-    assert sorted(modes) == [("chromium", "h1-tls"), ("chromium", "h2"), ("firefox", "h1-tls"), ("firefox", "h2")]
-    assert not (tmp_path / "result.json").exists()  # --json named another file
-    assert len(list((tmp_path / "har").glob("*.har"))) == 4
-    assert (tmp_path / "report.html").read_text().count('<section class="run') == 4
-
-
-@pytest.mark.browser
 def test_compare_of_two_healthy_setups_holds_when_both_pass():
     # One browser: what is compared is the same in both (h3 in Firefox: tests/e2e/test_h3.py).
     result = run_cli("compare", "--modes", "h2,h3", "--browser", "chromium", "--chunks", "2")

@@ -151,3 +151,15 @@ def test_the_schema_refuses_a_run_without_its_label():
     del document["runs"][0]["label"]
     with pytest.raises(jsonschema.ValidationError, match="'label' is a required property"):
         validate_result(document)
+
+
+def test_a_named_json_file_wins_over_the_output_folders(tmp_path):
+    from playgate.reports.outputs import Outputs
+
+    chosen = Outputs.choose(tmp_path, json=tmp_path / "compare.json")
+    assert chosen.json == tmp_path / "compare.json"
+    assert (chosen.har_dir, chosen.report, chosen.junit) == (
+        tmp_path / "har",
+        tmp_path / "report.html",
+        tmp_path / "junit.xml",
+    )

@@ -71,6 +71,6 @@ def test_a_storage_state_and_a_header_each_stand_for_the_sign_in(playgate_run, t
 
 def test_a_page_left_at_its_sign_in_form_says_how_to_sign_in(playgate_run):
     unsigned = {k: v for k, v in LOGIN_APP.items() if k not in ("pressure", "pressure_media")}
-    judged = playgate_run(mode="h2", app_path="/avatar", timeout=3, **unsigned)
+    judged = playgate_run(mode="h2", app_path="/avatar", timeout=1.5, **unsigned)
     assert not judged.verdict.passed
     assert any("--storage-state" in note and "playgate_setup" in note for note in judged.run.notes), judged.run.notes
