@@ -183,17 +183,22 @@ def changelog() -> str:
 
 def rules() -> str:
     from playgate.entrypoints.options import default
-    from playgate.rules import DESCRIPTIONS, Rule
+    from playgate.rules import RULES, Rule
 
     def setting(key: str) -> str:
         value = default(key.replace("-", "_"))
         return f"`--{key}` ({'-' if value is None else value})"
 
     rows = [
-        (f"`{rule.value}`", DESCRIPTIONS[rule][0], ", ".join(map(setting, DESCRIPTIONS[rule][1])) or "-")
+        (
+            f"`{rule.value}`",
+            RULES[rule].checks,
+            ", ".join(map(setting, RULES[rule].settings)) or "-",
+            RULES[rule].over_repeats,
+        )
         for rule in Rule
     ]
-    return _table(("rule", "breaks unless", "set by (default)"), rows)
+    return _table(("rule", "breaks unless", "set by (default)", "over --repeat, judged"), rows)
 
 
 TABLES: dict[str, Callable[[], str]] = {

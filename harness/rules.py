@@ -4,8 +4,9 @@ A verdict holds what broke as ``Broken`` values (the rule, the first offending c
 words), each read as the sentence the reports print, the rule's name first ("queueing:
 chunk 0 waited ..."). ``Rule.named`` turns a name given by a person
 (``assert_gate_fails(judged, "queueing")``, the catalogue) into a rule, or into one error
-that lists the rules. Adding a rule: a member here with its description, and its check in
-judging/ returning ``rule.broken(...)``.
+that lists the rules. Adding a rule: a member here with its RuleSpec, and its check in
+judging/ returning ``rule.broken(...)`` (a rule judged on the median across repeats needs
+its median judge in judging/repeats.py too; a test fails until it has one).
 """
 
 from __future__ import annotations
@@ -57,30 +58,57 @@ class Broken:
         return replace(self, text=self.text + words)
 
 
-# What each rule checks, and the settings (flags, [tool.playgate] keys) that set its limits:
-# the reference's table of rules is made from this.
-DESCRIPTIONS: dict[Rule, tuple[str, tuple[str, ...]]] = {
-    Rule.LOADED: ("every chunk asked for was announced and reached loadeddata (or was appended), no media error", ()),
-    Rule.PROTOCOL: (
+# How a rule is judged over the repeats of a setup (--repeat N, judging.repeats).
+ANY_REPEAT = "any repeat"  # broken if any repeat broke it: a fact, not noise
+ON_THE_MEDIAN = "on the median"  # a timing rule, judged on each chunk's median across the repeats
+
+
+@dataclass(frozen=True)
+class RuleSpec:
+    """Everything said of a rule, once: what it checks, the settings (flags, [tool.playgate]
+    keys) that set its limits, and how it is judged over repeats. The reference's table of
+    rules, the JSON Schema's list and the repeat handling read it."""
+
+    checks: str
+    settings: tuple[str, ...]
+    over_repeats: str  # ANY_REPEAT or ON_THE_MEDIAN
+
+
+RULES: dict[Rule, RuleSpec] = {
+    Rule.LOADED: RuleSpec(
+        "every chunk asked for was announced and reached loadeddata (or was appended), no media error", (), ANY_REPEAT
+    ),
+    Rule.PROTOCOL: RuleSpec(
         "every chunk came over the expected protocol, as the browser reported it; the reason says why not",
         ("expect-protocol",),
+        ANY_REPEAT,
     ),
-    Rule.QUEUEING: (
+    Rule.QUEUEING: RuleSpec(
         "no chunk waited before reaching the network longer than the limit for a wait on a connection or "
         "stream, nor than the limit for a wait with no contention seen",
         ("max-queued-ms", "max-uncontended-ms"),
+        ON_THE_MEDIAN,
     ),
-    Rule.LOAD_TIME: ("no chunk took longer than the limit from its event to loadeddata", ("max-load-ms",)),
-    Rule.EVENT_STREAM: (
+    Rule.LOAD_TIME: RuleSpec(
+        "no chunk took longer than the limit from its event to loadeddata", ("max-load-ms",), ON_THE_MEDIAN
+    ),
+    Rule.EVENT_STREAM: RuleSpec(
         "the page's event stream did not wait before reaching the network longer than its limit (default: "
         "the chunks' queueing limits)",
         ("max-stream-queued-ms",),
+        ANY_REPEAT,
     ),
-    Rule.STARTUP: ("navigation to the first presented frame within the limit", ("max-startup-ms",)),
-    Rule.STALLS: (
+    Rule.STARTUP: RuleSpec("navigation to the first presented frame within the limit", ("max-startup-ms",), ANY_REPEAT),
+    Rule.STALLS: RuleSpec(
         "no more stalls after the first frame than allowed, none longer than the limit where some are allowed; "
         "a wait at the end of the content is no stall",
         ("max-stalls", "max-stall-ms"),
+        ANY_REPEAT,
     ),
-    Rule.DROPPED: ("no larger share of the frames dropped than allowed", ("max-dropped-ratio",)),
+    Rule.DROPPED: RuleSpec("no larger share of the frames dropped than allowed", ("max-dropped-ratio",), ANY_REPEAT),
 }
+
+
+def judged_over_repeats(how: str) -> tuple[Rule, ...]:
+    """The rules judged ``how`` (ANY_REPEAT or ON_THE_MEDIAN) over repeats, in Rule's order."""
+    return tuple(rule for rule in Rule if RULES[rule].over_repeats == how)

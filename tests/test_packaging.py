@@ -175,3 +175,17 @@ def test_build_makes_an_sdist_and_a_wheel_from_it_that_twine_accepts(tmp_path):
     } <= names
     in_wheel = {n.removesuffix(".py").removesuffix("/__init__").replace("/", ".") for n in names if n.endswith(".py")}
     assert in_wheel == set(modules())
+
+
+def test_the_public_api_is_one_list_for_python_and_for_type_checkers():
+    """playgate/__init__.py names each public name twice, for its lazy import and for type
+    checkers (TYPE_CHECKING imports): the two must be the same, from the same modules."""
+    import playgate
+
+    tree = ast.parse((ROOT / "harness" / "__init__.py").read_text())
+    (checking,) = [n for n in tree.body if isinstance(n, ast.If) and getattr(n.test, "id", "") == "TYPE_CHECKING"]
+    for_type_checkers = {alias.name: node.module for node in checking.body for alias in node.names}
+    assert for_type_checkers == playgate._HOMES
+    assert sorted(playgate.__all__) == sorted(["__version__", *for_type_checkers])
+    for name in playgate.__all__[1:]:  # each is what its home module defines, not a re-export of a re-export
+        assert getattr(playgate, name).__module__ == playgate._HOMES[name], name

@@ -1,11 +1,15 @@
 """One setup run several times, judged as one: timing on the median, facts on every repeat."""
 
+import pytest
+
 from playgate.config import GateRules
-from playgate.judging.gate import JudgedRun, evaluate
+from playgate.judging.gate import JudgedRun, Verdict, evaluate
 from playgate.judging.repeats import combine
 from playgate.reports.har import har_documents
 from playgate.reports.result import result_document
 from playgate.reports.table import describe
+from playgate.rules import ANY_REPEAT, Rule
+from playgate.rules import RULES as RULE_SPECS
 from tests.factory import beside_an_event_stream, chunk, run
 
 RULES = GateRules(max_queued_ms=100.0, max_uncontended_ms=300.0)
@@ -106,3 +110,26 @@ def test_a_chunk_no_repeat_timed_is_said_so_rather_than_crashing():
     untimed = [JudgedRun(r, evaluate(r, RULES)) for r in [run(chunk(0, net=None))] * 3]
     reasons = combine(untimed, RULES).verdict.reasons
     assert "queueing: chunk 0 has no queueing figure in any of 3 repeats (no network timing)" in reasons, reasons
+
+
+def test_every_rule_is_judged_over_repeats_one_way_or_the_other():
+    """A rule added to Rule with its RuleSpec but judged nowhere over repeats would vanish
+    from every --repeat run: each is judged on any repeat, or has a median judge."""
+    from playgate.judging.repeats import MEDIAN_JUDGES, SINGLE_RUN_RULES
+    from playgate.rules import ON_THE_MEDIAN, judged_over_repeats
+
+    assert set(RULE_SPECS) == set(Rule)
+    assert set(MEDIAN_JUDGES) == set(judged_over_repeats(ON_THE_MEDIAN))
+    assert set(SINGLE_RUN_RULES) | set(MEDIAN_JUDGES) == set(Rule)
+    assert not set(SINGLE_RUN_RULES) & set(MEDIAN_JUDGES)
+
+
+@pytest.mark.parametrize("rule", [r for r in Rule if RULE_SPECS[r].over_repeats == ANY_REPEAT], ids=str)
+def test_a_rule_any_repeat_broke_is_broken_for_the_setup(rule):
+    healthy = repeat(5.0)
+    broke = JudgedRun(
+        healthy.run, Verdict(passed=False, broken=(rule.broken("it broke"),), waits=healthy.verdict.waits)
+    )
+    judged = combine([healthy, broke, healthy], RULES)
+    assert [b.rule for b in judged.verdict.broken] == [rule]
+    assert str(judged.verdict.broken[0]).endswith("(in 1 of 3 repeats)")

@@ -40,7 +40,7 @@ from playgate.capture.browsers import BrowserPool
 from playgate.capture.remote import parse_endpoints
 from playgate.config import check_h2_max_streams, parse_modes
 from playgate.entrypoints.options import OPTION_FIELDS, Options, file_values, option_type
-from playgate.errors import PlaygateError
+from playgate.errors import PlaygateError, UsageError
 from playgate.fixtures.generate import MediaSet, ensure_media
 from playgate.judging.gate import JudgedRun
 from playgate.judging.repeats import combine
@@ -315,7 +315,7 @@ def playgate_run(
     def measure(**settings: Any) -> JudgedRun:
         unknown = set(settings) - MARKER_KEYS
         if unknown:
-            raise TypeError(f"unknown playgate_run settings {sorted(unknown)}; known: {sorted(MARKER_KEYS)}")
+            raise UsageError(f"unknown playgate_run settings {sorted(unknown)}; known: {sorted(MARKER_KEYS)}")
         # Injected faults of the reference server, set on the run's scenario: indices of
         # chunks that 404, and of the only chunks the chunk delay and rate apply to.
         missing_chunks = tuple(settings.pop("missing_chunks", ()))
@@ -324,7 +324,7 @@ def playgate_run(
         page_setup = playgate_setup if (options.url or options.app) else None
         config = options.run_config(options.mode, setup=page_setup)
         if len(config.modes) != 1:
-            raise TypeError("playgate_run takes one mode; parametrize the test for several")
+            raise UsageError("playgate_run takes one mode; parametrize the test for several")
         (mode,) = parse_modes(options.mode)
 
         def once() -> JudgedRun:

@@ -14,15 +14,15 @@ time) and keeps every repeat, each with its own verdict, for the JSON, HAR and r
 from __future__ import annotations
 
 import statistics
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from playgate.config import GateRules
 from playgate.judging.gate import JudgedRun, Verdict, queueing_limit, summarise
-from playgate.rules import Broken, Rule
+from playgate.rules import ANY_REPEAT, ON_THE_MEDIAN, Broken, Rule, judged_over_repeats
 
 # Rules that any one repeat breaks for all (the timing rules are judged on each chunk's median).
-SINGLE_RUN_RULES = (Rule.LOADED, Rule.PROTOCOL, Rule.EVENT_STREAM, Rule.STARTUP, Rule.STALLS, Rule.DROPPED)
+SINGLE_RUN_RULES = judged_over_repeats(ANY_REPEAT)
 
 
 @dataclass(frozen=True)
@@ -114,13 +114,20 @@ def _load_reason(repeats: Sequence[JudgedRun], rules: GateRules) -> Broken | Non
     return summarise(Rule.LOAD_TIME, offenders)
 
 
+# How each timing rule is judged on the medians (rules.RULES says which rules those are).
+MEDIAN_JUDGES: dict[Rule, Callable[[Sequence[JudgedRun], GateRules], Broken | None]] = {
+    Rule.QUEUEING: _queueing_reason,
+    Rule.LOAD_TIME: _load_reason,
+}
+
+
 def combine(repeats: Sequence[JudgedRun], rules: GateRules) -> JudgedRun:
     """The repeats of one setup in one browser, judged as one."""
     if not repeats:
         raise ValueError("no repeats to combine")
     if len(repeats) == 1:
         return repeats[0]
-    timing = [_queueing_reason(repeats, rules), _load_reason(repeats, rules)]
+    timing = [MEDIAN_JUDGES[rule](repeats, rules) for rule in judged_over_repeats(ON_THE_MEDIAN)]
     broken = tuple(_single_run_reasons(repeats) + [r for r in timing if r is not None])
     median = _median_repeat(repeats)
     note = f"judged on {len(repeats)} repeats: timing rules on each chunk's median; shown: the median repeat"

@@ -53,12 +53,24 @@ def test_bad_marker(playgate_run):
 
 def test_bad_argument(playgate_run):
     playgate_run(url="ftp://127.0.0.1/")
+
+def test_unknown_argument(playgate_run):
+    playgate_run(windows=2)
+
+def test_two_modes(playgate_run):
+    playgate_run(mode="h2,h1-tls")
 """
     )
     result = pytester.runpytest_subprocess("--browser", "chromium", "-p", "no:cacheprovider")
-    result.assert_outcomes(errors=1, failed=1)  # the marker breaks the setup; the argument, the test
+    result.assert_outcomes(errors=1, failed=3)  # the marker breaks the setup; the arguments, their tests
     result.stdout.fnmatch_lines(
-        ["*playgate marker: unknown pressure 'windows:2'*", "*playgate: --url 'ftp://127.0.0.1/' is not an http*"]
+        [
+            "*playgate marker: unknown pressure 'windows:2'*",
+            "*playgate: --url 'ftp://127.0.0.1/' is not an http*",
+            "*playgate: unknown playgate_run settings ?'windows'?; known:*",
+            "*playgate: playgate_run takes one mode; parametrize the test for several*",
+        ],
+        consecutive=False,
     )
     assert "Traceback" not in result.stdout.str()
     assert "another exception occurred" not in result.stdout.str()
