@@ -33,27 +33,108 @@ from typing import TYPE_CHECKING, Any
 from playgate.version import VERSION as __version__
 
 if TYPE_CHECKING:
-    from playgate.config import GateRules, PageTarget, Pressure, RunConfig, Scenario
-    from playgate.entrypoints.api import gate
-    from playgate.entrypoints.assertions import assert_gate_fails, assert_gate_passes
-    from playgate.entrypoints.options import Options
-    from playgate.errors import (
-        BrowserLaunchError,
-        BrowserNotFound,
-        EnvironmentProblem,
-        GateFailure,
-        MeasurementError,
-        PlaygateError,
-        RunsAborted,
-        ServerStartError,
-        UsageError,
+    from playgate.config import (
+        GateRules as GateRules,
     )
-    from playgate.judging.gate import JudgedRun, Verdict, evaluate
-    from playgate.page_setup import PageSetup
-    from playgate.records import ChunkRecord, NetworkRecord, PageChunk, ResourceTiming, RunRecord
-    from playgate.reports.table import chunk_table, describe
-    from playgate.rules import Broken, Rule
-    from playgate.run.runner import judge, judge_page, run_gate
+    from playgate.config import (
+        PageTarget as PageTarget,
+    )
+    from playgate.config import (
+        Pressure as Pressure,
+    )
+    from playgate.config import (
+        RunConfig as RunConfig,
+    )
+    from playgate.config import (
+        Scenario as Scenario,
+    )
+    from playgate.entrypoints.api import (
+        gate as gate,
+    )
+    from playgate.entrypoints.assertions import (
+        assert_gate_fails as assert_gate_fails,
+    )
+    from playgate.entrypoints.assertions import (
+        assert_gate_passes as assert_gate_passes,
+    )
+    from playgate.entrypoints.options import (
+        Options as Options,
+    )
+    from playgate.errors import (
+        BrowserLaunchError as BrowserLaunchError,
+    )
+    from playgate.errors import (
+        BrowserNotFound as BrowserNotFound,
+    )
+    from playgate.errors import (
+        EnvironmentProblem as EnvironmentProblem,
+    )
+    from playgate.errors import (
+        GateFailure as GateFailure,
+    )
+    from playgate.errors import (
+        MeasurementError as MeasurementError,
+    )
+    from playgate.errors import (
+        PlaygateError as PlaygateError,
+    )
+    from playgate.errors import (
+        RunsAborted as RunsAborted,
+    )
+    from playgate.errors import (
+        ServerStartError as ServerStartError,
+    )
+    from playgate.errors import (
+        UsageError as UsageError,
+    )
+    from playgate.judging.gate import (
+        JudgedRun as JudgedRun,
+    )
+    from playgate.judging.gate import (
+        Verdict as Verdict,
+    )
+    from playgate.judging.gate import (
+        evaluate as evaluate,
+    )
+    from playgate.page_setup import (
+        PageSetup as PageSetup,
+    )
+    from playgate.records import (
+        ChunkRecord as ChunkRecord,
+    )
+    from playgate.records import (
+        NetworkRecord as NetworkRecord,
+    )
+    from playgate.records import (
+        PageChunk as PageChunk,
+    )
+    from playgate.records import (
+        ResourceTiming as ResourceTiming,
+    )
+    from playgate.records import (
+        RunRecord as RunRecord,
+    )
+    from playgate.reports.table import (
+        chunk_table as chunk_table,
+    )
+    from playgate.reports.table import (
+        describe as describe,
+    )
+    from playgate.rules import (
+        Broken as Broken,
+    )
+    from playgate.rules import (
+        Rule as Rule,
+    )
+    from playgate.run.runner import (
+        judge as judge,
+    )
+    from playgate.run.runner import (
+        judge_page as judge_page,
+    )
+    from playgate.run.runner import (
+        run_gate as run_gate,
+    )
 
 # Imported on first use: the server's own process imports playgate.server and should not pay
 # for Playwright and the rest of the library.
