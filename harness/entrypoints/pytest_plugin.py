@@ -37,19 +37,19 @@ from playwright.sync_api import Browser, Playwright
 
 from playgate.capture.browser_finder import BROWSERS
 from playgate.capture.browsers import BrowserPool
+from playgate.capture.live import Watching
 from playgate.capture.remote import parse_endpoints
 from playgate.config import check_h2_max_streams, parse_modes
 from playgate.entrypoints.options import OPTION_FIELDS, Options, file_values, option_type
-from playgate.errors import PlaygateError, UsageError
+from playgate.errors import MeasurementError, PlaygateError, UsageError
 from playgate.fixtures.generate import MediaSet, ensure_media
 from playgate.judging.gate import JudgedRun
-from playgate.judging.repeats import combine
 from playgate.page_setup import SetupFunction
 from playgate.reports.files import file_safe
 from playgate.reports.outputs import Outputs
-from playgate.run.runner import judge_setup, origin_to_reach, wait_for_enter, watching_for
-from playgate.server.serving import Served, serve
-from playgate.server.settings import DEFAULT_H2_MAX_STREAMS, Mode, settings_for
+from playgate.run.runner import SetupAborted, judge_repeats, serve_mode, wait_for_enter, watching_for
+from playgate.server.serving import Served
+from playgate.server.settings import DEFAULT_H2_MAX_STREAMS, Mode
 
 # pytest-playwright owns these (--browser, --headed, --slowmo, --output); the rest of
 # Options are pytest options too.
@@ -117,13 +117,9 @@ def playgate_server(pytestconfig: pytest.Config, playgate_media: MediaSet) -> It
         def get(mode: str, h2_max_streams: int = DEFAULT_H2_MAX_STREAMS, app: str | None = None) -> Served:
             key = (Mode.parse(mode), check_h2_max_streams(h2_max_streams), app)
             if key not in servers:
-                settings = settings_for(
-                    key[0],
-                    playgate_media,
-                    h2_max_streams=h2_max_streams,
-                    app=app,
-                )
-                servers[key] = stack.enter_context(serve(settings, host=_base_options(pytestconfig).listen))
+                listen = _base_options(pytestconfig).listen
+                served = serve_mode(key[0], playgate_media, h2_max_streams=h2_max_streams, app=app, host=listen)
+                servers[key] = stack.enter_context(served)
             return servers[key]
 
         yield get
@@ -316,8 +312,6 @@ def playgate_run(
         unknown = set(settings) - MARKER_KEYS
         if unknown:
             raise UsageError(f"unknown playgate_run settings {sorted(unknown)}; known: {sorted(MARKER_KEYS)}")
-        # Injected faults of the reference server, set on the run's scenario: indices of
-        # chunks that 404, and of the only chunks the chunk delay and rate apply to.
         missing_chunks = tuple(settings.pop("missing_chunks", ()))
         slow_chunks = tuple(settings.pop("slow_chunks", ()))
         options = base.updated(settings, "playgate_run")
@@ -327,28 +321,28 @@ def playgate_run(
             raise UsageError("playgate_run takes one mode; parametrize the test for several")
         (mode,) = parse_modes(options.mode)
 
-        def once() -> JudgedRun:
+        server = None if config.url else playgate_server(mode.value, options.h2_max_streams, options.app)
+
+        def watching() -> Watching:
             trace = test_runs.next_trace(f"{browser_name}-{file_safe(mode.value)}") if policy != "off" else None
             if trace is not None:
                 trace.parent.mkdir(parents=True, exist_ok=True)
                 test_runs.traces.append(trace)
-            server = None if config.url else playgate_server(mode.value, options.h2_max_streams, options.app)
-            watching = watching_for(config, browser_name, trace, server)
-            origin = origin_to_reach(config, server)
-            # A browser launched for an origin (an h3 server, --ca-cert) is held by no test: it may relaunch.
-            browser = _playgate_browsers.get(browser_name, origin=origin, relaunch=False)
-            scenario = replace(config.scenario, missing_chunks=missing_chunks, slow_chunks=slow_chunks)
-            judged = judge_setup(
-                browser, watching, browser_name=browser_name, config=config, server=server, scenario=scenario
-            )
-            if config.keep_open:
-                _hold_open(request, f"{request.node.name}: {describe_setup(judged)}")
-                for context in browser.contexts:  # the run's, left open for looking at
-                    context.close()
-            return judged
+            return watching_for(config, browser_name, trace, server)
 
-        endpoint = _playgate_browsers.endpoints.get(browser_name)
-        judged = combine([once() for _ in range(config.repeat)], config.rules).ran_at(endpoint)
+        # Injected faults of the reference server, set on the run's scenario: indices of
+        # chunks that 404, and of the only chunks the chunk delay and rate apply to.
+        scenario = replace(config.scenario, missing_chunks=missing_chunks, slow_chunks=slow_chunks)
+        try:
+            judged = judge_repeats(
+                _playgate_browsers, browser_name, config, server, scenario=scenario, watching=watching, held=True
+            )
+        except SetupAborted as exc:
+            raise MeasurementError(str(exc)) from exc
+        if config.keep_open:
+            _hold_open(request, f"{request.node.name}: {describe_setup(judged)}")
+            for context in playgate_browser.contexts:  # the run's, left open for looking at
+                context.close()
         test_runs.runs.append(judged)
         position = len(test_runs.runs)
         for name, value in key_figures(judged).items():

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, replace
-from functools import partial
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -17,7 +17,7 @@ from playwright.sync_api import Error as PlaywrightError
 
 from playgate.capture.app_page import measure_app_page
 from playgate.capture.browser_finder import find_executable
-from playgate.capture.browsers import browser_pool, check_display
+from playgate.capture.browsers import BrowserPool, browser_pool, check_display
 from playgate.capture.live import LiveLog, Watching
 from playgate.capture.page_run import NOT_WATCHED
 from playgate.capture.quic import QuicOrigin
@@ -173,32 +173,14 @@ def run_gate(
 
     planned = [(mode, name) for mode, name in config.setups() if config.takes(mode, name)]
 
-    def judge_repeats(
-        name: str, judge_once: Callable[[Browser, Watching], JudgedRun], server: Served | None = None
-    ) -> None:
-        """``config.repeat`` runs of one setup in browser ``name``, judged as one."""
+    def judge_one_setup(name: str, server: Served | None = None) -> None:
         mode = server.mode if server is not None else None
         on_setup(SetupStart(planned.index((mode, name)) + 1, len(planned), name, mode.value if mode else "url"))
-        browser = pool.get(name, runs=config.repeat, origin=origin_to_reach(config, server))
-        setup = server.label if server is not None else "url"
         try:
-            repeats = [judge_once(browser, watching_for(config, name, server=server)) for _ in range(config.repeat)]
-        except (PlaywrightError, PlaygateError) as exc:  # PlaygateError: a page that could not open
-            gone = what_went_away(browser, server)
-            if gone is None and isinstance(exc, MeasurementError) and name in endpoints and server is not None:
-                raise MeasurementError(
-                    f"{exc}; that browser runs at {endpoints[name]}, and this machine's server listens on "
-                    f"{config.listen}: give --listen an address of this machine that the browser's machine reaches"
-                ) from exc
-            if gone is None:
-                raise
-            aborted.append(f"{name}, {setup}: {gone} in the middle of the run ({str(exc).splitlines()[0]})")
+            judged = judge_repeats(pool, name, config, server)
+        except SetupAborted as exc:
+            aborted.append(str(exc))
             return  # a browser that went away is launched again for the next setup
-        gone = what_went_away(browser, server)
-        if gone is not None:  # a run that ended early because of it is not the app's verdict
-            aborted.append(f"{name}, {setup}: {gone} in the middle of the run")
-            return
-        judged = combine(repeats, config.rules).ran_at(endpoints.get(name))
         results.append(judged)
         on_run(judged)
 
@@ -208,7 +190,7 @@ def run_gate(
         if config.url:
             for name in config.browsers:
                 if config.takes(None, name):
-                    judge_repeats(name, partial(judge_setup, browser_name=name, config=config))
+                    judge_one_setup(name)
             if config.keep_open:
                 wait_for_enter("the browser stays open")
         else:
@@ -216,25 +198,74 @@ def run_gate(
                 browsers = [name for name in config.browsers if config.takes(mode, name)]
                 if not browsers:  # another shard's setups alone: no server for them here
                     continue
-                settings = settings_for(
-                    Mode(mode),
-                    media,
-                    h2_max_streams=config.h2_max_streams,
-                    app=config.app,
-                )
-                with serve(settings, host=config.listen) as server:
+                with serve_mode(
+                    mode, media, h2_max_streams=config.h2_max_streams, app=config.app, host=config.listen
+                ) as server:
                     for name in browsers:
                         if not server.running:
                             aborted.append(f"{name}, {server.label}: not run, the server process had exited")
                             continue
-                        judge_once = partial(judge_setup, browser_name=name, config=config, server=server)
-                        judge_repeats(name, judge_once, server)
+                        judge_one_setup(name, server)
                     if config.keep_open:
                         wait_for_enter(f"{server.label}: the browser stays open with the server")
                     pool.done_with(server)
     if aborted:
         raise RunsAborted(results, aborted)
     return results
+
+
+def serve_mode(
+    mode: Mode, media: MediaSet, *, h2_max_streams: int, app: str | None, host: str
+) -> AbstractContextManager[Served]:
+    """The server of one mode of a run (the reference server, or the user's --app), started
+    on entry and always stopped: every entry point starts its servers here."""
+    return serve(settings_for(mode, media, h2_max_streams=h2_max_streams, app=app), host=host)
+
+
+class SetupAborted(Exception):
+    """A setup whose browser or server went away in the middle of its runs: not the app's
+    verdict. Its text names the setup and what went away."""
+
+
+def judge_repeats(
+    pool: BrowserPool,
+    name: str,
+    config: RunConfig,
+    server: Served | None = None,
+    *,
+    scenario: Scenario | None = None,
+    watching: Callable[[], Watching] | None = None,
+    held: bool = False,
+) -> JudgedRun:
+    """One setup: ``config.repeat`` runs in browser ``name`` (at ``server``, or at
+    ``config.url``), measured, judged and combined as one; every entry point runs a setup
+    through here. ``watching``: what each run is watched with (default: the config's live
+    lines and keep-open); ``held``: the browser is a test's, never relaunched under it.
+    Raises SetupAborted when the browser or the server went away in the middle."""
+    endpoints = dict(config.endpoints)
+    setup = server.label if server is not None else "url"
+    origin = origin_to_reach(config, server)
+    browser = pool.get(name, runs=config.repeat, origin=origin, relaunch=not held)
+    watch = watching or (lambda: watching_for(config, name, server=server))
+    try:
+        repeats = [
+            judge_setup(browser, watch(), browser_name=name, config=config, server=server, scenario=scenario)
+            for _ in range(config.repeat)
+        ]
+    except (PlaywrightError, PlaygateError) as exc:  # PlaygateError: a page that could not open
+        gone = what_went_away(browser, server)
+        if gone is None and isinstance(exc, MeasurementError) and name in endpoints and server is not None:
+            raise MeasurementError(
+                f"{exc}; that browser runs at {endpoints[name]}, and this machine's server listens on "
+                f"{config.listen}: give --listen an address of this machine that the browser's machine reaches"
+            ) from exc
+        if gone is None:
+            raise
+        raise SetupAborted(f"{name}, {setup}: {gone} in the middle of the run ({str(exc).splitlines()[0]})") from exc
+    gone = what_went_away(browser, server)
+    if gone is not None:  # a run that ended early because of it is not the app's verdict
+        raise SetupAborted(f"{name}, {setup}: {gone} in the middle of the run")
+    return combine(repeats, config.rules).ran_at(endpoints.get(name))
 
 
 @dataclass(frozen=True)
