@@ -189,3 +189,24 @@ def test_the_public_api_is_one_list_for_python_and_for_type_checkers():
     assert sorted(playgate.__all__) == sorted(["__version__", *for_type_checkers])
     for name in playgate.__all__[1:]:  # each is what its home module defines, not a re-export of a re-export
         assert getattr(playgate, name).__module__ == playgate._HOMES[name], name
+
+
+# Where a browser's name may be written: its driver, and where browsers are found.
+BROWSER_HOMES = {"playgate.capture.chromium", "playgate.capture.firefox", "playgate.capture.browser_finder"}
+
+
+def test_no_module_outside_the_browser_drivers_names_a_browser():
+    """What differs between browsers is asked of their drivers (capture.driver), never
+    decided by comparing a browser's name."""
+    named = {}
+    for module, path in modules().items():
+        if module in BROWSER_HOMES:
+            continue
+        constants = {
+            node.value
+            for node in ast.walk(ast.parse(path.read_text()))
+            if isinstance(node, ast.Constant) and node.value in ("chromium", "firefox")
+        }
+        if constants:
+            named[module] = sorted(constants)
+    assert named == {}

@@ -3,6 +3,7 @@ page switched to it, and how an origin is opened to h3 in each browser."""
 
 import pytest
 
+from playgate.capture.drivers import driver
 from playgate.capture.quic import DECOY_PORT, QuicOrigin
 from playgate.config import GateRules
 from playgate.errors import UsageError
@@ -124,10 +125,10 @@ def test_forced_h3_names_the_real_port_and_discovery_a_decoy():
     assert found.firefox_prefs()["network.http.http3.disable_when_third_party_roots_found"] is False
 
 
-def test_launch_options_keep_what_was_there_and_add_the_origins():
+def test_each_driver_keeps_the_launch_options_there_and_adds_the_origins():
     origin = QuicOrigin("::1", 4443, "c2hh", forced=True)
-    chromium = origin.launch_options("chromium", {"headless": True, "args": ["--mute-audio"]})
+    chromium = driver("chromium").reaching(origin, {"headless": True, "args": ["--mute-audio"]})
     assert chromium == {"headless": True, "args": ["--mute-audio", *origin.chromium_args()]}
     assert origin.chromium_args()[0] == "--origin-to-force-quic-on=[::1]:4443"
-    firefox = origin.launch_options("firefox", {"firefox_user_prefs": {"media.autoplay.default": 0}})
+    firefox = driver("firefox").reaching(origin, {"firefox_user_prefs": {"media.autoplay.default": 0}})
     assert firefox["firefox_user_prefs"] == {"media.autoplay.default": 0, **origin.firefox_prefs()}

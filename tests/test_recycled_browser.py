@@ -1,6 +1,9 @@
 """Firefox is launched afresh after its share of runs; Chromium is kept; a dead one is replaced."""
 
-from playgate.capture.browsers import RUNS_PER_LAUNCH, RecycledBrowser
+from playgate.capture.browsers import RecycledBrowser
+from playgate.capture.drivers import driver
+
+FIREFOX_SHARE = driver("firefox").runs_per_launch
 
 
 class FakeBrowser:
@@ -31,7 +34,7 @@ class FakePlaywright:
 def test_firefox_is_relaunched_after_its_share_of_runs_and_the_old_one_closed():
     playwright = FakePlaywright()
     browsers = RecycledBrowser(playwright, "firefox", {})
-    share = RUNS_PER_LAUNCH["firefox"]
+    share = FIREFOX_SHARE
     first = {id(browsers.for_runs()) for _ in range(share)}
     assert len(first) == 1 and len(playwright.firefox.launched) == 1
     browsers.for_runs()
@@ -43,7 +46,7 @@ def test_firefox_is_relaunched_after_its_share_of_runs_and_the_old_one_closed():
 def test_repeats_asked_together_are_not_split_across_launches():
     playwright = FakePlaywright()
     browsers = RecycledBrowser(playwright, "firefox", {})
-    browsers.for_runs(RUNS_PER_LAUNCH["firefox"] - 1)
+    browsers.for_runs(FIREFOX_SHARE - 1)
     browsers.for_runs(3)  # would pass the share: a fresh browser for all three
     assert len(playwright.firefox.launched) == 2
 
@@ -65,7 +68,7 @@ def test_runs_counted_inside_a_test_never_close_the_browser_it_holds():
     playwright = FakePlaywright()
     browsers = RecycledBrowser(playwright, "firefox", {})
     held = browsers.for_runs(0)  # what a test got at its start
-    for _ in range(RUNS_PER_LAUNCH["firefox"] + 5):
+    for _ in range(FIREFOX_SHARE + 5):
         assert browsers.counted(1) is held
     assert held.connected and len(playwright.firefox.launched) == 1
     assert browsers.for_runs(0) is not held  # the next test starts on a fresh one
@@ -82,7 +85,7 @@ def test_the_pool_holds_a_test_s_browser_and_relaunches_between_tests(tmp_path):
     playwright = FakePlaywright()
     pool = BrowserPool(playwright, executables={"firefox": str(executable)})
     held = pool.get("firefox", runs=0)
-    for _ in range(RUNS_PER_LAUNCH["firefox"] + 5):
+    for _ in range(FIREFOX_SHARE + 5):
         assert pool.get("firefox", relaunch=False) is held
     assert pool.get("firefox", runs=0) is not held and not held.connected
     pool.close()

@@ -11,9 +11,10 @@ from contextlib import contextmanager
 from importlib import metadata
 from typing import Any
 
-from playwright.sync_api import Browser, BrowserType, Error, Playwright, sync_playwright
+from playwright.sync_api import Browser, Error, Playwright, sync_playwright
 
 from playgate.capture.browser_finder import FoundBrowser, find_browser
+from playgate.capture.drivers import driver
 from playgate.capture.quic import QuicOrigin
 from playgate.errors import BrowserLaunchError, EnvironmentProblem, UsageError
 from playgate.server.serving import Served
@@ -50,7 +51,7 @@ def launch(playwright: Playwright, name: str, options: dict[str, Any]) -> Browse
     """The browser launched here, or (``ws_endpoint`` in the options: see capture.remote)
     the one a browser server on another machine serves."""
     endpoint = options.get("ws_endpoint")
-    browser_type: BrowserType = playwright.chromium if name == "chromium" else playwright.firefox
+    browser_type = driver(name).browser_type(playwright)
     try:
         if endpoint:
             slow_mo = options.get("slow_mo")
@@ -66,16 +67,9 @@ def launch(playwright: Playwright, name: str, options: dict[str, Any]) -> Browse
         raise BrowserLaunchError(f"{name} at {options.get('executable_path')} did not start: {first_line}") from exc
 
 
-# Firefox's parent process grows by about 10 MB for every browser context Playwright opens
-# and closes in it (measured: 462 -> 715 MB over 30 runs), and a grown one is slow: after
-# ~700 runs it held 6 GB and 83% of a core, the flake benchmark's rounds went from 33 to 50 s
-# and healthy Firefox runs went red on playback-side waits. Chromium stays flat.
-RUNS_PER_LAUNCH = {"firefox": 20}
-
-
 class RecycledBrowser:
     """One browser, launched on first use and launched afresh once it has served its share
-    of runs (``RUNS_PER_LAUNCH``), so that a long session measures a browser like a new one."""
+    of runs (its driver's ``runs_per_launch``), so that a long session measures a browser like a new one."""
 
     def __init__(self, playwright: Playwright, name: str, options: dict[str, Any]) -> None:
         self.playwright = playwright
@@ -97,7 +91,7 @@ class RecycledBrowser:
             )
         if origin not in self._for_quic:
             self._for_quic[origin] = RecycledBrowser(
-                self.playwright, self.name, origin.launch_options(self.name, self.options)
+                self.playwright, self.name, driver(self.name).reaching(origin, self.options)
             )
         return self._for_quic[origin]
 
@@ -108,7 +102,7 @@ class RecycledBrowser:
 
     def for_runs(self, runs: int = 1) -> Browser:
         """The browser for the next ``runs`` runs: relaunched first if they would pass its share."""
-        limit = RUNS_PER_LAUNCH.get(self.name)
+        limit = driver(self.name).runs_per_launch
         if self._browser is not None and (not self._browser.is_connected() or (limit and self._runs + runs > limit)):
             self.close()
         if self._browser is None:

@@ -18,20 +18,16 @@ from playwright.sync_api import Browser, BrowserContext, Page
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
+from playgate.capture.drivers import driver
 from playgate.capture.live import Watching
 from playgate.capture.page_state import PageSnapshot, holders_released, read_release
 from playgate.capture.playback import PLAYBACK_SCRIPT, SETTLED_JS, read_playback
 from playgate.capture.reading import PageReading
-from playgate.capture.recorders import NetworkRecorder, ignore_network, in_issue_order, recorder_for
+from playgate.capture.recorders import NetworkRecorder, ignore_network, in_issue_order
 from playgate.errors import MeasurementError
 from playgate.records import RESOURCES_JS, ChunkRecord, NetworkRecord, PageChunk, ResourceTiming, RunRecord, delivering
 
 NOT_WATCHED = Watching()
-
-FIREFOX_NOTE = (
-    "firefox: WebDriver BiDi gives no connection id, no connection reuse and no send time, "
-    "and does not split the wait before the network (blocked) into queued and stalled"
-)
 
 # After the page has every chunk, the browser's last network events may still be on
 # their way to us; wait this long at most for them.
@@ -59,7 +55,7 @@ class RunContext:
 
     def background_recorder(self) -> NetworkRecorder:
         """A network record for another tab of the run, kept apart from the measured page's."""
-        recorder = recorder_for(self.browser_name)
+        recorder = driver(self.browser_name).new_recorder()
         self.background.append(recorder)
         return recorder
 
@@ -67,8 +63,9 @@ class RunContext:
     def open(cls, browser: Browser, browser_name: str, *, ignore_https_errors: bool, **options: Any) -> RunContext:
         """``options``: more of what ``browser.new_context`` takes (a storage state, headers)."""
         context = browser.new_context(ignore_https_errors=ignore_https_errors, **options)
-        notes = [FIREFOX_NOTE] if browser_name == "firefox" else []
-        return cls(browser, browser_name, context, recorder_for(browser_name), notes)
+        browser_driver = driver(browser_name)
+        notes = [browser_driver.cannot_report] if browser_driver.cannot_report else []
+        return cls(browser, browser_name, context, browser_driver.new_recorder(), notes)
 
     @contextmanager
     def preparing(self) -> Iterator[None]:

@@ -62,18 +62,3 @@ class QuicOrigin:
         if self.forced:
             prefs["network.http.http3.alt-svc-mapping-for-testing"] = f"{self.host};h3=:{self.port}"
         return prefs
-
-    def launch_options(self, browser_name: str, options: dict[str, Any]) -> dict[str, Any]:
-        """``options`` (see browsers.launch_options) with what reaches this origin over h3."""
-        extended = dict(options)
-        if browser_name == "chromium":
-            extended["args"] = [*options.get("args", []), *self.chromium_args()]
-        else:
-            extended["firefox_user_prefs"] = {**options.get("firefox_user_prefs", {}), **self.firefox_prefs()}
-        return extended
-
-    def describe(self, browser_name: str) -> str:
-        """The flags or preferences, as a person would type them."""
-        if browser_name == "chromium":
-            return " ".join(self.chromium_args())
-        return ", ".join(f"{name}={value!r}" for name, value in self.firefox_prefs().items())

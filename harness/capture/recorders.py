@@ -160,7 +160,3 @@ def _send_to(session: CDPSession, target: str, method: str) -> None:
 
 
 _MESSAGE_IDS = itertools.count(1)
-
-
-def recorder_for(browser_name: str) -> NetworkRecorder:
-    return CdpRecorder() if browser_name == "chromium" else BidiRecorder()

@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from playgate.capture.browser_finder import browser_names, parse_browser_paths
+from playgate.capture.drivers import DRIVERS
 from playgate.capture.quic import QuicOrigin
 from playgate.capture.remote import BrowserServer
 from playgate.config import check_h2_max_streams, parse_modes
@@ -128,11 +129,8 @@ def _h3_how_to_reach(server: Served) -> str:
     }[server.mode]
     origin = QuicOrigin.of(server)
     assert origin is not None
-    return (
-        f"{what} ({server.app.host}:{origin.port})\n"
-        f"  Chromium flags: {origin.describe('chromium')}\n"
-        f"  Firefox preferences: {origin.describe('firefox')}"
-    )
+    settings = "\n".join(f"  {browser.quic_settings(origin)}" for browser in DRIVERS.values())
+    return f"{what} ({server.app.host}:{origin.port})\n{settings}"
 
 
 def _show_progress(start: SetupStart) -> None:

@@ -27,6 +27,7 @@ from playwright.sync_api import Error as PlaywrightError
 
 from playgate.capture.browser_finder import BROWSERS, FoundBrowser, find_browser, install_hint, os_release_id
 from playgate.capture.browsers import browser_pool
+from playgate.capture.drivers import driver
 from playgate.diagnose.h3 import H3Client
 from playgate.diagnose.stages import StageClock
 from playgate.errors import EnvironmentProblem, PlaygateError
@@ -36,7 +37,6 @@ from playgate.server.players import PLAYERS, player_folder
 from playgate.server.proxy import find_nginx
 from playgate.server.settings import Mode, settings_for
 
-DRIVEN_OVER = {"chromium": "Playwright over the DevTools protocol", "firefox": "Playwright over WebDriver BiDi"}
 PLAY_TIMEOUT_MS = 20_000
 H3_CHECK_TIMEOUT_S = 5.0
 
@@ -105,7 +105,7 @@ def check_browsers(names: list[str], *, launch_them: bool = True, paths: dict[st
         try:
             found[name] = find_browser(name, (paths or {}).get(name))
         except EnvironmentProblem as exc:
-            packages = (package, firefox_codec_package()) if name == "firefox" else (package,)
+            packages = (package, firefox_codec_package()) if driver(name).needs_system_codecs else (package,)
             findings.append(Finding(name, False, str(exc), packages=packages if on_debian() else ()))
     if not found:
         return findings
@@ -113,13 +113,13 @@ def check_browsers(names: list[str], *, launch_them: bool = True, paths: dict[st
     played = _play_in_each(found) if launch_them else dict.fromkeys(found, "ok")
     for name, browser in found.items():
         outcome = played[name]
-        over = "Playwright's own protocol" if browser.playwright_build else DRIVEN_OVER[name]
+        over = "Playwright's own protocol" if browser.playwright_build else driver(name).driven_over
         detail = f"{browser.path} ({browser.where}) · {versions[name]} · {over}"
         if outcome == "ok":
             detail += " · plays H.264/AAC" if launch_them else " · not launched"
             findings.append(Finding(name, True, detail))
         else:
-            codec_missing = name == "firefox" and "cannot play" in outcome
+            codec_missing = driver(name).needs_system_codecs and "cannot play" in outcome
             packages = (firefox_codec_package(),) if codec_missing and on_debian() else ()
             findings.append(Finding(name, False, f"{detail} · {outcome}", packages=packages))
     return findings

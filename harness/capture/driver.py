@@ -1,0 +1,49 @@
+"""What differs between browsers, behind one small interface: a driver per browser
+(capture/chromium.py, capture/firefox.py), registered in capture/drivers.py. The rest of
+the code asks the driver and never compares a browser's name. Adding a browser is a new
+module with its driver, and one line in the registry.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from playwright.sync_api import BrowserType, Playwright
+
+from playgate.capture.browser_finder import BROWSERS, BrowserSpec
+from playgate.capture.quic import QuicOrigin
+from playgate.capture.recorders import NetworkRecorder
+
+
+@dataclass(frozen=True)
+class BrowserDriver:
+    name: str
+    driven_over: str  # how playgate drives it, as the doctor says it
+    # What its instrumentation cannot give, said in each of its runs (None: it gives it all).
+    cannot_report: str | None
+    # Runs one launch serves before it is launched afresh (None: no limit; capture.browsers).
+    runs_per_launch: int | None
+    # It plays H.264/AAC through the system's codec library (the doctor names the package).
+    needs_system_codecs: bool
+
+    @property
+    def spec(self) -> BrowserSpec:
+        """Where it is found (capture.browser_finder)."""
+        return BROWSERS[self.name]
+
+    def browser_type(self, playwright: Playwright) -> BrowserType:
+        browser_type: BrowserType = getattr(playwright, self.name)
+        return browser_type
+
+    def new_recorder(self) -> NetworkRecorder:
+        """A network record of its own instrumentation, for one run's pages."""
+        raise NotImplementedError
+
+    def reaching(self, origin: QuicOrigin, options: dict[str, Any]) -> dict[str, Any]:
+        """Launch ``options`` with what makes it take h3 to ``origin`` (capture.quic)."""
+        raise NotImplementedError
+
+    def quic_settings(self, origin: QuicOrigin) -> str:
+        """Those settings, as a person would give them to this browser by hand."""
+        raise NotImplementedError
