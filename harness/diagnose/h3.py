@@ -34,6 +34,12 @@ from playgate.errors import MeasurementError
 H3_THREAD_NAME = "playgate-h3"  # the client's event loop
 
 
+class QuicUnanswered(MeasurementError):
+    """No answer to a QUIC handshake over UDP within the time: nothing there, or UDP dropped
+    (what a browser then meets: it stays on TCP). Callers tell it from a failed handshake by
+    its type."""
+
+
 class _Closed(Exception):
     """The connection ended while a stream still waited."""
 
@@ -170,7 +176,7 @@ class H3Client:
         except TimeoutError:
             await _shut(protocol, transport)
             connected.cancel()  # no answer ever came, so no close ends it: it would outlive the loop
-            raise MeasurementError(
+            raise QuicUnanswered(
                 f"no QUIC handshake with {host}:{port} over UDP within {self.timeout_s:g} s: is HTTP/3 served "
                 "on that UDP port, and is UDP let through?"
             ) from None

@@ -31,7 +31,7 @@ import h2.settings
 from cryptography import x509
 from cryptography.x509.oid import ExtensionOID, NameOID
 
-from playgate.diagnose.h3 import H3Client
+from playgate.diagnose.h3 import H3Client, QuicUnanswered
 from playgate.errors import MeasurementError
 from playgate.origin import QUIC_COMPLETED, QUIC_UNANSWERED, OriginProbe, origin_of
 
@@ -68,9 +68,9 @@ def quic_handshake(host: str, port: int, timeout_s: float = QUIC_TIMEOUT_S) -> s
     with H3Client(verify=False, timeout_s=min(timeout_s, QUIC_TIMEOUT_S)) as client:
         try:
             client.handshake(host, port)
+        except QuicUnanswered:
+            return QUIC_UNANSWERED
         except MeasurementError as exc:
-            if str(exc).startswith("no QUIC handshake"):
-                return QUIC_UNANSWERED
             return f"failed ({exc.__cause__ or exc})"
     return QUIC_COMPLETED
 
