@@ -79,7 +79,7 @@ def busy_processes(count: int) -> list[subprocess.Popen[bytes]]:
 def record_healthy(tally: Tally, judged: JudgedRun, label: str) -> None:
     tally.healthy += 1
     for chunk, wait in zip(judged.run.chunks, judged.verdict.waits, strict=True):
-        blocked = chunk.net("blocked_ms")
+        blocked = chunk.blocked_ms
         if blocked is not None:
             cause = "unknown" if wait is None or wait.cause is None else wait.cause
             tally.healthy_waits[cause] = max(tally.healthy_waits[cause], blocked)
@@ -92,7 +92,7 @@ def record_healthy(tally: Tally, judged: JudgedRun, label: str) -> None:
 
 def record_regressed(tally: Tally, judged: JudgedRun, label: str) -> None:
     tally.regressed += 1
-    first = judged.run.chunks[0].net("blocked_ms") if judged.run.chunks else None
+    first = judged.run.chunks[0].blocked_ms if judged.run.chunks else None
     if first is not None:
         tally.regressed_first = min(tally.regressed_first, first)
     if not any(reason.startswith("queueing:") for reason in judged.verdict.reasons):

@@ -229,22 +229,40 @@ class ChunkRecord:
     resource_timing: ResourceTiming | None
     request_count: int = 1
 
-    def net(self, figure: str) -> object:
-        """A figure of the chunk's network record (see NetworkRecord), None without one; the
-        typed ones: blocked_ms, protocol, net_ms."""
-        return getattr(self.network, figure) if self.network is not None else None
-
     def net_ms(self, figure: str) -> float | None:
-        """A duration of the chunk's network record (one of PHASES, or stalled_ms), None without one."""
-        value = self.net(figure)
-        if value is not None and not isinstance(value, (int, float)):
-            raise TypeError(f"{figure} is not a duration")
+        """A duration of the chunk's network record named by ``figure`` (one of PHASES, or
+        stalled_ms), None without one: for code that goes through the figures by name. Read
+        one figure as its attribute (``chunk.wait_ms``)."""
+        if figure not in (*PHASES, "stalled_ms"):
+            raise ValueError(f"{figure} is not a duration of a network record")
+        value: float | None = getattr(self.network, figure) if self.network is not None else None
         return value
 
+    # The network record's figures, None where the browser reported no request (NetworkRecord).
     @property
     def blocked_ms(self) -> float | None:
-        """Issued -> reached the network: the wait the gate judges (NetworkRecord.blocked_ms)."""
+        """Issued -> reached the network: the wait the gate judges."""
         return self.network.blocked_ms if self.network is not None else None
+
+    @property
+    def queued_ms(self) -> float | None:
+        return self.network.queued_ms if self.network is not None else None
+
+    @property
+    def stalled_ms(self) -> float | None:
+        return self.network.stalled_ms if self.network is not None else None
+
+    @property
+    def send_ms(self) -> float | None:
+        return self.network.send_ms if self.network is not None else None
+
+    @property
+    def wait_ms(self) -> float | None:
+        return self.network.wait_ms if self.network is not None else None
+
+    @property
+    def receive_ms(self) -> float | None:
+        return self.network.receive_ms if self.network is not None else None
 
     @property
     def protocol(self) -> str | None:
@@ -279,10 +297,10 @@ class ChunkRecord:
     def to_json(self) -> dict[str, Any]:
         row: dict[str, Any] = {"index": self.index, "url": self.url, "kind": self.page.kind}
         for figure in ("source", "protocol", "connection_id", "connection_reused", "status", "bytes"):
-            row[figure] = self.net(figure)
+            row[figure] = getattr(self.network, figure) if self.network is not None else None
         for phase in PHASES:
             row[phase] = round_ms(self.net_ms(phase))
-        row["stalled_ms"] = round_ms(self.net_ms("stalled_ms"))
+        row["stalled_ms"] = round_ms(self.stalled_ms)
         row.update(
             load_ms=round_ms(self.load_ms),
             first_frame_ms=round_ms(self.first_frame_ms),

@@ -20,8 +20,8 @@ COMPARED = ("blocked_ms", "wait_ms", "receive_ms")
 
 
 def _network_wait(chunk: ChunkRecord) -> float | None:
-    wait: float | None = chunk.net_ms("wait_ms")
-    send: float | None = chunk.net_ms("send_ms")
+    wait: float | None = chunk.wait_ms
+    send: float | None = chunk.send_ms
     if wait is None:
         return None
     return wait + (send or 0.0)  # Resource Timing's requestStart is before sending
@@ -35,7 +35,7 @@ def disagreements(chunk: ChunkRecord) -> dict[str, float]:
     pairs = {
         "blocked_ms": (chunk.blocked_ms, page.blocked_ms),
         "wait_ms": (_network_wait(chunk), page.wait_ms),
-        "receive_ms": (chunk.net_ms("receive_ms"), page.receive_ms),
+        "receive_ms": (chunk.receive_ms, page.receive_ms),
     }
     return {name: abs(a - b) for name, (a, b) in pairs.items() if a is not None and b is not None}
 

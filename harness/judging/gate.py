@@ -126,7 +126,7 @@ def check_protocol(run: RunRecord, rules: GateRules) -> Broken | None:
 
 
 def _where_it_waited(chunk: ChunkRecord) -> str:
-    queued, stalled = chunk.net_ms("queued_ms"), chunk.net_ms("stalled_ms")
+    queued, stalled = chunk.queued_ms, chunk.stalled_ms
     if queued is None or stalled is None:
         return ""
     return f" ({queued:.0f} ms in the browser's request queue, {stalled:.0f} ms stalled for a connection or stream)"

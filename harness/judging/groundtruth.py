@@ -83,7 +83,7 @@ def check_delay(chunk: ChunkRecord, delay_ms: int) -> Check:
     """The delay as the server served it (its Server-Timing ``app`` figure), else as asked:
     on a busy machine the server's sleep and file opening run late, and that is real wait."""
     served = chunk.resource_timing.server_timing.get("app") if chunk.resource_timing else None
-    return Check("chunk delay", "wait_ms", chunk.index, chunk.net_ms("wait_ms"), served or float(delay_ms))
+    return Check("chunk delay", "wait_ms", chunk.index, chunk.wait_ms, served or float(delay_ms))
 
 
 def check_hold(chunk: ChunkRecord, released_ms: float | None) -> Check:
@@ -103,7 +103,7 @@ def check_bandwidth(chunk: ChunkRecord, kib_per_s: int) -> Check:
     if chunk.page.size is None:
         raise ValueError(f"chunk {chunk.index} was announced without a size")
     expected = chunk.page.size / (kib_per_s * 1024) * 1000
-    return Check("bandwidth", "receive_ms", chunk.index, chunk.net_ms("receive_ms"), expected)
+    return Check("bandwidth", "receive_ms", chunk.index, chunk.receive_ms, expected)
 
 
 def truth_failures(checks: Iterable[Check]) -> list[str]:

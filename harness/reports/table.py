@@ -45,12 +45,16 @@ def _text(value: object) -> str:
 
 
 def _row(chunk: ChunkRecord, wait: Wait | None) -> tuple[str, ...]:
+    net = chunk.network
+    connection = (net.connection_id, net.connection_reused, net.status) if net is not None else (None, None, None)
     return (
         str(chunk.index),
-        *(_text(chunk.net(f)) for f in ("protocol", "connection_id", "connection_reused", "status")),
-        *(format_ms(chunk.net_ms(f)) for f in ("blocked_ms", "queued_ms", "stalled_ms")),
+        _text(chunk.protocol),
+        *(_text(figure) for figure in connection),
+        *(format_ms(figure) for figure in (chunk.blocked_ms, chunk.queued_ms, chunk.stalled_ms)),
         "-" if wait is None else wait.cell(chunk.blocked_ms),
-        *(format_ms(chunk.net_ms(f)) for f in ("wait_ms", "receive_ms")),
+        format_ms(chunk.wait_ms),
+        format_ms(chunk.receive_ms),
         format_ms(chunk.load_ms),
         format_ms(chunk.first_frame_ms),
         format_ms(chunk.after_download_ms),

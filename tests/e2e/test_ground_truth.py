@@ -80,7 +80,7 @@ def test_stall_for_a_free_h2_stream_matches_the_injected_hold(playgate_run):
     judged = playgate_run(mode="h2", h2_max_streams=4, chunks=2, pressure="streams:3", hold_ms=700)
     assert_released_at_the_injected_hold(judged, 700)
     assert_within([check_hold(judged.run.chunks[0], judged.run.holders_released_ms)])
-    assert judged.run.chunks[0].net("protocol") == "h2"
+    assert judged.run.chunks[0].protocol == "h2"
 
 
 def test_receive_matches_the_injected_bandwidth(playgate_run):

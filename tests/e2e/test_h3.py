@@ -30,7 +30,7 @@ def test_discovery_starts_on_h2_and_says_where_h3_took_over(playgate_run):
 def test_wait_matches_the_injected_chunk_delay_over_h3(playgate_run):
     scenario = delay_scenario()
     judged = playgate_run(mode="h3", chunks=scenario.chunks, chunk_delay_ms=300, pace_ms=scenario.pace_ms)
-    assert {c.net("protocol") for c in judged.run.chunks} == {"h3"}
+    assert {c.protocol for c in judged.run.chunks} == {"h3"}
     assert_within(check_delay(chunk, 300) for chunk in judged.run.chunks)
     assert_readings_agree(judged)
 
@@ -38,7 +38,7 @@ def test_wait_matches_the_injected_chunk_delay_over_h3(playgate_run):
 def test_receive_matches_the_injected_bandwidth_over_h3(playgate_run):
     scenario = bandwidth_scenario()
     judged = playgate_run(mode="h3", chunks=scenario.chunks, chunk_kib_per_s=KIB_PER_S, pace_ms=scenario.pace_ms)
-    assert {c.net("protocol") for c in judged.run.chunks} == {"h3"}
+    assert {c.protocol for c in judged.run.chunks} == {"h3"}
     assert_within(check_bandwidth(chunk, KIB_PER_S) for chunk in judged.run.chunks)
     assert_readings_agree(judged)
 
@@ -48,4 +48,4 @@ def test_the_users_app_is_served_and_judged_over_h3(playgate_run):
         app="tests.tooling.sample_app:app", mode="h3", chunk_pattern="/media/seg-", sse_pattern="/live/", chunks=3
     )
     assert_gate_passes(judged)
-    assert {c.net("protocol") for c in judged.run.chunks} == {"h3"}
+    assert {c.protocol for c in judged.run.chunks} == {"h3"}

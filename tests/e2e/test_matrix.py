@@ -21,7 +21,7 @@ def test_regression_is_caught_by_the_rules_that_name_it(playgate_run, regression
 def test_healthy_h2_passes_under_pressure(playgate_run, pressure):
     judged = playgate_run(mode="h2", chunks=3, pressure=pressure)
     assert_gate_passes(judged)
-    assert {c.net("protocol") for c in judged.run.chunks} == {"h2"}
+    assert {c.protocol for c in judged.run.chunks} == {"h2"}
     # No chunk waited for a connection or a stream: none of the server's 100 h2 streams ran out.
     assert [w.cause for w in judged.verdict.waits] == ["none"] * 3
     assert all(w.limit == 100 and w.in_flight < 100 for w in judged.verdict.waits)
@@ -36,4 +36,4 @@ H3_SETUPS = [("h3", pressure) for pressure in HEALTHY_H3_PRESSURES] + [("h3-disc
 def test_healthy_h3_passes_under_pressure(playgate_run, mode, pressure):
     judged = playgate_run(mode=mode, chunks=3, pressure=pressure)
     assert_gate_passes(judged)
-    assert {c.net("protocol") for c in judged.run.chunks} == {"h3"}
+    assert {c.protocol for c in judged.run.chunks} == {"h3"}

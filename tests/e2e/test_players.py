@@ -19,7 +19,7 @@ def test_hls_js_segments_are_found_appended_and_judged(playgate_run):
     chunks = judged.run.chunks
     assert [c.url.rsplit("/", 1)[1] for c in chunks] == ["seg-000.ts", "seg-001.ts", "seg-002.ts", "seg-003.ts"]
     assert {c.page.kind for c in chunks} == {"fetched"}
-    assert {c.net("protocol") for c in chunks} == {"h2"}
+    assert {c.protocol for c in chunks} == {"h2"}
     for chunk in chunks:  # appended after its download ended, and timed from its request
         assert chunk.after_download_ms is not None and chunk.after_download_ms >= 0, chunk
         assert chunk.load_ms is not None and chunk.load_ms >= chunk.after_download_ms, chunk
@@ -42,7 +42,7 @@ def test_segments_a_worker_fetches_are_found_from_the_browsers_network_record(pl
     assert_gate_passes(judged)
     # The worker asks for the three at once: the browser may start them in any order.
     assert sorted(c.url.rsplit("/", 1)[1] for c in judged.run.chunks) == ["seg-000.m4s", "seg-001.m4s", "seg-002.m4s"]
-    assert {c.net("protocol") for c in judged.run.chunks} == {"h2"}
+    assert {c.protocol for c in judged.run.chunks} == {"h2"}
     assert all(c.page.loadeddata_ms is not None for c in judged.run.chunks)  # appended in the page
 
 
@@ -80,7 +80,7 @@ def test_each_bundled_player_on_http1_under_pressure_is_caught_queueing(playgate
     assert_gate_fails(judged, "queueing")
     # Held from the player's first segment request (in mpegts.js's worker too) until the
     # holders go: the whole hold, 400 ms.
-    assert judged.run.chunks[0].net("blocked_ms") > 300
+    assert judged.run.chunks[0].blocked_ms > 300
 
 
 # Segment 1 held this long by the server: past the ~1 s of media buffered ahead of it.

@@ -42,7 +42,7 @@ def protocol_reason(judged):
 def test_with_its_ca_both_browsers_reach_h3_and_pass(playgate_run, company_staging):
     judged = playgate_run(url=company_staging.url, ca_cert=str(company_staging.ca_cert), **H3)
     assert_gate_passes(judged)
-    assert {c.net("protocol") for c in judged.run.chunks} == {"h3"}
+    assert {c.protocol for c in judged.run.chunks} == {"h3"}
     probe = judged.run.probe_of(company_staging.url)
     assert probe.trusted and probe.trusted_through == str(company_staging.ca_cert), probe
 
