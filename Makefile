@@ -12,6 +12,16 @@ APT_INSTALL := $(SUDO) env DEBIAN_FRONTEND=noninteractive RUNLEVEL=1 apt-get ins
 
 setup: debian-packages $(VENV)/.installed
 
+# A virtual environment in folder $(1), made once; python3-venv from Debian if Python lacks it.
+make-venv = [ -x $(1)/bin/python ] || { \
+	rm -rf $(1); \
+	$(PYTHON) -m venv $(1) 2>/dev/null || { \
+		echo "installing python3-venv from Debian"; \
+		rm -rf $(1); \
+		$(SUDO) apt-get update -q && $(APT_INSTALL) python3-venv && $(PYTHON) -m venv $(1); \
+	}; \
+}
+
 # Debian's own browsers: the gate measures what users run (Playwright's downloads are not
 # used). nginx: the reverse-proxy regression runs Debian's nginx in front of the app.
 # xvfb: a virtual display for the tests of --headed. npm: fetches the real players
@@ -34,14 +44,7 @@ debian-packages:
 	fi
 
 $(VENV)/.installed: pyproject.toml server/players.py
-	@if ! [ -x $(BIN)/python ]; then \
-		rm -rf $(VENV); \
-		$(PYTHON) -m venv $(VENV) 2>/dev/null || { \
-			echo "installing python3-venv from Debian"; \
-			rm -rf $(VENV); \
-			$(SUDO) apt-get update -q && $(APT_INSTALL) python3-venv && $(PYTHON) -m venv $(VENV); \
-		}; \
-	fi
+	@$(call make-venv,$(VENV))
 	$(BIN)/python -m pip install -q --disable-pip-version-check -e '.[dev]'
 	$(BIN)/python -m playgate.server.players
 	@touch $@
@@ -75,14 +78,7 @@ clean:
 # Python alone: its own environment, with this project and the docs extra (no browsers).
 DOCS_VENV := .venv-docs
 $(DOCS_VENV)/.installed: pyproject.toml
-	@[ -x $(DOCS_VENV)/bin/python ] || { \
-		rm -rf $(DOCS_VENV); \
-		$(PYTHON) -m venv $(DOCS_VENV) 2>/dev/null || { \
-			echo "installing python3-venv from Debian"; \
-			rm -rf $(DOCS_VENV); \
-			$(SUDO) apt-get update -q && $(APT_INSTALL) python3-venv && $(PYTHON) -m venv $(DOCS_VENV); \
-		}; \
-	}
+	@$(call make-venv,$(DOCS_VENV))
 	$(DOCS_VENV)/bin/python -m pip install -q --disable-pip-version-check -e '.[docs]'
 	@touch $@
 

@@ -99,6 +99,14 @@ def _epilog(command: str | None) -> str:
     return "\n".join(lines)
 
 
+def _command(commands: Any, name: str, help: str) -> argparse.ArgumentParser:
+    """A command whose help ends with its examples and the exit codes."""
+    parser: argparse.ArgumentParser = commands.add_parser(
+        name, help=help, epilog=_epilog(name), formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    return parser
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="playgate",
@@ -118,20 +126,10 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--app", metavar="MODULE:ATTRIBUTE", help="serve your ASGI app instead of the bundled one")
     _add_server_options(serve)
 
-    run = commands.add_parser(
-        "run",
-        help="run the gate in real browsers",
-        epilog=_epilog("run"),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    run = _command(commands, "run", "run the gate in real browsers")
     _add_options(run, RUN)
 
-    diagnose = commands.add_parser(
-        "diagnose",
-        help="where a Python client's time goes fetching one chunk URL",
-        epilog=_epilog("diagnose"),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    diagnose = _command(commands, "diagnose", "where a Python client's time goes fetching one chunk URL")
     diagnose.add_argument("url", help="an http:// or https:// URL of a video chunk")
     diagnose.add_argument("--requests", type=int, default=3, help="requests per variant (default: 3)")
     which = diagnose.add_mutually_exclusive_group()
@@ -149,12 +147,7 @@ def build_parser() -> argparse.ArgumentParser:
     diagnose.add_argument("--timeout", type=float, default=30.0, help="seconds per request (default: 30)")
     diagnose.add_argument("--json", type=Path, help="write the JSON result here")
 
-    compare = commands.add_parser(
-        "compare",
-        help="two setups under one pressure, side by side, per browser",
-        epilog=_epilog("compare"),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    compare = _command(commands, "compare", "two setups under one pressure, side by side, per browser")
     _add_options(compare, COMPARE)
 
     browser_server = commands.add_parser(
@@ -174,12 +167,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo = commands.add_parser("demo", help="compare h1-tls and h2 under media:5 pressure, in both browsers")
     _add_options(demo, COMPARE)
 
-    doctor = commands.add_parser(
-        "doctor",
-        help="what this machine has for the gate, and how to add what is missing",
-        epilog=_epilog("doctor"),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    doctor = _command(commands, "doctor", "what this machine has for the gate, and how to add what is missing")
     doctor.add_argument("--browser", default="all", help="chromium, firefox, all, or a comma list (default: all)")
     doctor.add_argument(
         "--no-launch", dest="launch", action="store_false", help="find the browsers but do not launch them"
