@@ -7,12 +7,15 @@ from dataclasses import dataclass, field, replace
 from urllib.parse import urlsplit
 
 from playgate.errors import UsageError
+from playgate.page_contract import CHUNK_PATTERN
 from playgate.page_setup import PageSetup
+from playgate.server.launcher import LOOPBACK
 from playgate.server.settings import (
     CHUNK_DELAY_MS,
     CHUNK_KIB_PER_S,
     CHUNKS,
     DEFAULT_H2_MAX_STREAMS,
+    H2_MAX_STREAMS_RANGE,
     HOLD_MS,
     PACE_MS,
     SCENARIO_KNOBS,
@@ -174,7 +177,7 @@ class PageTarget:
     """How to find the chunks and the event stream on the user's page, and what to do to the
     page before measuring it."""
 
-    chunk_pattern: str = "/chunks/"
+    chunk_pattern: str = CHUNK_PATTERN
     sse_pattern: str | None = None
     # The WebSocket(s) whose text messages announce chunks, as event stream messages do
     # (None: every WebSocket of the page).
@@ -216,8 +219,10 @@ def check_http_url(url: str, name: str = "") -> str:
 
 
 def check_h2_max_streams(value: int) -> int:
-    if not 1 <= value <= 1000:
-        raise UsageError(f"--h2-max-streams {value}: must be 1..1000 (browsers need at least 1 stream)")
+    if value not in H2_MAX_STREAMS_RANGE:
+        raise UsageError(
+            f"--h2-max-streams {value}: must be 1..{H2_MAX_STREAMS_RANGE[-1]} (browsers need at least 1 stream)"
+        )
     return value
 
 
@@ -282,7 +287,7 @@ class RunConfig:
     shard: Shard | None = None  # this machine's share of the setups (None: all of them)
     # (browser, ws:// endpoint): driven through a browser server elsewhere (capture.remote).
     endpoints: tuple[tuple[str, str], ...] = ()
-    listen: str = "127.0.0.1"  # where the reference server (or --app) listens
+    listen: str = LOOPBACK  # where the reference server (or --app) listens
 
     def setups(self) -> list[tuple[Mode | None, str]]:
         """Every (mode, browser) an unsharded run measures, in its order (mode None: at --url)."""

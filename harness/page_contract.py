@@ -22,6 +22,9 @@ PRESSURE_STATE = "__playgatePressure"
 # How the videos of every page played: startup, stalls, frames (capture/playback.js).
 PLAYBACK_STATE = "__playgatePlayback"
 
+# The chunks of the bundled progressive page (the reference server's /chunks/ route), and
+# the default --chunk-pattern of a user's page.
+CHUNK_PATTERN = r"/chunks/"
 # The media segments the bundled page's real players fetch (the server's /hls/ and /dash/
 # routes; fixtures.segments names them), not the init segment, which holds no media. The
 # page's hold counts from the first request matching it; the harness's chunks are those.

@@ -77,6 +77,8 @@ class Mode(enum.StrEnum):
 
 
 DEFAULT_H2_MAX_STREAMS = 100
+# SETTINGS_MAX_CONCURRENT_STREAMS the reference server may be given (browsers need at least one).
+H2_MAX_STREAMS_RANGE = range(1, 1001)
 # aioquic's initial_max_streams_bidi, which Hypercorn keeps: an h3 connection's limit on
 # requests in flight, the counterpart of h2's SETTINGS_MAX_CONCURRENT_STREAMS.
 QUIC_MAX_STREAMS_BIDI = 128
@@ -147,8 +149,8 @@ class ServerSettings:
             raise ValueError("the media folder holds no chunks")
         if self.preload_bytes_per_second <= 0:
             raise ValueError("preload_bytes_per_second must be positive")
-        if not 1 <= self.h2_max_streams <= 1000:
-            raise ValueError("h2_max_streams must be 1..1000")
+        if self.h2_max_streams not in H2_MAX_STREAMS_RANGE:
+            raise ValueError(f"h2_max_streams must be 1..{H2_MAX_STREAMS_RANGE[-1]}")
         if self.app is not None:
             check_app_spec(self.app)
 

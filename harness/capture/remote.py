@@ -24,6 +24,7 @@ from playwright._impl._driver import compute_driver_executable
 
 from playgate.capture.browser_finder import browser_names, find_browser
 from playgate.errors import BrowserLaunchError, UsageError
+from playgate.server.launcher import LOOPBACK
 
 WS_PATH = "/playgate/{browser}"
 START_TIMEOUT_S = 60.0
@@ -53,7 +54,7 @@ class BrowserServer:
     """A browser server process of this machine's ``browser``, listening on ``host:port``."""
 
     browser: str
-    host: str = "127.0.0.1"
+    host: str = LOOPBACK
     port: int = 0
     executable: str | None = None
 

@@ -20,7 +20,7 @@ from playgate.capture.reading import PageReading, event_streams, observer_readin
 from playgate.capture.recorders import NetworkRecorder
 from playgate.config import Scenario
 from playgate.errors import MeasurementError
-from playgate.page_contract import SEGMENT_PATTERN
+from playgate.page_contract import CHUNK_PATTERN, SEGMENT_PATTERN
 from playgate.records import RunRecord
 from playgate.server.players import ensure_player
 
@@ -29,7 +29,7 @@ from playgate.server.players import ensure_player
 TABS_SETTLE_S = 3.0
 
 # The bundled player's URLs, for the observer script under --live.
-PLAYER_CHUNKS, PLAYER_EVENTS = r"/chunks/", r"/events\?"
+PLAYER_CHUNKS, PLAYER_EVENTS = CHUNK_PATTERN, r"/events\?"
 # The page's own live stream when a real player plays (the pressure's streams are others).
 PLAYER_FEED = r"/pressure/sse\?via=feed"
 

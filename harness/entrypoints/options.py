@@ -30,6 +30,7 @@ from playgate.config import (
 )
 from playgate.entrypoints.pyproject_table import read_table
 from playgate.errors import UsageError
+from playgate.page_contract import CHUNK_PATTERN
 from playgate.page_setup import (
     PageSetup,
     SetupFunction,
@@ -39,6 +40,7 @@ from playgate.page_setup import (
     parse_header,
 )
 from playgate.reports.outputs import Outputs
+from playgate.server.launcher import LOOPBACK
 from playgate.server.settings import DEFAULT_H2_MAX_STREAMS, Mode
 
 RUN, COMPARE = "run", "compare"
@@ -63,7 +65,7 @@ class Options:
         None, "serve your ASGI app (module:attribute) under the harness's server", (RUN,), metavar="MODULE:ATTRIBUTE"
     )
     app_path: str = _opt("/", "with --app: the page to open", (RUN,))
-    chunk_pattern: str = _opt(r"/chunks/", "with --url/--app: regex a chunk URL matches", (RUN,))
+    chunk_pattern: str = _opt(CHUNK_PATTERN, "with --url/--app: regex a chunk URL matches", (RUN,))
     sse_pattern: str | None = _opt(None, "with --url/--app: regex the event stream URL matches (default: any)", (RUN,))
     ws_pattern: str | None = _opt(
         None, "with --url/--app: regex the URL of a WebSocket announcing chunks matches (default: any)", (RUN,)
@@ -107,7 +109,7 @@ class Options:
         metavar="BROWSER=WS_URL,...",
     )
     listen: str = _opt(
-        "127.0.0.1",
+        LOOPBACK,
         "address the reference server (or --app) listens on: loopback, or with --connect an address of this "
         "machine the browser machine reaches",
         metavar="ADDRESS",
@@ -171,10 +173,7 @@ class Options:
         False, "with --headed: keep the browser and server up after each setup's runs until Enter", (RUN,)
     )
     browser_path: str | None = _opt(
-        None,
-        "the browsers to drive, where they are not found (Debian's, Chrome and Firefox at their usual places, "
-        "Playwright's cache): chromium=PATH,firefox=PATH",
-        metavar="BROWSER=PATH,...",
+        None, "the browsers to drive, where they are not found: chromium=PATH,firefox=PATH", metavar="BROWSER=PATH,..."
     )
 
     def updated(self, values: dict[str, Any], source: str) -> Options:
