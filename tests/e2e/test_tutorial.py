@@ -27,7 +27,7 @@ def steps() -> list[tuple[str, str]]:
     return found
 
 
-def test_the_tutorial_is_three_files_then_four_commands_as_this_test_follows_them():
+def test_the_tutorial_is_files_and_commands_in_the_order_this_test_follows_them():
     kinds = [kind for kind, _ in steps()]
     assert kinds == ["file", "file", "file", "run", "run", "file", "run"], steps()
 

@@ -20,12 +20,13 @@ from urllib.parse import parse_qs
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
 
 from playgate.fixtures.generate import ensure_media
 from playgate.server.media import PacedFileResponse
+from tests.tooling.sample_app import segment
 
 CLIPS = 3
 SESSION = "avatar-session"
@@ -103,12 +104,9 @@ async def idle(request: Request) -> Response:
 
 
 async def clip(request: Request) -> Response:
-    index = int(request.path_params["index"])
     if not signed_in(request):
         return Response(status_code=403)
-    if not 0 <= index < len(MEDIA.chunk_names):
-        return Response(status_code=404)
-    return FileResponse(MEDIA.chunk_path(index), media_type="video/mp4")
+    return await segment(request)  # a user's clip, served as the sample app serves its segments
 
 
 app = Starlette(
