@@ -31,6 +31,12 @@ CHUNK_PATTERN = r"/chunks/"
 SEGMENT_PATTERN = r"/(hls|dash)/(seg|frag)-\d+\.(ts|m4s)"
 
 
+# A browser driven without init scripts (WebKit over WebDriver classic: capture.webdriver)
+# is given playgate's scripts in the page URL's fragment, after this prefix; the bundled
+# page runs them before any script of its own. (A page of the user's never runs them.)
+BOOTSTRAP_FRAGMENT = "playgate-bootstrap="
+
+
 def bundled_page_config() -> str:
     """The bundled page's side of the contract, as the JavaScript the server writes into it."""
     config = {"state": PLAYER_STATE, "segmentPattern": SEGMENT_PATTERN}
@@ -41,3 +47,16 @@ def injected(source: str, config: Mapping[str, object]) -> str:
     """An injected script's source, run with its configuration as ``PLAYGATE_CONFIG``: a
     parameter of its own function, so two injected scripts never declare the same global."""
     return f"((PLAYGATE_CONFIG) => {{\n{source}\n}})({json.dumps(config)});"
+
+
+def bundled_page_bootstrap() -> str:
+    """The script the server writes first into the bundled page's head: it runs the scripts
+    of the fragment, then takes the fragment off the page's URL."""
+    prefix = "#" + BOOTSTRAP_FRAGMENT
+    return (
+        f"if (location.hash.startsWith({json.dumps(prefix)})) {{\n"
+        f"  const scripts = decodeURIComponent(location.hash.slice({len(prefix)}));\n"
+        "  history.replaceState(history.state, '', location.pathname + location.search);\n"
+        "  (0, eval)(scripts);\n"
+        "}"
+    )

@@ -18,7 +18,7 @@ PHASES = ("blocked_ms", "queued_ms", "dns_ms", "connect_ms", "tls_ms", "send_ms"
 NO_RESPONSE = "no response"
 # Where a record came from: Chromium's DevTools protocol, Firefox's WebDriver BiDi, or
 # Playwright's request events for a Chromium request no DevTools session saw (a worker's).
-SOURCES = ("cdp", "bidi", "playwright")
+SOURCES = ("cdp", "bidi", "playwright", "resource-timing")
 # Sub-millisecond disagreement between two readings of one clock is rounding, not data.
 CLOCK_SLACK_MS = 1.0
 

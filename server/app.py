@@ -37,7 +37,7 @@ from starlette.routing import Mount, Route
 
 from playgate.fixtures.generate import MediaSet
 from playgate.fixtures.segments import INIT_SEGMENT, PLAYLIST, HlsSet, ensure_hls, mpd_text, playlist_text
-from playgate.page_contract import bundled_page_config
+from playgate.page_contract import bundled_page_bootstrap, bundled_page_config
 from playgate.server.media import MP4, MediaFileResponse, PacedFileResponse, ServerTimed, StaticFolder, media_file
 from playgate.server.players import PLAYERS, player_folder
 from playgate.server.settings import CHUNK_DELAY_MS, CHUNK_KIB_PER_S, CHUNKS, HOLD_MS, PACE_MS, Knob, ServerSettings
@@ -45,14 +45,18 @@ from playgate.server.sse import HEARTBEAT, NO_RECONNECT_MS, StreamCounter, event
 
 STATIC_DIR = Path(__file__).parent / "static"
 CONTRACT_PLACEHOLDER = "/* PLAYGATE_PAGE: written here by the server (playgate.page_contract) */"
+BOOTSTRAP_PLACEHOLDER = "/* PLAYGATE_BOOTSTRAP: written here by the server (playgate.page_contract) */"
 
 
 def player_page() -> str:
     """The player page with its side of the page contract written in."""
     html = (STATIC_DIR / "player.html").read_text()
-    if CONTRACT_PLACEHOLDER not in html:
-        raise RuntimeError("player.html has lost the place the server writes PLAYGATE_PAGE into")
-    return html.replace(CONTRACT_PLACEHOLDER, bundled_page_config())
+    for placeholder in (CONTRACT_PLACEHOLDER, BOOTSTRAP_PLACEHOLDER):
+        if placeholder not in html:
+            raise RuntimeError(f"player.html has lost the place the server writes {placeholder!r} into")
+    return html.replace(CONTRACT_PLACEHOLDER, bundled_page_config()).replace(
+        BOOTSTRAP_PLACEHOLDER, bundled_page_bootstrap()
+    )
 
 
 PLAYER_PAGE = player_page()

@@ -29,7 +29,7 @@ def run_cli(*args, env=None):
     [
         (["run", "--mode", "h4"], "unknown mode 'h4'"),
         (["run", "--pressure", "tabs:x"], "unknown pressure 'tabs:x'"),
-        (["run", "--browser", "webkit"], "unknown browser 'webkit'"),
+        (["run", "--browser", "safari"], "unknown browser 'safari'"),
         (["run", "--chunks", "0"], "--chunks must be 1..1000"),
         (["serve", "--port", "70000"], "--port 70000 is not a port number"),
         (["run", "--h2-max-streams", "0"], "--h2-max-streams 0: must be 1..1000"),

@@ -1,5 +1,7 @@
 """Parsing of what users type: pressure, modes, browsers, scenario bounds."""
 
+import sys
+
 import pytest
 
 from playgate.capture.browser_finder import browser_names
@@ -45,11 +47,19 @@ def test_modes_parse_lists_and_reject_unknown():
         parse_modes("h4")
 
 
-def test_browser_names():
+def test_browser_names(monkeypatch):
+    monkeypatch.setenv("PLAYGATE_WEBKIT", "/nowhere/WebKitWebDriver")  # WebKit not installed
     assert browser_names("all") == ["chromium", "firefox"]
     assert browser_names("firefox,chromium,firefox") == ["firefox", "chromium"]
-    with pytest.raises(UsageError, match="unknown browser 'webkit'"):
-        browser_names("webkit")
+    assert browser_names("webkit") == ["webkit"]  # named: an error later says how to install it
+    with pytest.raises(UsageError, match="unknown browser 'safari': choose chromium, firefox, webkit or all"):
+        browser_names("safari")
+
+
+def test_all_takes_webkit_where_installed_and_never_for_a_user_page(monkeypatch):
+    monkeypatch.setenv("PLAYGATE_WEBKIT", sys.executable)  # stands in for an installed WebKitWebDriver
+    assert browser_names("all") == ["chromium", "firefox", "webkit"]
+    assert browser_names("all", optional=False) == ["chromium", "firefox"]
 
 
 @pytest.mark.parametrize(

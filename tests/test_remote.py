@@ -26,7 +26,7 @@ def test_endpoints_per_browser():
     [
         ("ws://host:1/x", "give BROWSER=ws://HOST:PORT/PATH"),
         ("chromium=http://host:1/x", "must be a ws:// or wss:// URL"),
-        ("webkit=ws://host:1/x", "unknown browser 'webkit'"),
+        ("safari=ws://host:1/x", "unknown browser 'safari'"),
     ],
 )
 def test_a_wrong_endpoint_is_one_usage_error(text, message):

@@ -28,9 +28,11 @@ class BrowserSpec:
     # (where, path or command on PATH): the places a user's machine has it, in order.
     installed: tuple[tuple[str, str], ...]
     # Playwright's cache: folders "<prefix>-<build>" holding the executable at one of these paths.
-    cache_prefix: str
+    cache_prefix: str | None  # None: Playwright's build of it is not one playgate drives
     cache_paths: tuple[str, ...]
     debian_package: str
+    # "all" names it only where it is installed (WebKit: an engine a user adds by choice).
+    optional: bool = False
 
 
 BROWSERS = {
@@ -70,6 +72,16 @@ BROWSERS = {
         ("firefox/firefox", "firefox/Nightly.app/Contents/MacOS/firefox"),
         "firefox-esr",
     ),
+    # WebKitGTK's WebDriver, which launches its MiniBrowser (capture.webkit).
+    "webkit": BrowserSpec(
+        "webkit",
+        "PLAYGATE_WEBKIT",
+        (("Debian's webkit2gtk-driver", "/usr/bin/WebKitWebDriver"), ("WebKitWebDriver", "WebKitWebDriver")),
+        None,
+        (),
+        "webkit2gtk-driver",
+        optional=True,
+    ),
 }
 
 
@@ -92,18 +104,29 @@ class FoundBrowser:
 PLAYWRIGHT_CACHE = "Playwright's cache"
 
 
-def browser_names(choice: str | list[str] | tuple[str, ...]) -> list[str]:
-    """'chromium', 'firefox', 'all', or a comma-separated list -> ordered unique names."""
+def browser_names(choice: str | list[str] | tuple[str, ...], *, optional: bool = True) -> list[str]:
+    """'chromium', 'firefox', 'webkit', 'all', or a comma-separated list -> ordered unique
+    names; 'all' is every browser but an optional one that is not installed (or, ``optional``
+    False, any optional one: WebKit for a page of the user's, which it cannot measure)."""
     parts = choice.split(",") if isinstance(choice, str) else [p for c in choice for p in c.split(",")]
     names: list[str] = []
     for part in (p.strip() for p in parts):
-        expanded = list(BROWSERS) if part == "all" else [part]
+        in_all = [name for name in BROWSERS if not BROWSERS[name].optional or (optional and is_installed(name))]
+        expanded = in_all if part == "all" else [part]
         for name in expanded:
             if name not in BROWSERS:
-                raise UsageError(f"unknown browser {name!r}: choose chromium, firefox or all")
+                raise UsageError(f"unknown browser {name!r}: choose {', '.join(BROWSERS)} or all")
             if name not in names:
                 names.append(name)
     return names
+
+
+def is_installed(name: str) -> bool:
+    try:
+        find_browser(name)
+    except BrowserNotFound:
+        return False
+    return True
 
 
 def parse_browser_paths(text: str | None) -> dict[str, str]:
@@ -136,6 +159,8 @@ def playwright_cache() -> Path:
 def _in_playwright_cache(spec: BrowserSpec) -> Path | None:
     """The newest build of the browser ``playwright install`` put in its cache."""
     builds = []
+    if spec.cache_prefix is None:
+        return None
     for folder in playwright_cache().glob(f"{spec.cache_prefix}-*"):
         match = re.fullmatch(rf"{spec.cache_prefix}-(\d+)", folder.name)
         if match:
@@ -177,6 +202,11 @@ def find_executable(name: str, override: str | None = None) -> Path:
 def install_hint(name: str) -> str:
     """How to install the browser on the machine this runs on."""
     spec = BROWSERS[name]
+    if spec.optional:  # WebKitGTK: Linux only; Safari's safaridriver is not driven yet
+        return (
+            "on Linux, apt-get install webkit2gtk-driver xvfb gstreamer1.0-libav gstreamer1.0-plugins-good "
+            "(WebKitGTK; Safari on macOS is not driven)"
+        )
     if sys.platform == "darwin":
         return "install Google Chrome" if name == "chromium" else "install Firefox (brew install --cask firefox)"
     if os_release_id() == "ubuntu":

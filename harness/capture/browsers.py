@@ -29,7 +29,6 @@ def check_display(headed: bool) -> None:
         )
 
 
-CONNECT_TIMEOUT_S = 30.0
 PLAYWRIGHT_VERSION = metadata.version("playwright")
 
 
@@ -51,12 +50,8 @@ def launch(playwright: Playwright, name: str, options: dict[str, Any]) -> Browse
     """The browser launched here, or (``ws_endpoint`` in the options: see capture.remote)
     the one a browser server on another machine serves."""
     endpoint = options.get("ws_endpoint")
-    browser_type = driver(name).browser_type(playwright)
     try:
-        if endpoint:
-            slow_mo = options.get("slow_mo")
-            return browser_type.connect(endpoint, timeout=CONNECT_TIMEOUT_S * 1000, slow_mo=slow_mo)
-        return browser_type.launch(**options)
+        return driver(name).launch(playwright, options)
     except Error as exc:
         first_line = (exc.message or str(exc)).strip().splitlines()[0]
         if endpoint:

@@ -1,5 +1,5 @@
 """What differs between browsers, behind one small interface: a driver per browser
-(capture/chromium.py, capture/firefox.py), registered in capture/drivers.py. The rest of
+(capture/chromium.py, capture/firefox.py, capture/webkit.py), registered in capture/drivers.py. The rest of
 the code asks the driver and never compares a browser's name. Adding a browser is a new
 module with its driver, and one line in the registry.
 """
@@ -9,11 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from playwright.sync_api import BrowserType, Playwright
+from playwright.sync_api import Browser, BrowserType, Playwright
 
 from playgate.capture.browser_finder import BROWSERS, BrowserSpec
 from playgate.capture.quic import QuicOrigin
 from playgate.capture.recorders import NetworkRecorder
+
+CONNECT_TIMEOUT_S = 30.0
 
 
 @dataclass(frozen=True)
@@ -26,6 +28,11 @@ class BrowserDriver:
     runs_per_launch: int | None
     # It plays H.264/AAC through the system's codec library (the doctor names the package).
     needs_system_codecs: bool
+    # Its pages are Playwright's: it measures a page of the user's (--url, --app; playgate's
+    # scripts get in before the page's own), runs a setup function, --live, --trace, and a
+    # browser server elsewhere. False (WebDriver classic: capture.webdriver): the bundled page
+    # only, which runs playgate's scripts from its URL.
+    playwright_pages: bool = True
 
     @property
     def spec(self) -> BrowserSpec:
@@ -35,6 +42,15 @@ class BrowserDriver:
     def browser_type(self, playwright: Playwright) -> BrowserType:
         browser_type: BrowserType = getattr(playwright, self.name)
         return browser_type
+
+    def launch(self, playwright: Playwright, options: dict[str, Any]) -> Browser:
+        """The browser launched here with ``options``, or (``ws_endpoint`` in them: see
+        capture.remote) the one a browser server elsewhere serves. Raises Playwright's Error."""
+        endpoint = options.get("ws_endpoint")
+        browser_type = self.browser_type(playwright)
+        if endpoint:
+            return browser_type.connect(endpoint, timeout=CONNECT_TIMEOUT_S * 1000, slow_mo=options.get("slow_mo"))
+        return browser_type.launch(**options)
 
     def new_recorder(self) -> NetworkRecorder:
         """A network record of its own instrumentation, for one run's pages."""

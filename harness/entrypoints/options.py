@@ -57,7 +57,7 @@ _scenario, _rules = Scenario(), GateRules()
 @dataclass(frozen=True)
 class Options:
     # What to drive and against what.
-    browser: str = _opt("all", "chromium, firefox, all, or a comma list")
+    browser: str = _opt("all", "chromium, firefox, webkit, all (webkit where installed), or a comma list")
     mode: str = _opt("h2", f"{', '.join(Mode)}, or a comma list", (RUN,))
     modes: str = _opt("h1-tls,h2", "regressed,healthy: the two setups compared", (COMPARE,))
     url: str | None = _opt(None, "gate a page that is already running at this URL (not the bundled app)", (RUN,))
@@ -229,7 +229,7 @@ class Options:
         else:
             self._check_bundled_options()
         return RunConfig(
-            browsers=tuple(browser_names(self.browser)),
+            browsers=tuple(browser_names(self.browser, optional=not (self.url or self.app))),
             modes=tuple(parse_modes(modes)),
             scenario=self.scenario(),
             rules=self.rules(),

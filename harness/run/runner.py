@@ -18,6 +18,7 @@ from playwright.sync_api import Error as PlaywrightError
 from playgate.capture.app_page import measure_app_page
 from playgate.capture.browser_finder import find_executable
 from playgate.capture.browsers import BrowserPool, browser_pool, check_display
+from playgate.capture.drivers import driver
 from playgate.capture.live import LiveLog, Watching
 from playgate.capture.page_run import NOT_WATCHED
 from playgate.capture.quic import QuicOrigin
@@ -25,7 +26,7 @@ from playgate.capture.scenario import PLAYER_CHUNKS, PLAYER_EVENTS, measure_play
 from playgate.capture.trust import trusted_origin
 from playgate.config import GateRules, RunConfig, Scenario
 from playgate.diagnose.origin import probe_origin
-from playgate.errors import MeasurementError, PlaygateError, RunsAborted
+from playgate.errors import MeasurementError, PlaygateError, RunsAborted, UsageError
 from playgate.fixtures.generate import MediaSet
 from playgate.judging.gate import JudgedRun, evaluate
 from playgate.judging.protocols import alt_svc_protocols, h3_advertisements
@@ -167,6 +168,7 @@ def run_gate(
     endpoints = dict(config.endpoints)
     # Browsers first: a missing one is reported before any server starts.
     for name in config.browsers:
+        check_driven(name, config, () if config.url else config.modes)
         if name not in endpoints:
             find_executable(name, executables.get(name))
     check_display(config.headed)
@@ -227,6 +229,28 @@ class SetupAborted(Exception):
     verdict. Its text names the setup and what went away."""
 
 
+def check_driven(name: str, config: RunConfig, modes: tuple[Mode, ...]) -> None:
+    """A browser whose pages are not Playwright's (WebKit over WebDriver) measures the bundled
+    page alone, over h1 and h2: one error naming what the run asks of it that it cannot do."""
+    if driver(name).playwright_pages:
+        return
+    asked = [
+        (bool(config.url), "--url"),
+        (bool(config.app), "--app"),
+        (bool(config.target.setup), "a setup (--setup, --storage-state, --header)"),
+        (config.live, "--live"),
+        (name in dict(config.endpoints), "--connect"),
+        (any(mode.holds_udp_port for mode in modes), "the h3 modes"),
+    ]
+    refused = [what for given, what in asked if given]
+    if refused:
+        raise UsageError(
+            f"{name} measures the bundled page alone over HTTP/1.1 and HTTP/2 (it is driven over WebDriver, "
+            f"which cannot put playgate's scripts into another page first): not {', '.join(refused)}; "
+            "use chromium or firefox for those"
+        )
+
+
 def judge_repeats(
     pool: BrowserPool,
     name: str,
@@ -242,6 +266,7 @@ def judge_repeats(
     through here. ``watching``: what each run is watched with (default: the config's live
     lines and keep-open); ``held``: the browser is a test's, never relaunched under it.
     Raises SetupAborted when the browser or the server went away in the middle."""
+    check_driven(name, config, () if server is None else (server.mode,))
     endpoints = dict(config.endpoints)
     setup = server.label if server is not None else "url"
     origin = origin_to_reach(config, server)
