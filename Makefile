@@ -28,6 +28,8 @@ make-venv = [ -x $(1)/bin/python ] || { \
 # (hls.js, ...) pages play through Media Source Extensions, pinned (server/players.py).
 # Without recommends (they bring avahi, cups and desktop services) but with the libavcodec
 # firefox-esr recommends: Firefox plays H.264 and AAC through it (`playgate doctor` checks).
+# webkit2gtk-driver: WebKit, the third engine (WebKitGTK's WebDriver and MiniBrowser), which
+# plays MP4 through GStreamer's demuxer (plugins-good) and libav decoders.
 debian-packages:
 	@missing=""; \
 	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
@@ -35,6 +37,9 @@ debian-packages:
 	[ -x /usr/sbin/nginx ] || command -v nginx >/dev/null 2>&1 || missing="$$missing nginx"; \
 	command -v Xvfb >/dev/null 2>&1 || missing="$$missing xvfb"; \
 	command -v npm >/dev/null 2>&1 || missing="$$missing npm"; \
+	command -v WebKitWebDriver >/dev/null 2>&1 || missing="$$missing webkit2gtk-driver"; \
+	ls /usr/lib/*/gstreamer-1.0/libgstlibav.so >/dev/null 2>&1 || missing="$$missing gstreamer1.0-libav"; \
+	ls /usr/lib/*/gstreamer-1.0/libgstisomp4.so >/dev/null 2>&1 || missing="$$missing gstreamer1.0-plugins-good"; \
 	{ ldconfig -p 2>/dev/null || /sbin/ldconfig -p; } | grep -q 'libavcodec\.so\.' || missing="$$missing libavcodec"; \
 	if [ -n "$$missing" ]; then \
 		echo "installing$$missing from Debian"; \

@@ -5,6 +5,7 @@ import sys
 
 import pytest
 
+from playgate.capture.firefox import firefox_codec_package
 from playgate.entrypoints import doctor
 from playgate.entrypoints.doctor import Finding, install_command, render
 
@@ -53,7 +54,7 @@ def test_a_browser_without_codecs_names_the_codec_package(monkeypatch):
     monkeypatch.setattr(doctor, "_play_in_each", lambda found: dict.fromkeys(found, cannot))
     (finding,) = doctor.check_browsers(["firefox"])
     assert not finding.ok
-    assert finding.packages == (doctor.firefox_codec_package(),)
+    assert finding.packages == (firefox_codec_package(),)
     assert finding.packages[0].startswith("libavcodec")
 
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from playgate.capture.firefox import firefox_codec_package
 from playgate.entrypoints.cli_parser import build_parser
-from playgate.entrypoints.doctor import firefox_codec_package
 
 EXAMPLES = Path(__file__).parents[1] / "examples"
 BROWSER_PACKAGES = {"chromium", "firefox-esr"}

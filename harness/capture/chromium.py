@@ -25,5 +25,4 @@ DRIVER = ChromiumDriver(
     driven_over="Playwright over the DevTools protocol",
     cannot_report=None,
     runs_per_launch=None,
-    needs_system_codecs=False,
 )

@@ -6,6 +6,7 @@ module with its driver, and one line in the registry.
 
 from __future__ import annotations
 
+import subprocess
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,8 +27,6 @@ class BrowserDriver:
     cannot_report: str | None
     # Runs one launch serves before it is launched afresh (None: no limit; capture.browsers).
     runs_per_launch: int | None
-    # It plays H.264/AAC through the system's codec library (the doctor names the package).
-    needs_system_codecs: bool
     # Its pages are Playwright's: it measures a page of the user's (--url, --app; playgate's
     # scripts get in before the page's own), runs a setup function, --live, --trace, and a
     # browser server elsewhere. False (WebDriver classic: capture.webdriver): the bundled page
@@ -51,6 +50,18 @@ class BrowserDriver:
         if endpoint:
             return browser_type.connect(endpoint, timeout=CONNECT_TIMEOUT_S * 1000, slow_mo=options.get("slow_mo"))
         return browser_type.launch(**options)
+
+    def codec_packages(self) -> tuple[str, ...]:
+        """The Debian packages it plays H.264/AAC through, beside its own (the doctor names them)."""
+        return ()
+
+    def version(self, path: str) -> str:
+        """Its version, as the doctor prints it, from the executable at ``path``."""
+        try:
+            done = subprocess.run([path, "--version"], capture_output=True, text=True, timeout=30)
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            return f"({exc})"
+        return ((done.stdout or done.stderr).strip().splitlines() or ["(no version)"])[0]
 
     def new_recorder(self) -> NetworkRecorder:
         """A network record of its own instrumentation, for one run's pages."""

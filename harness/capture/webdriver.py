@@ -65,6 +65,16 @@ def _script(expression: str) -> str:
     return f"const value = ({expression});\nreturn typeof value === 'function' ? value() : value;"
 
 
+class JSValue:
+    """What a page function turned to, held as Playwright's JSHandle holds it."""
+
+    def __init__(self, value: Any) -> None:
+        self._value = value
+
+    def json_value(self) -> Any:
+        return self._value
+
+
 class WebDriverPage:
     def __init__(self, context: WebDriverContext, handle: str) -> None:
         self.context = context
@@ -72,25 +82,29 @@ class WebDriverPage:
         self.url = "about:blank"
 
     def goto(self, url: str, *, wait_until: str = "commit", timeout: float = 30_000) -> None:
-        """Navigate, the context's scripts in the fragment; returns once the document is parsed
-        (the page's own scripts then run, as after Playwright's 'commit' they soon do)."""
+        """Navigate, the context's scripts in the fragment; returns once the new document is the
+        page's (committed, as after Playwright's 'commit')."""
         if "#" in url:
             raise WebDriverError(f"{url}: a page driven over WebDriver carries playgate's scripts in its fragment")
         scripts = "\n;\n".join(self.context.init_scripts)
         target = f"{url}#{BOOTSTRAP_FRAGMENT}{quote(scripts, safe='')}" if scripts else url
-        self.context.send("POST", "/timeouts", {"pageLoad": int(timeout)})
         self._send("POST", "/url", {"url": target})
+        # The context's sessions do not wait for a page to load (pageLoadStrategy "none": a page
+        # holding media preloads may not fire its load event for as long as they hold), so
+        # wait until the new document is the one scripts run in.
+        committed = f"() => location.href.split('#')[0] === new URL({json.dumps(url)}).href.split('#')[0]"
+        self.wait_for_function(committed, timeout=timeout)
         self.url = url
 
     def evaluate(self, expression: str) -> Any:
         return self._send("POST", "/execute/sync", {"script": _script(expression), "args": []})
 
-    def wait_for_function(self, expression: str, *, timeout: float = 30_000) -> Any:
+    def wait_for_function(self, expression: str, *, timeout: float = 30_000) -> JSValue:
         deadline = time.monotonic() + timeout / 1000
         while True:
             value = self.evaluate(expression)
             if value:
-                return value
+                return JSValue(value)
             if time.monotonic() >= deadline:
                 raise WebDriverTimeout(f"Timeout {timeout:.0f}ms exceeded waiting for a page function")
             time.sleep(POLL_S)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import ctypes
 import glob
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -164,7 +165,7 @@ class WebKitBrowser:
             {
                 "browserName": "MiniBrowser",
                 "acceptInsecureCerts": ignore_https_errors,
-                "pageLoadStrategy": "eager",
+                "pageLoadStrategy": "none",
                 "webkitgtk:browserOptions": {
                     "binary": self.minibrowser,
                     "args": ["--automation", "--autoplay-policy=allow"],
@@ -183,6 +184,19 @@ class WebKitBrowser:
 
 
 class WebKitDriver(BrowserDriver):
+    def codec_packages(self) -> tuple[str, ...]:
+        return ("gstreamer1.0-libav", "gstreamer1.0-plugins-good")  # decoders, and the MP4 demuxer
+
+    def version(self, path: str) -> str:
+        """MiniBrowser says its version only on a display; the package says it everywhere."""
+        if shutil.which("dpkg-query"):
+            done = subprocess.run(
+                ["dpkg-query", "-W", "-f", "${Version}", "libwebkit2gtk-4.1-0"], capture_output=True, text=True
+            )
+            if done.returncode == 0 and done.stdout:
+                return f"WebKitGTK {done.stdout.split('-')[0]}"
+        return "WebKitGTK (its version is read at launch)"
+
     def launch(self, playwright: Playwright, options: dict[str, Any]) -> Any:
         if "ws_endpoint" in options:
             raise UsageError("webkit runs on this machine only: a browser server serves chromium and firefox")
@@ -209,6 +223,5 @@ DRIVER = WebKitDriver(
         "(libsoup), not Safari's network stack"
     ),
     runs_per_launch=None,
-    needs_system_codecs=True,
     playwright_pages=False,
 )

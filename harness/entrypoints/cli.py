@@ -20,7 +20,7 @@ import threading
 from collections.abc import Sequence
 from pathlib import Path
 
-from playgate.capture.browser_finder import browser_names, parse_browser_paths
+from playgate.capture.browser_finder import BROWSERS, browser_names, parse_browser_paths
 from playgate.capture.drivers import DRIVERS
 from playgate.capture.quic import QuicOrigin
 from playgate.capture.remote import BrowserServer
@@ -238,7 +238,9 @@ def _diagnose(args: argparse.Namespace) -> int:
 
 def _doctor(args: argparse.Namespace) -> int:
     paths = parse_browser_paths(args.browser_path)
-    findings = doctor.examine(browser_names(args.browser), launch_them=args.launch, paths=paths)
+    # "all" here is every browser, an optional one not installed too: the doctor says how to add it.
+    names = list(BROWSERS) if args.browser == "all" else browser_names(args.browser)
+    findings = doctor.examine(names, launch_them=args.launch, paths=paths)
     print(doctor.render(findings))
     return EXIT_PASS if all(f.ok for f in findings if f.needed) else EXIT_ERROR
 

@@ -40,18 +40,21 @@ from playgate.server.settings import Mode, settings_for
 PLAY_TIMEOUT_MS = 20_000
 H3_CHECK_TIMEOUT_S = 5.0
 
-# A chunk's first frame and its audio: the page resolves once the browser decoded both, or says why not.
-PLAY_PAGE = """<!DOCTYPE html><meta charset="utf-8"><video muted playsinline></video><script>
-const resolve = (outcome) => { window.outcome = window.outcome || outcome; };
-{
-  const video = document.querySelector("video");
+# A chunk's first frame and its audio: the page resolves once the browser decoded both, or says
+# why not. Played on the new tab's blank page from a blob (WebKitGTK never finishes a video
+# on a page of a data: URL, or from one).
+PLAY_JS = """() => {
+  const resolve = (outcome) => { window.outcome = window.outcome || outcome; };
+  const video = document.createElement("video");
+  video.muted = true;
+  document.body.appendChild(video);
   const codecs = 'video/mp4; codecs="avc1.640020, mp4a.40.2"';
   if (!video.canPlayType(codecs)) resolve("cannot play " + codecs);
   video.onerror = () => resolve("media error " + (video.error && video.error.code) + ": " + video.error.message);
   video.onloadeddata = () => resolve("ok");
-  video.src = "data:video/mp4;base64,DATA";
-}
-</script>"""
+  const bytes = Uint8Array.from(atob("DATA"), (c) => c.charCodeAt(0));
+  video.src = URL.createObjectURL(new Blob([bytes], { type: "video/mp4" }));
+}"""
 
 
 @dataclass(frozen=True)
@@ -79,15 +82,6 @@ def _first_line(command: list[str]) -> str:
     return ((done.stdout or done.stderr).strip().splitlines() or ["(no version)"])[0]
 
 
-def firefox_codec_package() -> str:
-    """The libavcodec Firefox ESR recommends (Firefox plays H.264 and AAC through it)."""
-    if shutil.which("apt-cache"):
-        listing = _first_line(["sh", "-c", "apt-cache depends firefox-esr | grep -o 'Recommends: libavcodec[0-9]*$'"])
-        if listing.startswith("Recommends: libavcodec"):
-            return listing.removeprefix("Recommends: ")
-    return "libavcodec59"  # Debian 12's
-
-
 def _sample_chunk() -> bytes:
     """A short chunk made the way the gate's fixtures are (H.264 High, AAC)."""
     with tempfile.TemporaryDirectory(prefix="playgate-doctor-") as folder:
@@ -105,11 +99,12 @@ def check_browsers(names: list[str], *, launch_them: bool = True, paths: dict[st
         try:
             found[name] = find_browser(name, (paths or {}).get(name))
         except EnvironmentProblem as exc:
-            packages = (package, firefox_codec_package()) if driver(name).needs_system_codecs else (package,)
-            findings.append(Finding(name, False, str(exc), packages=packages if on_debian() else ()))
+            packages = (package, *driver(name).codec_packages())
+            needed = not BROWSERS[name].optional
+            findings.append(Finding(name, False, str(exc), needed=needed, packages=packages if on_debian() else ()))
     if not found:
         return findings
-    versions = {name: _first_line([str(browser.path), "--version"]) for name, browser in found.items()}
+    versions = {name: driver(name).version(str(browser.path)) for name, browser in found.items()}
     played = _play_in_each(found) if launch_them else dict.fromkeys(found, "ok")
     for name, browser in found.items():
         outcome = played[name]
@@ -119,15 +114,15 @@ def check_browsers(names: list[str], *, launch_them: bool = True, paths: dict[st
             detail += " · plays H.264/AAC" if launch_them else " · not launched"
             findings.append(Finding(name, True, detail))
         else:
-            codec_missing = driver(name).needs_system_codecs and "cannot play" in outcome
-            packages = (firefox_codec_package(),) if codec_missing and on_debian() else ()
+            codec_missing = "cannot play" in outcome or "media error" in outcome
+            packages = driver(name).codec_packages() if codec_missing and on_debian() else ()
             findings.append(Finding(name, False, f"{detail} · {outcome}", packages=packages))
     return findings
 
 
 def _play_in_each(browsers: dict[str, FoundBrowser]) -> dict[str, str]:
     """ "ok", or what went wrong, for each browser launched as a gate run launches it."""
-    page = PLAY_PAGE.replace("DATA", base64.b64encode(_sample_chunk()).decode())
+    play = PLAY_JS.replace("DATA", base64.b64encode(_sample_chunk()).decode())
     outcomes: dict[str, str] = {}
     executables = {name: str(browser.path) for name, browser in browsers.items()}
     with browser_pool(executables=executables) as pool:
@@ -140,7 +135,7 @@ def _play_in_each(browsers: dict[str, FoundBrowser]) -> dict[str, str]:
             try:
                 context = browser.new_context()
                 tab = context.new_page()
-                tab.set_content(page)
+                tab.evaluate(play)
                 outcome = tab.wait_for_function("() => window.outcome", timeout=PLAY_TIMEOUT_MS)
                 outcomes[name] = str(outcome.json_value())
                 context.close()

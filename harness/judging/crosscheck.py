@@ -4,7 +4,8 @@ Two readings of one request, taken by different parts of the browser: the networ
 instrumentation (CDP or BiDi) and the page's PerformanceResourceTiming. Where they
 disagree, one of them is wrong, so the ground-truth tests and the benchmark report the
 largest disagreement. In Chromium the two are separate code paths; in Firefox both
-come from the same network timings, so agreement there proves less.
+come from the same network timings, so agreement there proves less. In WebKit the network
+record is the Resource Timing itself: there is nothing to compare.
 
 Compared: blocked (to the first network phase), wait (request start -> first byte,
 which includes sending) and receive (first -> last byte).
@@ -30,7 +31,7 @@ def _network_wait(chunk: ChunkRecord) -> float | None:
 def disagreements(chunk: ChunkRecord) -> dict[str, float]:
     """|network - page| per compared figure, in ms, where both sides have it."""
     page = chunk.resource_timing
-    if page is None or chunk.network is None:
+    if page is None or chunk.network is None or chunk.network.source == "resource-timing":
         return {}
     pairs = {
         "blocked_ms": (chunk.blocked_ms, page.blocked_ms),

@@ -135,8 +135,11 @@ def _probe(origin: str, server_pid: int | None, ca_cert: str | None = None) -> O
 def watching_for(
     config: RunConfig, browser_name: str, trace: Path | None = None, server: Served | None = None
 ) -> Watching:
-    """Live lines if asked for, the page left open if asked for, a trace if given; a run at
-    ``server`` stops waiting for its page once the server has exited."""
+    """Live lines if asked for, the page left open if asked for, a trace if given (Playwright's:
+    none for a browser it does not drive); a run at ``server`` stops waiting for its page once
+    the server has exited."""
+    if not driver(browser_name).playwright_pages:
+        trace = None
     live = None
     if config.live and (config.url or config.app):
         live = LiveLog(browser_name, config.target.chunk_pattern, config.target.sse_pattern)

@@ -1,0 +1,59 @@
+"""WebKit's network record, read from Resource Timing entries (capture.resource_timing)."""
+
+import pytest
+
+from playgate.capture.resource_timing import record_from_entry
+
+ORIGIN_MS = 1_700_000_000_000.0
+
+
+def entry(**figures):
+    base = {
+        "name": "https://127.0.0.1:8443/chunks/chunk-000.mp4?i=0",
+        "initiator": "video",
+        "protocol": "h2",
+        "start": 500.0,
+        "dns_start": 500.0,
+        "dns_end": 500.0,
+        "connect_start": 500.0,
+        "secure_start": 0.0,
+        "connect_end": 500.0,
+        "request_start": 502.0,
+        "response_start": 510.0,
+        "response_end": 530.0,
+        "body": 97682,
+        "transfer": 98000,
+        "status": 200,
+    }
+    return {**base, **figures}
+
+
+def test_a_request_on_a_reused_connection():
+    record = record_from_entry(entry(), ORIGIN_MS)
+    assert record.source == "resource-timing"
+    assert record.protocol == "h2"
+    assert record.blocked_ms == 2.0  # start -> request start: no connection was set up
+    assert (record.dns_ms, record.connect_ms, record.tls_ms) == (None, None, None)
+    assert (record.wait_ms, record.receive_ms) == (8.0, 20.0)
+    assert record.resource_type == "media"
+    assert record.started_at == pytest.approx((ORIGIN_MS + 500) / 1000)
+    assert record.ended_at == pytest.approx((ORIGIN_MS + 530) / 1000)
+    assert record.bytes == 97682 and record.status == 200
+
+
+def test_a_request_that_opened_its_connection():
+    record = record_from_entry(
+        entry(dns_start=501, dns_end=503, connect_start=503, secure_start=505, connect_end=520, request_start=520),
+        ORIGIN_MS,
+    )
+    assert record.blocked_ms == 1.0  # start -> DNS
+    assert (record.dns_ms, record.connect_ms, record.tls_ms) == (2.0, 2.0, 15.0)
+
+
+def test_what_resource_timing_does_not_give_stays_none():
+    record = record_from_entry(entry(protocol="", status=0, transfer=0), ORIGIN_MS)
+    assert record.protocol is None  # an entry without a protocol: never guessed
+    assert record.status is None
+    assert record.bytes is None  # nothing came over the network (a cached or opaque entry)
+    assert (record.queued_ms, record.send_ms, record.connection_id, record.connection_reused) == (None,) * 4
+    assert record.method is None
