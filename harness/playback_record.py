@@ -40,7 +40,9 @@ class Playback:
 
     @classmethod
     def from_page(cls, data: dict[str, Any], ended_ms: float) -> Playback:
-        quality = data.get("quality") or []
+        # Videos that presented a frame yet count none: the browser does not count them
+        # (WebKitGTK's getVideoPlaybackQuality reads 0): not given, rather than 0 of 0.
+        quality = [q for q in data.get("quality") or [] if q["total"] > 0]
         return cls(
             play_ms=data.get("play_ms"),
             first_frame_ms=data.get("first_frame_ms"),
