@@ -90,3 +90,19 @@ def test_what_only_playwrights_pages_give_is_one_usage_error(settings, refused):
     settings = {"browser": "webkit", **settings}
     with pytest.raises(UsageError, match=f"webkit measures the bundled page alone .*not {refused}"):
         gate(**settings)
+
+
+def test_the_pytest_plugin_runs_its_tests_in_webkit(pytester):
+    pytester.makepyfile(
+        test_user="""
+from playgate.entrypoints.assertions import assert_gate_fails, assert_gate_passes
+
+def test_healthy(playgate_run):
+    assert_gate_passes(playgate_run(mode="h2", pressure="media:5"))
+
+def test_regressed(playgate_run):
+    assert_gate_fails(playgate_run(mode="h1-tls", pressure="media:5"), "protocol")
+"""
+    )
+    result = pytester.runpytest_subprocess("--browser", "webkit", "--playgate-chunks", "3", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=2)
