@@ -10,6 +10,7 @@ from playgate.errors import UsageError
 from playgate.page_contract import CHUNK_PATTERN
 from playgate.page_setup import PageSetup
 from playgate.server.launcher import LOOPBACK
+from playgate.server.network import NetworkProfile
 from playgate.server.settings import (
     CHUNK_DELAY_MS,
     CHUNK_KIB_PER_S,
@@ -276,6 +277,7 @@ class RunConfig:
     slow_mo: float = 0.0
     executables: tuple[tuple[str, str], ...] = ()  # (browser, path) overrides
     h2_max_streams: int = DEFAULT_H2_MAX_STREAMS  # the reference server's, over h2
+    network: NetworkProfile | None = None  # the shaped path to the server (server.shaped_path)
     # The user's page instead of the bundled player: at a URL, or served from their app.
     url: str | None = None
     app: str | None = None

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import errno
+import functools
 import hashlib
 import http.client
 import ipaddress
@@ -23,9 +24,10 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
-from typing import ClassVar, Self
+from typing import Any, ClassVar, Self
 
 import trustme
 from cryptography import x509
@@ -174,9 +176,14 @@ class LoopbackProcess:
         for running in list(LoopbackProcess._running):
             running.stop()
 
-    def __init__(self, *, host: str = LOOPBACK, port: int = 0) -> None:
+    def __init__(
+        self, *, host: str = LOOPBACK, port: int = 0, binding: Callable[[Callable[[], Any]], Any] | None = None
+    ) -> None:
         self.host = host
         self.requested_port = port
+        # Where its sockets are made: here, or (a shaped path's ``in_namespace``) in the
+        # network namespace the host belongs to.
+        self._binding = binding or (lambda bind: bind())
         self.port: int | None = None
         self.ca_pem: bytes | None = None
         # base64 SHA-256 of the leaf's public key: how Chromium is told to accept it over QUIC
@@ -206,7 +213,8 @@ class LoopbackProcess:
 
     def _bind(self) -> socket.socket:
         """The listening socket the child is handed (and any other it needs, kept aside)."""
-        return bind_listener(self.host, self.requested_port)
+        listener: socket.socket = self._binding(lambda: bind_listener(self.host, self.requested_port))
+        return listener
 
     def _close_sockets(self, listener: socket.socket) -> None:
         listener.close()
@@ -307,8 +315,15 @@ class ServerProcess(LoopbackProcess):
     label = "the server process"
     workdir_prefix = "playgate-server-"
 
-    def __init__(self, settings: ServerSettings, *, host: str = LOOPBACK, port: int = 0) -> None:
-        super().__init__(host=host, port=port)
+    def __init__(
+        self,
+        settings: ServerSettings,
+        *,
+        host: str = LOOPBACK,
+        port: int = 0,
+        binding: Callable[[Callable[[], Any]], Any] | None = None,
+    ) -> None:
+        super().__init__(host=host, port=port, binding=binding)
         self.settings = settings
         self._log: Path | None = None
         self._udp: socket.socket | None = None  # QUIC's, handed over beside the listener
@@ -327,7 +342,8 @@ class ServerProcess(LoopbackProcess):
         for _ in range(UDP_TWIN_ATTEMPTS):
             listener = super()._bind()
             try:
-                self._udp = bind_udp(self.host, listener.getsockname()[1])
+                port = listener.getsockname()[1]
+                self._udp = self._binding(functools.partial(bind_udp, self.host, port))
                 return listener
             except ServerStartError:
                 listener.close()

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+from playgate.errors import ServerStartError, UsageError
 from playgate.server.launcher import LOOPBACK, LoopbackProcess, ServerProcess
+from playgate.server.network import NetworkProfile
 from playgate.server.proxy import NginxProxy
 from playgate.server.settings import QUIC_MAX_STREAMS_BIDI, Mode, ServerSettings
+from playgate.server.shaped_path import ShapedPath, measure_path
 
 
 @dataclass(frozen=True)
@@ -18,6 +21,8 @@ class Served:
     label: str  # how runs name the setup: "h2", "h2 max-streams 4", "nginx-h1"
     app: ServerProcess
     proxy: NginxProxy | None = None
+    # --network: the shaped path the browsers reach it over, and what was measured on it.
+    path: ShapedPath | None = None
 
     @property
     def running(self) -> bool:
@@ -44,9 +49,37 @@ def stop_all() -> None:
     LoopbackProcess.stop_all()
 
 
+# Under --network, each pressure preload is paced at this fraction of the link's bandwidth.
+PRELOAD_SHARE_OF_LINK = 16
+
+
 @contextmanager
-def serve(settings: ServerSettings, *, host: str = LOOPBACK, port: int = 0) -> Iterator[Served]:
-    """Start the setup (a busy ``port`` is a ServerStartError) and always stop it."""
+def serve(
+    settings: ServerSettings, *, host: str = LOOPBACK, port: int = 0, network: NetworkProfile | None = None
+) -> Iterator[Served]:
+    """Start the setup (a busy ``port`` is a ServerStartError) and always stop it; with a
+    ``network``, behind a shaped path (server.shaped_path) whose figures are measured first."""
+    if network is not None:
+        if settings.mode.behind_nginx:
+            raise UsageError(f"--network shapes the path to playgate's own server: not --mode {settings.mode}")
+        if network.down_kbit:
+            # The pressure's preloads hold connections; on a link of this bandwidth they must
+            # not also fill it: together (five) they take under a third of it.
+            share = int(network.down_kbit * 1000 / 8 / PRELOAD_SHARE_OF_LINK)
+            settings = replace(settings, preload_bytes_per_second=min(settings.preload_bytes_per_second, share))
+        with (
+            ShapedPath(network) as path,
+            ServerProcess(settings, host=path.host, port=port, binding=path.in_namespace) as app,
+        ):
+            path.measured = measure_path(path, app.port or 0)
+            problems = path.measured.problems(network)
+            if problems:
+                raise ServerStartError(
+                    f"--network {network}: the path does not match its profile ({'; '.join(problems)}), so no run "
+                    "over it is judged: is this machine too busy to shape it?"
+                )
+            yield Served(app.base_url, settings.label, app, path=path)
+        return
     if settings.mode.behind_nginx:
         with (
             ServerProcess(settings) as app,

@@ -18,7 +18,6 @@ from playgate.capture.browser_finder import browser_names, parse_browser_paths
 from playgate.capture.remote import parse_endpoints
 from playgate.capture.trust import check_ca_cert
 from playgate.config import (
-    PAGE_PRESSURE_KINDS,
     GateRules,
     PageTarget,
     Pressure,
@@ -28,6 +27,7 @@ from playgate.config import (
     check_http_url,
     parse_modes,
 )
+from playgate.entrypoints.option_checks import check_bundled_options, check_page_options
 from playgate.entrypoints.pyproject_table import read_table
 from playgate.errors import UsageError
 from playgate.page_contract import CHUNK_PATTERN
@@ -41,6 +41,7 @@ from playgate.page_setup import (
 )
 from playgate.reports.outputs import Outputs
 from playgate.server.launcher import LOOPBACK
+from playgate.server.network import parse_network
 from playgate.server.settings import DEFAULT_H2_MAX_STREAMS, Mode
 
 RUN, COMPARE = "run", "compare"
@@ -133,6 +134,9 @@ class Options:
     chunk_delay_ms: int = _opt(0, "fault injection: the server delays each chunk's headers")
     chunk_kib_per_s: int = _opt(0, "fault injection: chunk bodies sent at this rate (0: no limit)", metavar="KIB_PER_S")
     h2_max_streams: int = _opt(DEFAULT_H2_MAX_STREAMS, "the server's h2 SETTINGS_MAX_CONCURRENT_STREAMS", metavar="N")
+    network: str | None = _opt(
+        None, "the path to the server, packet by packet: cable, 4g, lossy, or rtt=80ms,loss=1%,down=9mbit,up=2mbit"
+    )
     shard: str | None = _opt(
         None, "run only share i of n of the setups (i/n), for CI jobs joined by playgate merge", (RUN,), metavar="I/N"
     )
@@ -225,9 +229,9 @@ class Options:
                 "--ca-cert trusts the CA that issued the page's certificate, --insecure any certificate: choose one"
             )
         if self.url or self.app:
-            self._check_page_options("--url" if self.url else "--app")
+            check_page_options(self, "--url" if self.url else "--app")
         else:
-            self._check_bundled_options()
+            check_bundled_options(self)
         return RunConfig(
             browsers=tuple(browser_names(self.browser, optional=not (self.url or self.app))),
             modes=tuple(parse_modes(modes)),
@@ -237,6 +241,7 @@ class Options:
             slow_mo=self.slowmo,
             executables=tuple(self.executables().items()),
             h2_max_streams=self.h2_max_streams,
+            network=parse_network(self.network) if self.network else None,
             url=check_http_url(self.url, "--url") if self.url else None,
             app=self.app,
             app_path=self.app_path,
@@ -274,37 +279,6 @@ class Options:
             function=function,
             name=name,
         )
-
-    def _check_page_options(self, flag: str) -> None:
-        """Settings of the bundled player mean nothing for the user's page: say so."""
-        player_only = ["player", "pace_ms", "chunk_delay_ms", "chunk_kib_per_s"]
-        if self.url:
-            player_only += ["mode", "h2_max_streams"]
-        changed = [k for k in player_only if getattr(self, k) != default(k)]
-        if changed:
-            names = ", ".join("--" + k.replace("_", "-") for k in changed)
-            raise UsageError(f"{names} set the bundled player or server; with {flag} the page is your own")
-        pressure = Pressure.parse(self.pressure)
-        foreign = [kind for kind, _ in pressure.parts if kind not in PAGE_PRESSURE_KINDS]
-        if foreign:
-            raise UsageError(
-                f"--pressure {self.pressure}: {', '.join(sorted(set(foreign)))} holders need the bundled page's own "
-                f"routes; on your page (with {flag}) use media:N (with --pressure-media) or tabs:N"
-            )
-        if pressure.count("media") and not self.pressure_media:
-            raise UsageError(
-                f"--pressure {self.pressure} on your page needs --pressure-media URL: a media file of the page's "
-                "origin for the idle video elements to preload (the field report's idle clips)"
-            )
-        if self.pressure_media and not pressure.count("media"):
-            raise UsageError("--pressure-media names what media:N holders preload: add --pressure media:N")
-
-    def _check_bundled_options(self) -> None:
-        page_only = ["ws_pattern", "storage_state", "header", "setup", "pressure_media"]
-        changed = [k for k in page_only if getattr(self, k) != default(k)]
-        if changed:
-            names = ", ".join("--" + k.replace("_", "-") for k in changed)
-            raise UsageError(f"{names} act on your page: give --url or --app")
 
     def outputs(self) -> Outputs:
         return Outputs.choose(self.output, self.json, self.har, self.report)

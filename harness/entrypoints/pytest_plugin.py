@@ -48,6 +48,7 @@ from playgate.page_setup import SetupFunction
 from playgate.reports.files import file_safe
 from playgate.reports.outputs import Outputs
 from playgate.run.runner import SetupAborted, judge_repeats, serve_mode, wait_for_enter, watching_for
+from playgate.server.network import parse_network
 from playgate.server.serving import Served
 from playgate.server.settings import DEFAULT_H2_MAX_STREAMS, Mode
 
@@ -108,17 +109,26 @@ def playgate_media() -> MediaSet:
 
 @pytest.fixture(scope="session")
 def playgate_server(pytestconfig: pytest.Config, playgate_media: MediaSet) -> Iterator[Callable[..., Served]]:
-    """``playgate_server(mode, h2_max_streams=100, app=None)``: the reference server (or
-    the user's ASGI app) in that setup, nginx in front for ``nginx-h1``; started once
-    per session."""
-    servers: dict[tuple[Mode, int, str | None], Served] = {}
+    """``playgate_server(mode, h2_max_streams=100, app=None, network=None)``: the reference
+    server (or the user's ASGI app) in that setup, nginx in front for ``nginx-h1``, behind a
+    shaped path for a ``network`` profile; started once per session."""
+    servers: dict[tuple[Mode, int, str | None, str | None], Served] = {}
     with ExitStack() as stack:
 
-        def get(mode: str, h2_max_streams: int = DEFAULT_H2_MAX_STREAMS, app: str | None = None) -> Served:
-            key = (Mode.parse(mode), check_h2_max_streams(h2_max_streams), app)
+        def get(
+            mode: str, h2_max_streams: int = DEFAULT_H2_MAX_STREAMS, app: str | None = None, network: str | None = None
+        ) -> Served:
+            key = (Mode.parse(mode), check_h2_max_streams(h2_max_streams), app, network)
             if key not in servers:
                 listen = _base_options(pytestconfig).listen
-                served = serve_mode(key[0], playgate_media, h2_max_streams=h2_max_streams, app=app, host=listen)
+                served = serve_mode(
+                    key[0],
+                    playgate_media,
+                    h2_max_streams=h2_max_streams,
+                    app=app,
+                    host=listen,
+                    network=parse_network(network) if network else None,
+                )
                 servers[key] = stack.enter_context(served)
             return servers[key]
 
@@ -321,7 +331,9 @@ def playgate_run(
             raise UsageError("playgate_run takes one mode; parametrize the test for several")
         (mode,) = parse_modes(options.mode)
 
-        server = None if config.url else playgate_server(mode.value, options.h2_max_streams, options.app)
+        server = (
+            None if config.url else playgate_server(mode.value, options.h2_max_streams, options.app, options.network)
+        )
 
         def watching() -> Watching:
             trace = test_runs.next_trace(f"{browser_name}-{file_safe(mode.value)}") if policy != "off" else None

@@ -33,6 +33,7 @@ from playgate.judging.protocols import alt_svc_protocols, h3_advertisements
 from playgate.judging.repeats import combine
 from playgate.origin import OriginProbe, origin_of
 from playgate.records import RunRecord
+from playgate.server.network import NetworkProfile
 from playgate.server.serving import Served, serve
 from playgate.server.settings import Mode, settings_for
 
@@ -90,6 +91,7 @@ def _judged_at(run: RunRecord, server: Served, rules: GateRules) -> JudgedRun:
         mode=server.mode.value,
         server_max_streams=server.max_streams,
         server_max_quic_streams=server.max_quic_streams,
+        notes=run.notes + (() if server.path is None else (server.path.note(),)),
     )
     run = with_origins(run, server.app.pid)
     return JudgedRun(run, evaluate(run, rules.for_mode(server.mode)))
@@ -204,7 +206,12 @@ def run_gate(
                 if not browsers:  # another shard's setups alone: no server for them here
                     continue
                 with serve_mode(
-                    mode, media, h2_max_streams=config.h2_max_streams, app=config.app, host=config.listen
+                    mode,
+                    media,
+                    h2_max_streams=config.h2_max_streams,
+                    app=config.app,
+                    host=config.listen,
+                    network=config.network,
                 ) as server:
                     for name in browsers:
                         if not server.running:
@@ -220,11 +227,17 @@ def run_gate(
 
 
 def serve_mode(
-    mode: Mode, media: MediaSet, *, h2_max_streams: int, app: str | None, host: str
+    mode: Mode,
+    media: MediaSet,
+    *,
+    h2_max_streams: int,
+    app: str | None,
+    host: str,
+    network: NetworkProfile | None = None,
 ) -> AbstractContextManager[Served]:
     """The server of one mode of a run (the reference server, or the user's --app), started
     on entry and always stopped: every entry point starts its servers here."""
-    return serve(settings_for(mode, media, h2_max_streams=h2_max_streams, app=app), host=host)
+    return serve(settings_for(mode, media, h2_max_streams=h2_max_streams, app=app), host=host, network=network)
 
 
 class SetupAborted(Exception):
