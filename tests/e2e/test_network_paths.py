@@ -1,0 +1,61 @@
+"""--network: the shaped path measured against its profile, and the browsers' own figures on
+it (a request's wait for its first byte: one round trip, over TCP and QUIC); the gate on a 4G
+link passes h2 and catches HTTP/1.1, in both browsers."""
+
+import os
+import socket
+import statistics
+
+import pytest
+
+from playgate.entrypoints.assertions import assert_gate_fails, assert_gate_passes
+from playgate.server.network import PROFILES
+from playgate.server.shaped_path import ShapedPath, measure_path
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        os.geteuid() != 0 or not os.path.exists("/dev/net/tun"), reason="a shaped path needs root and /dev/net/tun"
+    ),
+]
+
+RTT_MS = 60
+
+
+@pytest.mark.parametrize("name", list(PROFILES))
+def test_each_profile_measures_as_it_names_over_tcp_and_udp(name):
+    profile = PROFILES[name]
+    with ShapedPath(profile) as path:
+        server = path.in_namespace(lambda: socket.create_server((path.host, 0)))
+        try:
+            measured = measure_path(path, server.getsockname()[1])
+        finally:
+            server.close()
+    assert measured.problems(profile) == [], str(measured)
+    assert measured.rtt_ms == pytest.approx(profile.rtt_ms, rel=0.1, abs=1)
+    assert measured.down_kbit == pytest.approx(profile.down_kbit, rel=0.1)
+    assert measured.up_kbit == pytest.approx(profile.up_kbit, rel=0.1)
+    assert path.stats["down"]["forwarded"] > 0 and path.stats["up"]["forwarded"] > 0
+    # Nothing of the path is left: its namespace and devices went with it.
+    assert path.namespace not in os.listdir("/var/run/netns")
+
+
+@pytest.mark.parametrize(("mode", "protocol"), [("h1", "http/1.1"), ("h3", "h3")])
+def test_the_round_trip_the_browser_sees_is_the_profiles_over_tcp_and_quic(playgate_run, mode, protocol):
+    """A chunk on a connection already open waits one round trip for its first byte (the
+    server answers in a millisecond or two), over TCP and over QUIC alike."""
+    judged = playgate_run(mode=mode, expect_protocol=protocol, network=f"rtt={RTT_MS}ms", chunks=5)
+    assert any(note.startswith(f"network rtt={RTT_MS}ms: measured: round trip") for note in judged.run.notes)
+    assert {c.network.protocol for c in judged.run.chunks} == {protocol}
+    waits = [c.network.wait_ms + (c.network.send_ms or 0) for c in judged.run.chunks]
+    assert statistics.median(waits) == pytest.approx(RTT_MS + 2, rel=0.1), waits
+
+
+def test_on_a_4g_link_h2_passes_under_preload_pressure(playgate_run):
+    assert_gate_passes(playgate_run(mode="h2", pressure="media:5", network="4g"))
+
+
+def test_on_a_4g_link_http11_is_caught(playgate_run):
+    judged = playgate_run(mode="h1-tls", pressure="media:5", network="4g")
+    assert_gate_fails(judged, "protocol")
+    assert judged.run.chunks[0].network.blocked_ms > 200  # behind the held connections, each a round trip away
