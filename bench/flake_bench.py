@@ -4,6 +4,10 @@ and browser, optionally with busy processes competing for the cores.
 Run by hand:  .venv/bin/python -m bench.flake_bench [--rounds 50] [--load 2] [--browser all]
                   [--pressure sse:5,media:5] [--player progressive,hls,dash,shaka,mpegts]
                   [--netns | --connect chromium=ws://...,firefox=ws://... --listen ADDRESS]
+                  [--network 4g]
+
+``--network PROFILE`` (root) serves every setup behind a shaped path of that profile
+(server.shaped_path): the same rules, on a link with a round trip, loss and a bandwidth.
 
 ``--netns`` (root) serves the browsers from a network namespace made for the run, across a
 veth pair (tests/tooling/browser_host.py), and drives them through their browser servers.
@@ -50,6 +54,7 @@ from playgate.judging.gate import JudgedRun
 from playgate.reports.table import aligned
 from playgate.run.runner import judge, judge_page
 from playgate.server.launcher import ServerProcess
+from playgate.server.network import parse_network
 from playgate.server.proxy import NginxProxy
 from playgate.server.serving import Served, serve
 from playgate.server.settings import Mode, settings_for
@@ -147,6 +152,7 @@ def main() -> None:
     parser.add_argument("--listen", default="127.0.0.1", help="where the servers listen (with --connect)")
     parser.add_argument("--netns", action="store_true", help="serve the browsers from a network namespace made here")
     parser.add_argument("--through-nginx", action="store_true", help="--url runs through nginx, http2 on and off")
+    parser.add_argument("--network", help="a profile (cable, 4g, lossy) or rtt=..,loss=..: every setup behind it")
     args = parser.parse_args()
     if args.netns:
         from tests.tooling.browser_host import GATE_ADDRESS, browser_host, connect_flag, served_browsers
@@ -164,6 +170,7 @@ def measure(args: argparse.Namespace) -> None:
     pressures = args.pressure.split(",")
     media = ensure_media()
     rules = GateRules()
+    network = parse_network(args.network) if args.network else None
     tallies: dict[tuple[str, str, str], Tally] = defaultdict(Tally)
     setups = {HEALTHY, H1, *REGRESSED.values()}
     load = busy_processes(args.load)
@@ -177,7 +184,9 @@ def measure(args: argparse.Namespace) -> None:
             else:
                 servers: dict[tuple[str, int], Served] = {
                     (mode, streams): stack.enter_context(
-                        serve(settings_for(Mode(mode), media, h2_max_streams=streams), host=args.listen)
+                        serve(
+                            settings_for(Mode(mode), media, h2_max_streams=streams), host=args.listen, network=network
+                        )
                     )
                     for mode, streams in setups
                 }
@@ -202,6 +211,7 @@ def measure(args: argparse.Namespace) -> None:
             process.kill()
             process.wait()
     where = f", browsers at {args.connect}" if args.connect else ""
+    where += f", network {network}" if network else ""
     print(f"\n{date.today()}: {args.rounds} rounds, {args.load} busy processes, chunks {CHUNKS}{where}, ", end="")
     print(f"limits: contended {rules.max_queued_ms:g} ms, uncontended {rules.max_uncontended_ms:g} ms")
     rows = [
