@@ -67,6 +67,19 @@ def _open_tun(name: str) -> int:
     return fd
 
 
+def _remove_stale_namespaces() -> None:
+    """Namespaces of playgate processes that are gone (killed before they could remove them):
+    their devices and shaper went with the process; the namespace's mount stays until removed."""
+    try:
+        names = os.listdir("/var/run/netns")
+    except OSError:
+        return
+    for name in names:
+        parts = name.split("-")
+        if len(parts) == 3 and parts[0] == "playgate" and parts[1].isdigit() and not Path(f"/proc/{parts[1]}").exists():
+            subprocess.run(["ip", "netns", "delete", name], capture_output=True)
+
+
 def _free_subnet() -> int:
     """A /24 of SUBNET no interface of this machine uses."""
     used = subprocess.run(["ip", "-o", "-4", "addr"], capture_output=True, text=True).stdout
@@ -106,6 +119,7 @@ class ShapedPath:
         self.close()
 
     def _start(self) -> None:
+        _remove_stale_namespaces()
         outside, inside = self._devices
         _ip("netns", "add", self.namespace)
         self._made_namespace = True

@@ -53,6 +53,7 @@ from playgate.reports.shards import read_shards, write_shard
 from playgate.reports.table import describe
 from playgate.run.compare import run_compare
 from playgate.run.runner import SetupStart, run_gate
+from playgate.server.network import parse_network
 from playgate.server.serving import Served, serve, stop_all
 from playgate.server.settings import Mode, check_app_spec, settings_for
 
@@ -88,8 +89,11 @@ def _serve(args: argparse.Namespace) -> int:
         h2_max_streams=args.h2_max_streams,
         app=args.app,
     )
-    with serve(settings, host=args.listen, port=args.port) as server:
+    network = parse_network(args.network) if args.network else None
+    with serve(settings, host=args.listen, port=args.port, network=network) as server:
         print(f"serving {server.base_url}/ ({server.label})", flush=True)
+        if server.path is not None:
+            print(f"  {server.path.note()}", flush=True)
         if not args.app:
             print(f"  player under pressure: {server.base_url}/?pressure=media:5", flush=True)
         if settings.mode.holds_udp_port:

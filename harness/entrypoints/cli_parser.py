@@ -124,6 +124,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--listen", default=LOOPBACK, metavar="ADDRESS", help=f"address to listen on (default: {LOOPBACK})"
     )
     serve.add_argument("--app", metavar="MODULE:ATTRIBUTE", help="serve your ASGI app instead of the bundled one")
+    serve.add_argument(
+        "--network",
+        metavar="PROFILE",
+        help="behind a shaped path (root): cable, 4g, lossy, or rtt=80ms,loss=1%%,down=9mbit; then diagnose its URL",
+    )
     _add_server_options(serve)
 
     run = _command(commands, "run", "run the gate in real browsers")

@@ -5,6 +5,7 @@ link passes h2 and catches HTTP/1.1, in both browsers."""
 import os
 import socket
 import statistics
+import subprocess
 
 import pytest
 
@@ -59,3 +60,13 @@ def test_on_a_4g_link_http11_is_caught(playgate_run):
     judged = playgate_run(mode="h1-tls", pressure="media:5", network="4g")
     assert_gate_fails(judged, "protocol")
     assert judged.run.chunks[0].network.blocked_ms > 200  # behind the held connections, each a round trip away
+
+
+def test_a_namespace_left_by_a_killed_run_is_removed_by_the_next(tmp_path):
+    stale = "playgate-4194399-0"  # above any pid Linux gives: its process is surely gone
+    subprocess.run(["ip", "netns", "add", stale], check=True)
+    try:
+        with ShapedPath(PROFILES["cable"]):
+            assert stale not in os.listdir("/var/run/netns")
+    finally:
+        subprocess.run(["ip", "netns", "delete", stale], capture_output=True)
