@@ -135,7 +135,8 @@ class Options:
     chunk_kib_per_s: int = _opt(0, "fault injection: chunk bodies sent at this rate (0: no limit)", metavar="KIB_PER_S")
     h2_max_streams: int = _opt(DEFAULT_H2_MAX_STREAMS, "the server's h2 SETTINGS_MAX_CONCURRENT_STREAMS", metavar="N")
     network: str | None = _opt(
-        None, "the path to the server, packet by packet: cable, 4g, lossy, or rtt=80ms,loss=1%,down=9mbit,up=2mbit"
+        None,
+        "the path to the server, packet by packet (root): cable, 4g, lossy, or rtt=80ms,down=9mbit,up=2mbit,jitter=5ms",
     )
     shard: str | None = _opt(
         None, "run only share i of n of the setups (i/n), for CI jobs joined by playgate merge", (RUN,), metavar="I/N"

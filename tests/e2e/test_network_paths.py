@@ -6,6 +6,7 @@ import os
 import socket
 import statistics
 import subprocess
+import sys
 
 import pytest
 
@@ -70,3 +71,36 @@ def test_a_namespace_left_by_a_killed_run_is_removed_by_the_next(tmp_path):
             assert stale not in os.listdir("/var/run/netns")
     finally:
         subprocess.run(["ip", "netns", "delete", stale], capture_output=True)
+
+
+def test_serve_puts_the_reference_server_behind_a_path_for_the_python_client():
+    serving = subprocess.Popen(
+        [sys.executable, "-m", "playgate", "serve", "--mode", "h2", "--network", f"rtt={RTT_MS}ms"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        url = serving.stdout.readline().split()[1]
+        assert serving.stdout.readline().strip().startswith(f"network rtt={RTT_MS}ms: measured: round trip")
+        diagnosed = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "playgate",
+                "diagnose",
+                "--insecure",
+                "--requests",
+                "2",
+                f"{url}chunks/chunk-000.mp4",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert diagnosed.returncode == 0, diagnosed.stdout + diagnosed.stderr
+        assert "10.253." in diagnosed.stdout
+    finally:
+        serving.terminate()
+        serving.wait(timeout=30)
+        serving.stdout.close()
+    assert serving.returncode == 0
