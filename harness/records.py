@@ -118,9 +118,11 @@ class NetworkRecord:
 # A page function returning the page's Resource Timing entries, in ResourceTiming's terms:
 # the same on the bundled player and on the user's page.
 RESOURCES_JS = """() => performance.getEntriesByType("resource").map((e) => ({
-  name: e.name, next_hop_protocol: e.nextHopProtocol, start_time: e.startTime,
-  connect_start: e.connectStart, connect_end: e.connectEnd, request_start: e.requestStart,
-  response_start: e.responseStart, response_end: e.responseEnd,
+  name: e.name, initiator_type: e.initiatorType, next_hop_protocol: e.nextHopProtocol,
+  start_time: e.startTime, dns_start: e.domainLookupStart, dns_end: e.domainLookupEnd,
+  connect_start: e.connectStart, secure_start: e.secureConnectionStart, connect_end: e.connectEnd,
+  request_start: e.requestStart, response_start: e.responseStart, response_end: e.responseEnd,
+  encoded_body_size: e.encodedBodySize, transfer_size: e.transferSize, status: e.responseStatus ?? 0,
   server_timing: Object.fromEntries((e.serverTiming || []).map((t) => [t.name, t.duration])),
 }))"""
 
@@ -138,6 +140,13 @@ class ResourceTiming:
     connect_start: float = 0.0  # equal to fetchStart when the connection was reused
     connect_end: float = 0.0
     server_timing: dict[str, float] = field(default_factory=dict)  # Server-Timing: name -> ms
+    dns_start: float = 0.0
+    dns_end: float = 0.0
+    secure_start: float = 0.0  # 0: no TLS handshake on this request
+    initiator_type: str | None = None  # "video", "fetch", "script", ...
+    encoded_body_size: int = 0
+    transfer_size: int = 0  # 0: nothing came over the network (cached, or opaque)
+    status: int = 0  # responseStatus; 0: not given (older engines)
 
     @classmethod
     def from_page(cls, entry: dict[str, Any]) -> ResourceTiming:
@@ -151,6 +160,13 @@ class ResourceTiming:
             connect_start=float(entry.get("connect_start", 0.0)),
             connect_end=float(entry.get("connect_end", 0.0)),
             server_timing={str(k): float(v) for k, v in (entry.get("server_timing") or {}).items()},
+            dns_start=float(entry.get("dns_start") or 0.0),
+            dns_end=float(entry.get("dns_end") or 0.0),
+            secure_start=float(entry.get("secure_start") or 0.0),
+            initiator_type=entry.get("initiator_type") or None,
+            encoded_body_size=int(entry.get("encoded_body_size") or 0),
+            transfer_size=int(entry.get("transfer_size") or 0),
+            status=int(entry.get("status") or 0),
         )
 
     @property
@@ -159,12 +175,20 @@ class ResourceTiming:
         return self.request_start - self.start_time if self.request_start > 0 else None
 
     @property
+    def new_connection(self) -> bool:
+        """The request opened its connection (a reused one shows connect start == end)."""
+        return self.connect_end > self.connect_start > 0
+
+    @property
     def blocked_ms(self) -> float | None:
-        """startTime -> the first network phase: a new connection's start, else the request's."""
+        """startTime -> the first network phase: a new connection's DNS lookup or connect,
+        else the request's start."""
         if self.request_start <= 0:
             return None
-        new_connection = self.connect_end > self.connect_start > 0
-        first_phase = self.connect_start if new_connection else self.request_start
+        first_phase = self.request_start
+        if self.new_connection:
+            looked_up = self.dns_end > self.dns_start > 0
+            first_phase = self.dns_start if looked_up else self.connect_start
         return first_phase - self.start_time
 
     @property

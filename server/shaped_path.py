@@ -36,7 +36,7 @@ from playgate.server.network import NetworkProfile
 TUNSETIFF = 0x400454CA
 IFF_TUN, IFF_NO_PI = 0x0001, 0x1000
 CLONE_NEWNET = 0x40000000
-SUBNET = "10.253"  # /30s of 10.253.0.0/16: the browser's side .1, the server's .2
+SUBNET = "10.253"  # a /24 of 10.253.0.0/16 per path: the browser's side .1, the server's .2
 STOP_TIMEOUT_S = 5.0
 
 _instances = itertools.count()

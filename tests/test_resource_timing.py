@@ -3,16 +3,18 @@
 import pytest
 
 from playgate.capture.resource_timing import record_from_entry
+from playgate.records import ResourceTiming
 
 ORIGIN_MS = 1_700_000_000_000.0
 
 
 def entry(**figures):
+    """An entry as records.RESOURCES_JS reads it from the page."""
     base = {
         "name": "https://127.0.0.1:8443/chunks/chunk-000.mp4?i=0",
-        "initiator": "video",
-        "protocol": "h2",
-        "start": 500.0,
+        "initiator_type": "video",
+        "next_hop_protocol": "h2",
+        "start_time": 500.0,
         "dns_start": 500.0,
         "dns_end": 500.0,
         "connect_start": 500.0,
@@ -21,11 +23,11 @@ def entry(**figures):
         "request_start": 502.0,
         "response_start": 510.0,
         "response_end": 530.0,
-        "body": 97682,
-        "transfer": 98000,
+        "encoded_body_size": 97682,
+        "transfer_size": 98000,
         "status": 200,
     }
-    return {**base, **figures}
+    return ResourceTiming.from_page({**base, **figures})
 
 
 def test_a_request_on_a_reused_connection():
@@ -43,15 +45,40 @@ def test_a_request_on_a_reused_connection():
 
 def test_a_request_that_opened_its_connection():
     record = record_from_entry(
-        entry(dns_start=501, dns_end=503, connect_start=503, secure_start=505, connect_end=520, request_start=520),
+        entry(
+            dns_start=501,
+            dns_end=503,
+            connect_start=503,
+            secure_start=505,
+            connect_end=520,
+            request_start=520,
+            response_start=525,
+            response_end=540,
+        ),
         ORIGIN_MS,
     )
     assert record.blocked_ms == 1.0  # start -> DNS
+    assert (
+        record.blocked_ms
+        == ResourceTiming.from_page(
+            {
+                "name": "x",
+                "start_time": 500,
+                "dns_start": 501,
+                "dns_end": 503,
+                "connect_start": 503,
+                "connect_end": 520,
+                "request_start": 520,
+                "response_start": 530,
+                "response_end": 540,
+            }
+        ).blocked_ms
+    )  # one reading of the wait, the cross-check's too
     assert (record.dns_ms, record.connect_ms, record.tls_ms) == (2.0, 2.0, 15.0)
 
 
 def test_what_resource_timing_does_not_give_stays_none():
-    record = record_from_entry(entry(protocol="", status=0, transfer=0), ORIGIN_MS)
+    record = record_from_entry(entry(next_hop_protocol="", status=0, transfer_size=0), ORIGIN_MS)
     assert record.protocol is None  # an entry without a protocol: never guessed
     assert record.status is None
     assert record.bytes is None  # nothing came over the network (a cached or opaque entry)

@@ -14,18 +14,10 @@ from __future__ import annotations
 from typing import Any
 
 from playgate.capture.recorders import NetworkListener, ignore_network, in_issue_order
-from playgate.records import NetworkRecord, ResourceTiming
+from playgate.records import RESOURCES_JS, NetworkRecord, ResourceTiming
 
-RESOURCE_RECORDS_JS = """() => ({
-  origin: performance.timeOrigin,
-  entries: performance.getEntriesByType("resource").map((e) => ({
-    name: e.name, initiator: e.initiatorType, protocol: e.nextHopProtocol, start: e.startTime,
-    dns_start: e.domainLookupStart, dns_end: e.domainLookupEnd, connect_start: e.connectStart,
-    secure_start: e.secureConnectionStart, connect_end: e.connectEnd, request_start: e.requestStart,
-    response_start: e.responseStart, response_end: e.responseEnd, body: e.encodedBodySize,
-    transfer: e.transferSize, status: e.responseStatus ?? null,
-  })),
-})"""
+# The page's entries, read as every run reads them (records.RESOURCES_JS), with its time origin.
+RESOURCE_RECORDS_JS = f"() => ({{ origin: performance.timeOrigin, entries: ({RESOURCES_JS})() }})"
 
 # Resource Timing's initiator types, as the other recorders name a request's resource type.
 RESOURCE_TYPES = {"video": "media", "audio": "media", "xmlhttprequest": "xhr", "link": "other"}
@@ -35,33 +27,31 @@ def _span(start: float, end: float) -> float | None:
     return end - start if start > 0 and end >= start else None
 
 
-def record_from_entry(entry: dict[str, Any], time_origin_ms: float) -> NetworkRecord:
-    """One finished request from its Resource Timing entry (page time, ms since ``time_origin_ms``)."""
-    start, request_start = entry["start"], entry["request_start"]
-    new_connection = entry["connect_end"] > entry["connect_start"] > 0
-    first_phase = entry["dns_start"] if new_connection and entry["dns_end"] > entry["dns_start"] > 0 else None
-    first_phase = first_phase or (entry["connect_start"] if new_connection else request_start)
-    secure = entry["secure_start"] if new_connection and entry["secure_start"] > 0 else None
-    response_end = entry["response_end"]
+def record_from_entry(timing: ResourceTiming, time_origin_ms: float) -> NetworkRecord:
+    """One finished request from its Resource Timing entry (page time, ms since
+    ``time_origin_ms``): the wait, wait for the first byte and receive as ResourceTiming
+    reads them for every browser's cross-check; the connection's phases where it opened one."""
+    new = timing.new_connection
+    secure = timing.secure_start if new and timing.secure_start > 0 else None
     return NetworkRecord(
-        url=entry["name"],
+        url=timing.name,
         source="resource-timing",
-        protocol=entry["protocol"] or None,
+        protocol=timing.next_hop_protocol,
         connection_id=None,
         connection_reused=None,
-        status=entry["status"] or None,
-        bytes=entry["body"] if entry["transfer"] > 0 else None,
-        blocked_ms=_span(start, first_phase) if first_phase else None,
+        status=timing.status or None,
+        bytes=timing.encoded_body_size if timing.transfer_size > 0 else None,
+        blocked_ms=timing.blocked_ms,
         queued_ms=None,
-        dns_ms=_span(entry["dns_start"], entry["dns_end"]) if new_connection else None,
-        connect_ms=_span(entry["connect_start"], secure or entry["connect_end"]) if new_connection else None,
-        tls_ms=_span(secure, entry["connect_end"]) if secure else None,
+        dns_ms=_span(timing.dns_start, timing.dns_end) if new else None,
+        connect_ms=_span(timing.connect_start, secure or timing.connect_end) if new else None,
+        tls_ms=_span(secure, timing.connect_end) if secure else None,
         send_ms=None,
-        wait_ms=_span(request_start, entry["response_start"]),
-        receive_ms=_span(entry["response_start"], response_end),
-        resource_type=RESOURCE_TYPES.get(entry["initiator"], entry["initiator"] or None),
-        started_at=(time_origin_ms + start) / 1000,
-        ended_at=(time_origin_ms + response_end) / 1000 if response_end > 0 else None,
+        wait_ms=timing.wait_ms,
+        receive_ms=timing.receive_ms,
+        resource_type=RESOURCE_TYPES.get(timing.initiator_type or "", timing.initiator_type),
+        started_at=(time_origin_ms + timing.start_time) / 1000,
+        ended_at=(time_origin_ms + timing.response_end) / 1000 if timing.response_end > 0 else None,
     )
 
 
@@ -81,5 +71,6 @@ class ResourceTimingRecorder:
         records: list[NetworkRecord] = []
         for page in self._pages:
             read = page.evaluate(RESOURCE_RECORDS_JS)
-            records.extend(record_from_entry(entry, read["origin"]) for entry in read["entries"])
+            entries = (ResourceTiming.from_page(entry) for entry in read["entries"])
+            records.extend(record_from_entry(entry, read["origin"]) for entry in entries)
         return in_issue_order(records)

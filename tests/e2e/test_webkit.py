@@ -14,7 +14,7 @@ import pytest
 from playgate import gate
 from playgate.capture.browser_finder import is_installed
 from playgate.errors import UsageError
-from tests.processes import alive, cmdline, descendants
+from tests.processes import alive, cmdline
 
 pytestmark = [
     pytest.mark.browser,
@@ -24,12 +24,11 @@ pytestmark = [
 WEBKIT_PROCESSES = ("WebKitWebDriver", "MiniBrowser", "WebKitWebProcess", "WebKitNetworkProcess", "Xvfb")
 
 
-def webkit_processes_of_this_test():
-    return [
-        cmdline(pid)
-        for pid in descendants(os.getpid())
-        if alive(pid) and any(n in cmdline(pid) for n in WEBKIT_PROCESSES)
-    ]
+def webkit_processes():
+    """Every live process of WebKit's kind on the machine, by pid: those a run leaves behind
+    are reparented away from it, so its own descendants would not show them."""
+    pids = (int(entry) for entry in os.listdir("/proc") if entry.isdigit())
+    return {pid for pid in pids if alive(pid) and any(name in cmdline(pid) for name in WEBKIT_PROCESSES)}
 
 
 @pytest.fixture(scope="module")
@@ -37,6 +36,7 @@ def webkit_runs(tmp_path_factory):
     """h2 and h1-tls under media pressure in WebKit, through the command line (a gate of its own:
     the test session's Playwright already runs an event loop in this thread)."""
     result = tmp_path_factory.mktemp("webkit") / "result.json"
+    before = webkit_processes()
     done = subprocess.run(
         [sys.executable, "-m", "playgate", "run", "--browser", "webkit", "--mode", "h2,h1-tls"]
         + ["--pressure", "media:5", "--chunks", "4", "--json", str(result)],
@@ -46,7 +46,9 @@ def webkit_runs(tmp_path_factory):
     )
     assert done.returncode == 1, done.stdout[-3000:] + done.stderr[-3000:]  # h1-tls is red
     assert "playgate: 1 passed, 1 failed" in done.stdout
-    return {run["mode"]: run for run in json.loads(result.read_text())["runs"]}
+    runs = {run["mode"]: run for run in json.loads(result.read_text())["runs"]}
+    runs["left running"] = sorted(cmdline(pid) for pid in webkit_processes() - before)
+    return runs
 
 
 def test_healthy_h2_passes_with_the_protocol_read_from_the_page(webkit_runs):
@@ -75,7 +77,7 @@ def test_what_webkit_cannot_report_is_said_and_left_empty(webkit_runs):
 
 
 def test_nothing_of_webkit_is_left_running(webkit_runs):
-    assert webkit_processes_of_this_test() == []
+    assert webkit_runs["left running"] == []
 
 
 @pytest.mark.parametrize(
