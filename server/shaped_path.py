@@ -16,6 +16,7 @@ import ctypes
 import fcntl
 import itertools
 import json
+import math
 import os
 import socket
 import statistics
@@ -191,9 +192,15 @@ class ShapedPath:
 
 # The path is measured with this many UDP packets each way, of this size on the wire.
 PROBE_PACKETS, PROBE_PAYLOAD, UDP_IP_HEADERS = 400, 1172, 28
+SO_RCVBUFFORCE = getattr(socket, "SO_RCVBUFFORCE", 33)  # root's: beyond the machine's rmem_max
 PROBE_BUFFER_SHARE = 0.5  # of the shaper's QUEUE_S: a burst never fills the link's buffer
 # A measured figure within this share of the profile's matches it.
 TOLERANCE = 0.10
+# Loss is a chance per packet, and a few hundred probes cannot pin it to 10 %: the probes' loss
+# is off the profile when a count this far out would happen less than once in a thousand paths.
+LOSS_SURPRISE = 0.001
+# Under a profile without loss, a shaper behind on its work (a busy machine) drops: this share is too many.
+UNNAMED_LOSS = 0.01
 
 
 @dataclass(frozen=True)
@@ -217,6 +224,11 @@ class PathFigures:
         ):
             if named and (measured is None or abs(measured - named) > TOLERANCE * named):
                 found.append(f"{name} {0 if measured is None else measured / 1000:.1f} Mbit/s, not {named / 1000:g}")
+        if self.sent and _loss_implausible(self.lost, self.sent, profile.loss):
+            found.append(
+                f"{self.lost} of {self.sent} probe packets lost, where {profile.loss:.1%} loss drops about "
+                f"{profile.loss * self.sent:.0f}"
+            )
         return found
 
     def __str__(self) -> str:
@@ -229,6 +241,20 @@ class PathFigures:
             f"measured: round trip {self.rtt_ms:.0f} ms, {rates + ', ' if rates else ''}"
             f"{self.lost} of {self.sent} probe packets lost"
         )
+
+
+def _loss_implausible(lost: int, sent: int, loss: float) -> bool:
+    """Whether ``lost`` of ``sent`` is too far from a chance of ``loss`` per packet to be luck
+    (binomial, two-sided, below LOSS_SURPRISE)."""
+    if loss == 0:
+        return lost > UNNAMED_LOSS * sent
+
+    def pmf(k: int) -> float:  # in logs: the binomial coefficient of a few thousand overflows a float
+        log = math.lgamma(sent + 1) - math.lgamma(k + 1) - math.lgamma(sent - k + 1)
+        return math.exp(log + k * math.log(loss) + (sent - k) * math.log1p(-loss))
+
+    tail = min(sum(map(pmf, range(lost + 1))), sum(map(pmf, range(lost, sent + 1))))
+    return 2 * tail < LOSS_SURPRISE
 
 
 def connect_ms(host: str, port: int, tries: int = 7) -> float:
@@ -247,6 +273,10 @@ def _burst(sender: socket.socket, receiver: socket.socket, kbit: float | None) -
     wire_bits = (PROBE_PAYLOAD + UDP_IP_HEADERS) * 8
     count = PROBE_PACKETS if not kbit else min(PROBE_PACKETS, int(kbit * 1000 * PROBE_BUFFER_SHARE / wire_bits))
     receiver.settimeout(1.0)
+    # A burst of the whole count must fit the receiver's buffer (a kernel's default holds about a
+    # hundred of these), or an unshaped link's probes are lost in it rather than on the path.
+    receive_buffer = count * (PROBE_PAYLOAD + 1024)  # the kernel's own bookkeeping per packet
+    receiver.setsockopt(socket.SOL_SOCKET, SO_RCVBUFFORCE, receive_buffer)
     target = receiver.getsockname()
     for seq in range(count):
         sender.sendto(seq.to_bytes(4, "big") + bytes(PROBE_PAYLOAD - 4), target)

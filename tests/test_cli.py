@@ -40,6 +40,10 @@ def run_cli(*args, env=None):
         (["run", "--app", "m:app", "--player", "hls"], "--player set the bundled player or server"),
         (["run", "--expect-protocol", "h2c"], "--expect-protocol 'h2c': choose one of h3, h2, http/1.1"),
         (["run", "--max-dropped-ratio", "2"], "--max-dropped-ratio is a share of frames: 0..1"),
+        (["diagnose"], "diagnose takes a chunk URL, or --network PROFILE"),
+        (["diagnose", "https://127.0.0.1/c.mp4", "--network", "4g"], "leave the URL out, or serve your app behind it"),
+        (["diagnose", "--network", "4g", "--insecure"], "trusts the bundled server's own certificate"),
+        (["diagnose", "--network", "5g"], "--network '5g': give a profile"),
     ],
 )
 def test_usage_errors_are_one_line_and_exit_2(args, message, capsys):

@@ -9,6 +9,7 @@ import pytest
 
 from playgate.errors import UsageError
 from playgate.server.network import PROFILES, parse_network
+from playgate.server.shaped_path import PathFigures
 from playgate.server.shaper import QUEUE_S, Lane
 
 
@@ -101,3 +102,34 @@ def test_jitter_varies_the_delay_but_never_reorders(pipe):
     delays = [due - i * 0.001 for i, due in enumerate(dues)]
     assert 0.035 <= min(delays) and max(delays) <= 0.046
     assert max(delays) - min(delays) > 0.006
+
+
+def figures(lost, rtt_ms=100.0, down=10_000.0, up=5_000.0):
+    return PathFigures(rtt_ms=rtt_ms, down_kbit=down, up_kbit=up, lost=lost, sent=500)
+
+
+def test_a_path_within_ten_percent_and_with_plausible_loss_matches():
+    lossy = PROFILES["lossy"]  # 2 %: about 10 of 500 probes
+    assert figures(lost=10).problems(lossy) == []
+    assert figures(lost=4, rtt_ms=109.0, down=9_100.0, up=5_450.0).problems(lossy) == []
+
+
+@pytest.mark.parametrize(
+    ("measured", "says"),
+    [
+        (figures(lost=10, rtt_ms=115.0), "round trip 115 ms, not 100"),
+        (figures(lost=10, down=8_500.0), "down 8.5 Mbit/s, not 10"),
+        (figures(lost=10, up=None), "up 0.0 Mbit/s, not 5"),
+        # No loss at all, or three times the profile's, is no chance of 2 % per packet.
+        (figures(lost=0), "0 of 500 probe packets lost, where 2.0% loss drops about 10"),
+        (figures(lost=30), "30 of 500 probe packets lost"),
+    ],
+)
+def test_a_path_off_its_profile_says_how(measured, says):
+    assert any(says in problem for problem in measured.problems(PROFILES["lossy"]))
+
+
+def test_a_profile_without_loss_tolerates_a_stray_drop_but_not_a_busy_shaper():
+    cable = PROFILES["cable"]
+    assert figures(lost=2, rtt_ms=20.0, down=50_000.0, up=10_000.0).problems(cable) == []
+    assert figures(lost=20, rtt_ms=20.0, down=50_000.0, up=10_000.0).problems(cable) != []

@@ -5,6 +5,7 @@
   playgate compare --pressure media:5          h1-tls against h2, the field report's table
   playgate demo                                compare, in both browsers, under media:5
   playgate diagnose URL                        a Python client's stages fetching one chunk
+  playgate diagnose --network 4g               the same for the bundled server on a shaped path
   playgate doctor                              what this machine has for the gate
 
 Exit status: EXIT_MEANINGS below, the one place the help, the docs and the code read.
@@ -16,6 +17,7 @@ import argparse
 import os
 import signal
 import sys
+import tempfile
 import threading
 from collections.abc import Sequence
 from pathlib import Path
@@ -26,7 +28,7 @@ from playgate.capture.quic import QuicOrigin
 from playgate.capture.remote import BrowserServer
 from playgate.config import check_h2_max_streams, parse_modes
 from playgate.diagnose import report as diagnose_report
-from playgate.diagnose.client import DEFAULT_PROTOCOLS, DiagnoseOptions, Diagnoser
+from playgate.diagnose.client import DEFAULT_PROTOCOLS, PROTOCOLS, DiagnoseOptions, Diagnoser
 from playgate.diagnose.origin import probe_origin
 from playgate.entrypoints import doctor
 from playgate.entrypoints.cli_parser import (
@@ -46,14 +48,14 @@ from playgate.entrypoints.options import (
 )
 from playgate.entrypoints.pyproject_table import find_config_file
 from playgate.errors import PlaygateError, RunsAborted, UsageError
-from playgate.fixtures.generate import ensure_media
+from playgate.fixtures.generate import chunk_name, ensure_media
 from playgate.judging.gate import JudgedRun
 from playgate.reports.outputs import Outputs
 from playgate.reports.shards import read_shards, write_shard
 from playgate.reports.table import describe
 from playgate.run.compare import run_compare
 from playgate.run.runner import SetupStart, run_gate
-from playgate.server.network import parse_network
+from playgate.server.network import NetworkProfile, parse_network
 from playgate.server.serving import Served, serve, stop_all
 from playgate.server.settings import Mode, check_app_spec, settings_for
 
@@ -210,6 +212,10 @@ def _interrupt(signum: int, frame: object) -> None:
 
 
 def _diagnose(args: argparse.Namespace) -> int:
+    if args.network:
+        return _diagnose_behind_network(args, parse_network(args.network))
+    if not args.url:
+        raise UsageError("diagnose takes a chunk URL, or --network PROFILE to diagnose the bundled server on that path")
     verify: bool | str = True
     if args.insecure:
         verify = False
@@ -217,10 +223,37 @@ def _diagnose(args: argparse.Namespace) -> int:
         if not args.cafile.is_file():
             raise UsageError(f"--cafile {args.cafile} is not a file")
         verify = str(args.cafile)
+    _diagnose_url(args, args.url, verify, args.protocols or DEFAULT_PROTOCOLS)
+    return EXIT_PASS
+
+
+def _diagnose_behind_network(args: argparse.Namespace, network: NetworkProfile) -> int:
+    """The bundled server (h1, h2 and h3 on one port) behind a shaped path, measured first,
+    and its first chunk diagnosed over it with the server's own CA trusted."""
+    if args.url:
+        raise UsageError(
+            f"--network shapes the path to the bundled server, not to {args.url}: leave the URL out, "
+            "or serve your app behind it (playgate serve --app MODULE:APP --network PROFILE) and diagnose that URL"
+        )
+    if args.insecure or args.cafile:
+        raise UsageError("--network trusts the bundled server's own certificate: leave out --insecure and --cafile")
+    media = ensure_media()
+    with serve(settings_for(Mode.H3, media), network=network) as server, tempfile.TemporaryDirectory() as folder:
+        assert server.path is not None and server.app.ca_pem is not None
+        cafile = Path(folder) / "ca.pem"
+        cafile.write_bytes(server.app.ca_pem)
+        print(server.path.note(), flush=True)
+        _diagnose_url(args, f"{server.base_url}/chunks/{chunk_name(0)}", str(cafile), args.protocols or PROTOCOLS)
+    return EXIT_PASS
+
+
+def _diagnose_url(args: argparse.Namespace, url: str, verify: bool | str, protocols: tuple[str, ...]) -> None:
+    if args.http3 and "h3" not in protocols:
+        protocols += ("h3",)
     options = DiagnoseOptions(
-        url=args.url,
+        url=url,
         requests=args.requests,
-        protocols=(args.protocols or DEFAULT_PROTOCOLS) + (("h3",) if args.http3 else ()),
+        protocols=protocols,
         partial_mb=args.partial_mb,
         stream_start_kb=args.stream_start_kb,
         verify=verify,
@@ -228,7 +261,8 @@ def _diagnose(args: argparse.Namespace) -> int:
     )
     diagnoser = Diagnoser(options)
     stages = diagnoser.run()
-    origin = probe_origin(options.url)  # after the timed requests, never beside them
+    # After the timed requests, never beside them; trusting the CA the requests trusted.
+    origin = probe_origin(options.url, ca_cert=verify if isinstance(verify, str) else None)
     print(f"diagnose {options.url}  (times in ms; frame = request start -> first decoded frame)")
     print(diagnose_report.table(stages))
     for note in diagnoser.notes + [s.note for s in stages if s.note]:
@@ -237,7 +271,6 @@ def _diagnose(args: argparse.Namespace) -> int:
     print(diagnose_report.finding(stages))
     if args.json:
         diagnose_report.write_json(args.json, options.url, stages, diagnoser.notes, origin)
-    return EXIT_PASS
 
 
 def _doctor(args: argparse.Namespace) -> int:

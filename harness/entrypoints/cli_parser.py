@@ -78,7 +78,10 @@ EXAMPLES = {
     "compare": [
         ("the field report's table: h1-tls against h2 under five preloads", "--browser all --pressure media:5")
     ],
-    "diagnose": [("one chunk URL from Python, h1 and h2, cold and pooled", "https://cdn.example.com/chunks/0.mp4")],
+    "diagnose": [
+        ("one chunk URL from Python, h1 and h2, cold and pooled", "https://cdn.example.com/chunks/0.mp4"),
+        ("the bundled server's chunk over h1, h2 and h3 on a 4G-like path", "--network 4g"),
+    ],
     "doctor": [("what this machine has, without launching the browsers", "--no-launch")],
 }
 
@@ -135,7 +138,13 @@ def build_parser() -> argparse.ArgumentParser:
     _add_options(run, RUN)
 
     diagnose = _command(commands, "diagnose", "where a Python client's time goes fetching one chunk URL")
-    diagnose.add_argument("url", help="an http:// or https:// URL of a video chunk")
+    diagnose.add_argument("url", nargs="?", help="an http:// or https:// URL of a video chunk")
+    diagnose.add_argument(
+        "--network",
+        metavar="PROFILE",
+        help="instead of a URL: the bundled server's chunk over h1, h2 and h3 on a shaped path (root), "
+        "cable, 4g, lossy, or rtt=80ms,loss=1%%,down=9mbit",
+    )
     diagnose.add_argument("--requests", type=int, default=3, help="requests per variant (default: 3)")
     which = diagnose.add_mutually_exclusive_group()
     which.add_argument("--http1", action="store_const", dest="protocols", const=("http/1.1",), help="HTTP/1.1 only")
