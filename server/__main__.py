@@ -24,6 +24,7 @@ from hypercorn.config import Config
 from playgate.server import udp_queue
 from playgate.server.app import create_app
 from playgate.server.settings import Mode, ServerSettings
+from playgate.server.shaped_path import NAMESPACE_ENV, enter_namespace
 
 
 class _NoAltSvcConfig(Config):
@@ -103,6 +104,9 @@ def _give_up(message: str) -> NoReturn:
 
 def main(argv: list[str]) -> None:
     settings = ServerSettings.from_json(argv[0])
+    namespace = os.environ.get(NAMESPACE_ENV)
+    if namespace:  # behind a shaped path: every socket it makes (WebRTC's too) is on the path
+        enter_namespace(namespace)
     fd = int(argv[1])
     certfile, keyfile = (argv[2], argv[3]) if len(argv) >= 4 else (None, None)
     udp_fd = int(argv[4]) if len(argv) >= 5 else None

@@ -17,6 +17,8 @@ Routes:
   GET /hls/{name}, /dash/{name}
                          the segments, with the same faults as /chunks/
   GET /players/{name}    a real player's script, as fetched from npm (server/players.py)
+  POST /whep, DELETE /whep/{session}
+                         the avatar as WebRTC tracks, signalled by WHEP (server/webrtc.py)
 
 ``/events`` also sends a ``release`` event ``hold_ms`` after the first chunk event: the
 page then lets go of its connection holders, as finished preloads would.
@@ -27,8 +29,10 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -42,6 +46,9 @@ from playgate.server.media import MP4, MediaFileResponse, PacedFileResponse, Ser
 from playgate.server.players import PLAYERS, player_folder
 from playgate.server.settings import CHUNK_DELAY_MS, CHUNK_KIB_PER_S, CHUNKS, HOLD_MS, PACE_MS, Knob, ServerSettings
 from playgate.server.sse import HEARTBEAT, NO_RECONNECT_MS, StreamCounter, event_stream, sse_message
+
+if TYPE_CHECKING:
+    from playgate.server.webrtc import Whep
 
 STATIC_DIR = Path(__file__).parent / "static"
 CONTRACT_PLACEHOLDER = "/* PLAYGATE_PAGE: written here by the server (playgate.page_contract) */"
@@ -148,6 +155,29 @@ class AvatarRoutes:
         # The HLS segments are made on the first request for them (once per media folder,
         # cached): a server that never serves them, or a folder of other media, never pays for it.
         self.hls_made: list[HlsSet] = []
+        self.whep: Whep | None = None  # made on the first offer: aiortc is imported then
+
+    @asynccontextmanager
+    async def lifespan(self, app: Starlette) -> AsyncIterator[None]:
+        yield
+        if self.whep is not None:
+            await self.whep.close_all()
+
+    async def whep_offer(self, request: Request) -> Response:
+        if self.whep is None:
+            try:
+                from playgate.server.webrtc import Whep
+            except ImportError as exc:
+                return PlainTextResponse(
+                    f"WebRTC needs aiortc ({exc}): pip install 'playgate[webrtc]'", status_code=501
+                )
+            self.whep = Whep([self.media / name for name in self.settings.chunk_names])
+        return await self.whep.offer(request)
+
+    async def whep_delete(self, request: Request) -> Response:
+        if self.whep is None:
+            return PlainTextResponse("no WHEP session", status_code=404)
+        return await self.whep.delete(request)
 
     async def hls_set(self) -> HlsSet:
         if not self.hls_made:
@@ -305,8 +335,11 @@ def create_app(settings: ServerSettings) -> ServerTimed:
             Route("/players/{name}", routes.player_script),
             Route("/pressure/media", routes.media_holder),
             Route("/pressure/sse", routes.sse_holder),
+            Route("/whep", routes.whep_offer, methods=["POST"]),
+            Route("/whep/{session}", routes.whep_delete, methods=["DELETE"]),
             Mount("/static", StaticFolder(directory=STATIC_DIR)),
-        ]
+        ],
+        lifespan=routes.lifespan,
     )
     # No 307 from /chunks/x/ to /chunks/x: the redirect's Location is built from the
     # request's Host header, and a chunk URL either names a file or is 404.

@@ -17,6 +17,7 @@ import hashlib
 import http.client
 import ipaddress
 import json
+import os
 import signal
 import socket
 import ssl
@@ -35,6 +36,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from playgate.errors import ServerStartError
 from playgate.server.settings import ServerSettings
+from playgate.server.shaped_path import NAMESPACE_ENV
 from playgate.server.workdirs import make_workdir
 
 LOOPBACK = "127.0.0.1"
@@ -322,9 +324,11 @@ class ServerProcess(LoopbackProcess):
         host: str = LOOPBACK,
         port: int = 0,
         binding: Callable[[Callable[[], Any]], Any] | None = None,
+        namespace: str | None = None,
     ) -> None:
         super().__init__(host=host, port=port, binding=binding)
         self.settings = settings
+        self.namespace = namespace  # the network namespace the process runs in (a shaped path's)
         self._log: Path | None = None
         self._udp: socket.socket | None = None  # QUIC's, handed over beside the listener
         if settings.app is not None:
@@ -375,6 +379,7 @@ class ServerProcess(LoopbackProcess):
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 pass_fds=passed,
+                env={**os.environ, NAMESPACE_ENV: self.namespace} if self.namespace else None,
             )
 
     def _log_tail(self, lines: int = 15) -> str:

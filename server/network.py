@@ -36,6 +36,10 @@ class NetworkProfile:
         return f"{self.name} ({','.join(parts)})" if self.name != "custom" else ",".join(parts)
 
 
+# No shaping at all: the path only puts the server in a namespace of its own (--mode webrtc
+# without --network), every packet forwarded as it comes.
+DIRECT = NetworkProfile("direct", rtt_ms=0)
+
 # Typical links, as the browsers' own throttling presets and field measurements place them.
 PROFILES = {
     "cable": NetworkProfile("cable", rtt_ms=20, down_kbit=50_000, up_kbit=10_000),

@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 
 from playgate.errors import ServerStartError, UsageError
 from playgate.server.launcher import LOOPBACK, LoopbackProcess, ServerProcess
-from playgate.server.network import NetworkProfile
+from playgate.server.network import DIRECT, NetworkProfile
 from playgate.server.proxy import NginxProxy
 from playgate.server.settings import QUIC_MAX_STREAMS_BIDI, Mode, ServerSettings
 from playgate.server.shaped_path import ShapedPath, measure_path
@@ -59,6 +59,8 @@ def serve(
 ) -> Iterator[Served]:
     """Start the setup (a busy ``port`` is a ServerStartError) and always stop it; with a
     ``network``, behind a shaped path (server.shaped_path) whose figures are measured first."""
+    if network is None and settings.mode.plays_webrtc:
+        network = DIRECT  # ICE pairs only on the path's addresses (server.webrtc)
     if network is not None:
         if settings.mode.behind_nginx:
             raise UsageError(f"--network shapes the path to playgate's own server: not --mode {settings.mode}")
@@ -69,7 +71,7 @@ def serve(
             settings = replace(settings, preload_bytes_per_second=min(settings.preload_bytes_per_second, share))
         with (
             ShapedPath(network) as path,
-            ServerProcess(settings, host=path.host, port=port, binding=path.in_namespace) as app,
+            ServerProcess(settings, host=path.host, port=port, binding=path.in_namespace, namespace=path.namespace) as app,
         ):
             path.measured = measure_path(path, app.port or 0)
             problems = path.measured.problems(network)

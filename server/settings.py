@@ -33,6 +33,13 @@ class Mode(enum.StrEnum):
     # QUIC served, but Alt-Svc names only a draft (h3-29), as servers configured before
     # RFC 9114 still do: browsers that speak only h3 never take it up.
     H3_DRAFT_ALT_SVC = "h3-draft-alt-svc"
+    # The avatar as WebRTC tracks (server/webrtc.py), signalled by WHEP over h2: served in a
+    # network namespace of its own, so ICE pairs on addresses playgate made (root).
+    WEBRTC = "webrtc"
+
+    @property
+    def plays_webrtc(self) -> bool:
+        return self is Mode.WEBRTC
 
     @property
     def uses_tls(self) -> bool:

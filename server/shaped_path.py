@@ -37,6 +37,8 @@ from playgate.server.network import NetworkProfile
 TUNSETIFF = 0x400454CA
 IFF_TUN, IFF_NO_PI = 0x0001, 0x1000
 CLONE_NEWNET = 0x40000000
+# The namespace a server process enters first (its name), as the launcher tells it.
+NAMESPACE_ENV = "PLAYGATE_NETNS"
 SUBNET = "10.253"  # a /24 of 10.253.0.0/16 per path: the browser's side .1, the server's .2
 STOP_TIMEOUT_S = 5.0
 
@@ -88,6 +90,14 @@ def _free_subnet() -> int:
         if f" {SUBNET}.{third % 250}." not in used:
             return third % 250
     raise EnvironmentProblem(f"--network found no free /24 in {SUBNET}.0.0/16")
+
+
+def enter_namespace(name: str) -> None:
+    """Move the calling thread (at a process's start: the process) into namespace ``name``."""
+    with open(f"/var/run/netns/{name}") as handle:
+        libc = ctypes.CDLL(None, use_errno=True)
+        if libc.setns(handle.fileno(), CLONE_NEWNET) != 0:
+            raise OSError(ctypes.get_errno(), "setns")
 
 
 class ShapedPath:
@@ -152,10 +162,7 @@ class ShapedPath:
 
         def enter_and_run() -> None:
             try:
-                with open(f"/var/run/netns/{self.namespace}") as handle:
-                    libc = ctypes.CDLL(None, use_errno=True)
-                    if libc.setns(handle.fileno(), CLONE_NEWNET) != 0:
-                        raise OSError(ctypes.get_errno(), "setns")
+                enter_namespace(self.namespace)
                 outcome.append(function())
             except BaseException as exc:  # raised again in the caller's thread
                 failure.append(exc)

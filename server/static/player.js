@@ -349,6 +349,15 @@ if (params.get("role") === "tab") {
   idleTab();
 } else if (REAL_PLAYER) {
   followPlayer(params.get("player"));
+} else if (params.get("transport") === "webrtc") {
+  show("applying pressure");
+  applyPressure().then(() => {
+    state.pressure.settled_ms = performance.now();
+    state.phase = "streaming";
+    state.expected = 0; // no chunk is loaded: the media comes in the tracks (static/webrtc.js)
+    countUtterances(state, params);
+    playOverWebrtc(state, params, show);
+  });
 } else {
   show("applying pressure");
   applyPressure().then(() => {
