@@ -20,6 +20,7 @@ from playgate.server.settings import (
     HOLD_MS,
     PACE_MS,
     SCENARIO_KNOBS,
+    STALL_MS,
     Mode,
     check_app_spec,
 )
@@ -72,6 +73,11 @@ class Pressure:
         return sum(n for k, n in self.parts if k == kind)
 
 
+# --expect-transport: UDP with no relay (the fast path), TCP with no relay, through a TURN
+# relay (whatever its protocol), or any path.
+TRANSPORTS = ("udp", "tcp", "relay", "any")
+
+
 @dataclass(frozen=True)
 class GateRules:
     """What a run must meet. Defaults are the field's healthy setup."""
@@ -99,8 +105,21 @@ class GateRules:
     # The page's event stream (judging/streams.py): its wait before the network on contention.
     # None: the chunks' limit (max_queued_ms, or max_uncontended_ms with no contention seen).
     max_stream_queued_ms: float | None = None
+    # A page's WebRTC connection (judging/webrtc.py): the path its media must take, and the
+    # limits on its first frame, freezes, jitter buffer and audio/video offset.
+    expected_transport: str = "udp"
+    max_first_frame_ms: float = 2000.0
+    max_freezes: int = 0
+    max_jitter_buffer_ms: float = 200.0
+    max_av_offset_ms: float = 200.0
 
     def __post_init__(self) -> None:
+        if self.expected_transport not in TRANSPORTS:
+            raise UsageError(f"--expect-transport {self.expected_transport!r}: choose one of {', '.join(TRANSPORTS)}")
+        if self.max_first_frame_ms <= 0 or self.max_freezes < 0 or self.max_jitter_buffer_ms <= 0:
+            raise UsageError("--max-first-frame-ms, --max-freezes and --max-jitter-buffer-ms must not be negative")
+        if self.max_av_offset_ms <= 0:
+            raise UsageError("--max-av-offset-ms must be positive")
         if self.max_startup_ms <= 0 or self.max_stall_ms < 0 or self.max_stalls < 0:
             raise UsageError("--max-startup-ms, --max-stall-ms and --max-stalls must not be negative")
         if not 0 <= self.max_dropped_ratio <= 1:
@@ -134,6 +153,8 @@ class Scenario:
     chunk_delay_ms: int = CHUNK_DELAY_MS.default
     chunk_kib_per_s: int = CHUNK_KIB_PER_S.default
     missing_chunks: tuple[int, ...] = ()  # these chunks are announced at URLs that 404
+    # --mode webrtc: the sender sends no video frame for this long, once, 2 s into the stream.
+    stall_ms: int = 0
     slow_chunks: tuple[int, ...] = ()  # the chunk delay and rate apply to these only (empty: all)
     # How the bundled page plays the chunks: a <video> per chunk event ("progressive"), or
     # the chunks as a stream through a real player over Media Source Extensions: hls.js on
@@ -153,6 +174,8 @@ class Scenario:
             raise UsageError("missing chunks are announced by the progressive player's event stream only")
         if any(not 0 <= i < self.chunks for i in self.missing_chunks):
             raise UsageError(f"missing chunk indices must be 0..{self.chunks - 1}")
+        if not STALL_MS.holds(self.stall_ms):
+            raise UsageError(f"--stall-ms must be {STALL_MS.low}..{STALL_MS.high}")
         if any(not 0 <= i < self.chunks for i in self.slow_chunks):
             raise UsageError(f"slow chunk indices must be 0..{self.chunks - 1}")
         if self.slow_chunks and not (self.chunk_delay_ms or self.chunk_kib_per_s):
@@ -170,6 +193,8 @@ class Scenario:
             query += "&slow=" + ",".join(map(str, self.slow_chunks))
         if self.player != "progressive":
             query += f"&player={self.player}"
+        if self.stall_ms:
+            query += f"&stall_ms={self.stall_ms}"
         return query
 
 

@@ -21,6 +21,10 @@ OBSERVER_STATE = "__playgate"
 PRESSURE_STATE = "__playgatePressure"
 # How the videos of every page played: startup, stalls, frames (capture/playback.js).
 PLAYBACK_STATE = "__playgatePlayback"
+# Every page's RTCPeerConnections and their statistics (capture/webrtc.js), and the function
+# that reads them all at once (the bundled page calls it before it closes its connection).
+WEBRTC_STATE = "__playgateWebrtc"
+WEBRTC_SAMPLE = "__playgateWebrtcSample"
 
 # The chunks of the bundled progressive page (the reference server's /chunks/ route), and
 # the default --chunk-pattern of a user's page.
@@ -39,7 +43,7 @@ BOOTSTRAP_FRAGMENT = "playgate-bootstrap="
 
 def bundled_page_config() -> str:
     """The bundled page's side of the contract, as the JavaScript the server writes into it."""
-    config = {"state": PLAYER_STATE, "segmentPattern": SEGMENT_PATTERN}
+    config = {"state": PLAYER_STATE, "segmentPattern": SEGMENT_PATTERN, "webrtcSample": WEBRTC_SAMPLE}
     return f"const PLAYGATE_PAGE = {json.dumps(config)};"
 
 

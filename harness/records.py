@@ -12,6 +12,7 @@ from typing import Any
 
 from playgate.origin import OriginProbe, origin_of
 from playgate.playback_record import Playback, round_ms
+from playgate.webrtc_record import WebRtc
 
 PHASES = ("blocked_ms", "queued_ms", "dns_ms", "connect_ms", "tls_ms", "send_ms", "wait_ms", "receive_ms")
 # The failure of a request with no response yet: still in flight, or never answered.
@@ -363,6 +364,7 @@ class RunRecord:
     server_max_quic_streams: int | None = None
     # How the page's videos played (None: not watched).
     playback: Playback | None = None
+    webrtc: WebRtc | None = None  # the page's WebRTC connection, where it made one
     # Where the browser ran, when not here: the browser server's endpoint (--connect).
     browser_endpoint: str | None = None
     # The page's own event stream(s) among the requests: judged on their wait too.

@@ -26,6 +26,12 @@ class Rule(StrEnum):
     STARTUP = "startup"
     STALLS = "stalls"
     DROPPED = "dropped"
+    # A page's WebRTC connection, from the browser's statistics (judging/webrtc.py).
+    TRANSPORT = "transport"
+    FIRST_FRAME = "first frame"
+    FREEZES = "freezes"
+    JITTER_BUFFER = "jitter buffer"
+    AV_SYNC = "av sync"
 
     @classmethod
     def named(cls, name: str) -> Rule:
@@ -106,6 +112,30 @@ RULES: dict[Rule, RuleSpec] = {
         ANY_REPEAT,
     ),
     Rule.DROPPED: RuleSpec("no larger share of the frames dropped than allowed", ("max-dropped-ratio",), ANY_REPEAT),
+    Rule.TRANSPORT: RuleSpec(
+        "a WebRTC connection's media took the expected path (default: UDP, no TURN relay), as the selected "
+        "candidate pair says; a relayed pair is recognised whatever type the browser gives it",
+        ("expect-transport",),
+        ANY_REPEAT,
+    ),
+    Rule.FIRST_FRAME: RuleSpec(
+        "a WebRTC connection's first video frame within the limit of the connection being made",
+        ("max-first-frame-ms",),
+        ANY_REPEAT,
+    ),
+    Rule.FREEZES: RuleSpec(
+        "no more video freezes than allowed, by the browser's own count (freezeCount)", ("max-freezes",), ANY_REPEAT
+    ),
+    Rule.JITTER_BUFFER: RuleSpec(
+        "a WebRTC video's jitter buffer held each frame no longer than the limit, on average",
+        ("max-jitter-buffer-ms",),
+        ANY_REPEAT,
+    ),
+    Rule.AV_SYNC: RuleSpec(
+        "a WebRTC connection's video and audio jitter buffers apart by no more than the limit",
+        ("max-av-offset-ms",),
+        ANY_REPEAT,
+    ),
 }
 
 

@@ -71,7 +71,9 @@ def serve(
             settings = replace(settings, preload_bytes_per_second=min(settings.preload_bytes_per_second, share))
         with (
             ShapedPath(network) as path,
-            ServerProcess(settings, host=path.host, port=port, binding=path.in_namespace, namespace=path.namespace) as app,
+            ServerProcess(
+                settings, host=path.host, port=port, binding=path.in_namespace, namespace=path.namespace
+            ) as app,
         ):
             path.measured = measure_path(path, app.port or 0)
             problems = path.measured.problems(network)

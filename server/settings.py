@@ -129,6 +129,9 @@ PACE_MS = Knob("pace_ms", 200, 0, 60_000)  # between chunk events
 HOLD_MS = Knob("hold_ms", 400, 0, 600_000)
 CHUNK_DELAY_MS = Knob("chunk_delay_ms", 0, 0, 60_000)  # the server waits this long before a chunk's headers
 CHUNK_KIB_PER_S = Knob("chunk_kib_per_s", 0, 0, 1_000_000)  # chunk bodies at this rate (0: link speed)
+# --mode webrtc: the sender sends no video frame for stall_ms, once, stall_at_s into the stream.
+STALL_MS = Knob("stall_ms", 0, 0, 60_000)
+STALL_AT_S = Knob("stall_at_s", 2, 0, 3600)
 SCENARIO_KNOBS = (CHUNKS, PACE_MS, HOLD_MS, CHUNK_DELAY_MS, CHUNK_KIB_PER_S)
 
 

@@ -34,7 +34,7 @@ from aiortc.mediastreams import MediaStreamError
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
-from playgate.server.settings import CHUNKS, Knob
+from playgate.server.settings import CHUNKS, STALL_AT_S, STALL_MS
 
 VIDEO_TIME_BASE = fractions.Fraction(1, 90_000)
 AUDIO_RATE = 48_000
@@ -43,8 +43,6 @@ SDP = "application/sdp"
 # loopback and the subnets of playgate's shaped paths (server.shaped_path.SUBNETS).
 PAIRED_NETWORKS = tuple(ipaddress.ip_network(n) for n in ("127.0.0.0/8", "::1/128", "10.253.0.0/16"))
 
-STALL_MS = Knob("stall_ms", 0, 0, 60_000)
-STALL_AT_S = Knob("stall_at_s", 2, 0, 3600)
 SENDER_KNOBS = (STALL_MS, STALL_AT_S)
 
 # aiortc and aioice log every ICE check and RTP hiccup at INFO: a served run's output is not
@@ -85,17 +83,20 @@ class _StreamClock:
 
 
 def _decoded(paths: list[Path], kind: str) -> Iterator[tuple[float, av.VideoFrame | av.AudioFrame]]:
-    """Every ``kind`` frame of the chunk files in turn, with its time in the stream (s)."""
+    """Every ``kind`` frame of the chunk files in turn, with its time in the stream (s); audio
+    as the 16-bit samples aiortc's Opus encoder takes."""
     offset = 0.0
+    resampler = av.AudioResampler(format="s16", layout="stereo", rate=AUDIO_RATE)
     for path in paths:
         with av.open(str(path)) as container:
             stream = container.streams.video[0] if kind == "video" else container.streams.audio[0]
             last = 0.0
             for frame in container.decode(stream):
-                at = float(frame.pts * stream.time_base) if frame.pts is not None else last
+                at = max(0.0, float(frame.pts * stream.time_base)) if frame.pts is not None else last
                 last = at
-                yield offset + at, frame
-            offset += float(container.duration or 0) / av.time_base if container.duration else last
+                for out in [frame] if kind == "video" else resampler.resample(frame):
+                    yield offset + at, out
+            offset += float(container.duration) / av.time_base if container.duration else last
 
 
 class AvatarTrack(MediaStreamTrack):
@@ -221,4 +222,3 @@ class Whep:
     async def close_all(self) -> None:
         for session in list(self.sessions):
             await self._close(session)
-

@@ -24,6 +24,7 @@ from playgate.capture.page_state import PageSnapshot, holders_released, read_rel
 from playgate.capture.playback import PLAYBACK_SCRIPT, SETTLED_JS, read_playback
 from playgate.capture.reading import PageReading
 from playgate.capture.recorders import NetworkRecorder, ignore_network, in_issue_order
+from playgate.capture.webrtc import WEBRTC_SCRIPT, read_webrtc
 from playgate.errors import MeasurementError
 from playgate.records import RESOURCES_JS, ChunkRecord, NetworkRecord, PageChunk, ResourceTiming, RunRecord, delivering
 
@@ -113,6 +114,7 @@ def measure_page(run: RunContext, visit: PageVisit, watching: Watching = NOT_WAT
         finished, snapshot = _wait_until_done(page, visit, run.recorder, watching)
         watching.mark("page until settled")
         playback = read_playback(page)
+        webrtc = read_webrtc(page)
         read = _read_page(page, run, visit.reading, snapshot, watching)
         if watching.live is not None:
             watching.live.finish(page)
@@ -139,6 +141,7 @@ def measure_page(run: RunContext, visit: PageVisit, watching: Watching = NOT_WAT
         page_time_origin_ms=origin,
         holders_released_ms=None if read.released_at_ms is None else read.released_at_ms - origin,
         playback=playback,
+        webrtc=webrtc,
     )
 
 
@@ -150,6 +153,7 @@ def _open_page(run: RunContext, visit: PageVisit, watching: Watching) -> Page:
         # CPU in the middle of the measurement.
         run.context.tracing.start(screenshots=False, snapshots=False)
     run.context.add_init_script(script=PLAYBACK_SCRIPT)
+    run.context.add_init_script(script=WEBRTC_SCRIPT)
     page = run.context.new_page()
     watching.mark("context and page")
     live = watching.live

@@ -75,20 +75,23 @@ def measure_player(
     scenario: Scenario,
     label: str,
     watching: Watching = NOT_WATCHED,
+    *,
+    webrtc: bool = False,
 ) -> RunRecord:
     """The bundled player at the reference server, under the scenario's pressure; ``label``
-    names the setup (a real player's name is added to it)."""
+    names the setup (a real player's name is added to it). ``webrtc``: the avatar comes as
+    WebRTC tracks (server/webrtc.py), and no chunk is loaded."""
     # The reading first: a real player that cannot be had is an error before any context opens.
     reading, own_stream = PLAYER, PLAYER_EVENTS
     if scenario.player != "progressive":
         reading, own_stream = real_player_reading(scenario), PLAYER_FEED
         label = f"{label} player {scenario.player}"
     visit = PageVisit(
-        url=f"{base_url}/?{scenario.page_query()}",
+        url=f"{base_url}/?{scenario.page_query()}" + ("&transport=webrtc" if webrtc else ""),
         reading=reading,
         label=label,
         pressure=str(scenario.pressure),
-        expected=scenario.chunks,
+        expected=0 if webrtc else scenario.chunks,
         timeout_s=scenario.timeout_s,
     )
     run = RunContext.open(browser, browser_name, ignore_https_errors=True)

@@ -133,6 +133,7 @@ class Options:
     timeout: float = _opt(_scenario.timeout_s, "seconds a run may take", metavar="SECONDS")
     chunk_delay_ms: int = _opt(0, "fault injection: the server delays each chunk's headers")
     chunk_kib_per_s: int = _opt(0, "fault injection: chunk bodies sent at this rate (0: no limit)", metavar="KIB_PER_S")
+    stall_ms: int = _opt(0, "fault injection, --mode webrtc: the sender sends no video frame this long, 2 s in")
     h2_max_streams: int = _opt(DEFAULT_H2_MAX_STREAMS, "the server's h2 SETTINGS_MAX_CONCURRENT_STREAMS", metavar="N")
     network: str | None = _opt(
         None,
@@ -165,6 +166,15 @@ class Options:
     max_dropped_ratio: float = _opt(
         _rules.max_dropped_ratio, "largest allowed share of frames dropped (0..1)", (RUN,), metavar="SHARE"
     )
+    expect_transport: str = _opt(
+        _rules.expected_transport, "WebRTC: the path media must take: udp, tcp (no relay), relay (TURN), any", (RUN,)
+    )
+    max_first_frame_ms: float = _opt(
+        _rules.max_first_frame_ms, "WebRTC: longest allowed connection -> first frame", (RUN,)
+    )
+    max_freezes: int = _opt(_rules.max_freezes, "WebRTC: video freezes allowed (the browser's freezeCount)", (RUN,))
+    max_jitter_buffer_ms: float = _opt(_rules.max_jitter_buffer_ms, "WebRTC: longest mean jitter buffer delay", (RUN,))
+    max_av_offset_ms: float = _opt(_rules.max_av_offset_ms, "WebRTC: largest video/audio jitter buffer gap", (RUN,))
     # What is written.
     output: Path | None = _opt(None, "write result.json, har/ and report.html into this folder", metavar="DIR")
     json: Path | None = _opt(None, "write the JSON result to this file", metavar="FILE")
@@ -203,6 +213,7 @@ class Options:
             chunk_delay_ms=self.chunk_delay_ms,
             chunk_kib_per_s=self.chunk_kib_per_s,
             player=self.player,
+            stall_ms=self.stall_ms,
         )
 
     def rules(self) -> GateRules:
@@ -216,6 +227,11 @@ class Options:
             self.max_stall_ms,
             self.max_dropped_ratio,
             self.max_stream_queued_ms,
+            expected_transport=self.expect_transport,
+            max_first_frame_ms=self.max_first_frame_ms,
+            max_freezes=self.max_freezes,
+            max_jitter_buffer_ms=self.max_jitter_buffer_ms,
+            max_av_offset_ms=self.max_av_offset_ms,
         )
 
     def run_config(self, modes: str, setup: SetupFunction | None = None) -> RunConfig:

@@ -13,6 +13,8 @@ Rules, in order:
             queued behind the page's other requests delays every chunk it announces,
             and no chunk's own figures show it
   startup, stalls, dropped   how the videos played (see judging/playback.py)
+  transport, first frame, freezes, jitter buffer, av sync   a WebRTC connection, where the
+            page made one (see judging/webrtc.py)
 
 A figure the browser did not report cannot prove a rule holds, so it breaks the rule,
 saying which figure was missing.
@@ -27,9 +29,11 @@ from playgate.config import GateRules
 from playgate.judging.attribution import H1, Wait, attribute
 from playgate.judging.playback import check_playback
 from playgate.judging.protocols import switch_note, why_http1, why_not_h3
+from playgate.judging.webrtc import check_webrtc
 from playgate.origin import origin_of
 from playgate.records import ChunkRecord, NetworkRecord, RunRecord
 from playgate.rules import Broken, Rule
+from playgate.server.settings import Mode
 
 
 @dataclass(frozen=True)
@@ -259,7 +263,8 @@ def evaluate(run: RunRecord, rules: GateRules) -> Verdict:
         check_load_time(run, rules),
         check_event_stream(run, rules),
     )
-    broken = tuple(reason for reason in checked if reason is not None) + check_playback(run, rules)
+    webrtc = check_webrtc(run, rules, expected=run.mode == Mode.WEBRTC)
+    broken = tuple(reason for reason in checked if reason is not None) + check_playback(run, rules) + webrtc
     switched = switch_note(run)
     notes = uncontended_notes(run, rules, waits) + ((switched,) if switched else ())
     return Verdict(passed=not broken, broken=broken, waits=waits, notes=notes)

@@ -65,6 +65,7 @@ def _one_run(judged: JudgedRun) -> dict[str, Any]:
         "notes": list(run.notes) + list(judged.verdict.notes),
         "crosscheck": _crosscheck_json(run),
         "playback": None if run.playback is None else run.playback.to_json(),
+        "webrtc": None if run.webrtc is None else run.webrtc.to_json(),
         "origins": [probe.to_json() for probe in run.origins],
         "event_streams": [
             {

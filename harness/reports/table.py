@@ -12,6 +12,7 @@ from playgate.judging.gate import JudgedRun, stream_waits
 from playgate.judging.repeats import chunk_spreads
 from playgate.playback_record import Playback
 from playgate.records import ChunkRecord, NetworkRecord, RunRecord
+from playgate.webrtc_record import WebRtc
 
 # blocked: issue -> first network phase; queued + stalled split it where the browser does.
 COLUMNS = (
@@ -97,6 +98,8 @@ def describe(judged: JudgedRun) -> str:
         parts.append(repeats_table(judged))
     if run.playback is not None and run.playback.played:
         parts.append(playback_line(run.playback))
+    if run.webrtc is not None:
+        parts.append(webrtc_line(run.webrtc))
     parts += [f"note: {note}" for note in (*run.notes, *verdict.notes)]
     parts += [probe.describe() for probe in run.origins]
     parts += [stream_line(stream, wait) for stream, wait in zip(run.event_streams, stream_waits(run), strict=True)]
@@ -129,6 +132,27 @@ def playback_line(playback: Playback) -> str:
         stalls += f" ({playback.stalled_ms:.0f} ms in all)"
     frames = "" if playback.frames is None else f", {playback.dropped_frames} of {playback.frames} frames dropped"
     return f"playback: {first}, {stalls}{frames}"
+
+
+def webrtc_line(webrtc: WebRtc) -> str:
+    """'webrtc: UDP host to 10.253.7.2:41234, connected after 95 ms, 0 freezes, jitter buffer 41 ms
+    (audio 58 ms), 1020 kbit/s, 0 packets lost'"""
+    path = "no candidate pair selected" if webrtc.pair is None else webrtc.pair.describe()
+    parts = [f"webrtc: {path}"]
+    if webrtc.connected_ms is not None:
+        parts.append(f"connected after {webrtc.connected_ms - webrtc.created_ms:.0f} ms")
+    else:
+        parts.append(f"connection {webrtc.state}")
+
+    def figure(value: float | None, words: str) -> str:
+        return words.format("?" if value is None else f"{value:.0f}")
+
+    parts.append(figure(webrtc.freezes, "{} freezes") + (f" ({webrtc.frozen_ms:.0f} ms)" if webrtc.freezes else ""))
+    audio = "" if webrtc.audio_jitter_buffer_ms is None else f" (audio {webrtc.audio_jitter_buffer_ms:.0f} ms)"
+    parts.append(figure(webrtc.jitter_buffer_ms, "jitter buffer {} ms") + audio)
+    parts.append(figure(webrtc.kbit, "{} kbit/s"))
+    parts.append(figure(webrtc.packets_lost, "{} packets lost"))
+    return ", ".join(parts)
 
 
 def crosscheck_line(run: RunRecord) -> str | None:

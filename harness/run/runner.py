@@ -47,7 +47,9 @@ def judge(
     watching: Watching = NOT_WATCHED,
 ) -> JudgedRun:
     """The bundled player at a server of ours, measured and judged."""
-    run = measure_player(browser, browser_name, server.base_url, scenario, server.label, watching)
+    run = measure_player(
+        browser, browser_name, server.base_url, scenario, server.label, watching, webrtc=server.mode.plays_webrtc
+    )
     judged = _judged_at(run, server, rules)
     watching.mark("probing and judging")
     return judged

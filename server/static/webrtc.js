@@ -38,7 +38,8 @@ async function playOverWebrtc(state, params, show) {
     state.phase = "finished";
     show(why ? `webrtc: ${why}` : "finished: the stream played");
     // The observer's last look at the statistics, while the connection still stands.
-    if (window.__playgateWebrtcSample) await window.__playgateWebrtcSample();
+    const sample = window[PLAYGATE_PAGE.webrtcSample];
+    if (sample) await sample();
     if (record.session) fetch(record.session, { method: "DELETE" }).catch(() => {});
     pc.close();
     state.finished = true;
