@@ -29,7 +29,8 @@ make-venv = [ -x $(1)/bin/python ] || { \
 # Without recommends (they bring avahi, cups and desktop services) but with the libavcodec
 # firefox-esr recommends: Firefox plays H.264 and AAC through it (`playgate doctor` checks).
 # webkit2gtk-driver: WebKit, the third engine (WebKitGTK's WebDriver and MiniBrowser), which
-# plays MP4 through GStreamer's demuxer (plugins-good) and libav decoders.
+# plays MP4 through GStreamer's demuxer (plugins-good) and libav decoders. coturn: the TURN
+# server beside the WebRTC avatar; nftables: the firewall rule of --mode webrtc-udp-blocked.
 debian-packages:
 	@missing=""; \
 	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
@@ -38,6 +39,8 @@ debian-packages:
 	command -v Xvfb >/dev/null 2>&1 || missing="$$missing xvfb"; \
 	command -v npm >/dev/null 2>&1 || missing="$$missing npm"; \
 	command -v WebKitWebDriver >/dev/null 2>&1 || missing="$$missing webkit2gtk-driver"; \
+	command -v turnserver >/dev/null 2>&1 || missing="$$missing coturn"; \
+	[ -x /usr/sbin/nft ] || command -v nft >/dev/null 2>&1 || missing="$$missing nftables"; \
 	ls /usr/lib/*/gstreamer-1.0/libgstlibav.so >/dev/null 2>&1 || missing="$$missing gstreamer1.0-libav"; \
 	ls /usr/lib/*/gstreamer-1.0/libgstisomp4.so >/dev/null 2>&1 || missing="$$missing gstreamer1.0-plugins-good"; \
 	{ ldconfig -p 2>/dev/null || /sbin/ldconfig -p; } | grep -q 'libavcodec\.so\.' || missing="$$missing libavcodec"; \

@@ -104,4 +104,28 @@ REGRESSIONS = (
         caught_by=(Rule.PROTOCOL,),
         names_it="offered only h3-29",
     ),
+    Regression(
+        "webrtc-udp-blocked",
+        "a WebRTC avatar behind a firewall that drops UDP: ICE goes through the TURN server over TCP, and every "
+        "lost packet waits for TCP",
+        mode="webrtc-udp-blocked",
+        caught_by=(Rule.TRANSPORT,),
+        names_it="relayed over TURN/TCP",
+    ),
+    Regression(
+        "webrtc-no-turn",
+        "UDP dropped and no TURN server answering: the WebRTC connection cannot be made",
+        mode="webrtc-no-turn",
+        caught_by=(Rule.TRANSPORT,),
+        names_it="no candidate pair was selected",
+    ),
+    Regression(
+        "webrtc-sender-stall",
+        "a WebRTC sender that stops sending video for 1.5 s (a stalled encoder or render loop): the avatar freezes",
+        mode="webrtc",
+        scenario={"stall_ms": 1500},
+        caught_by=(Rule.FREEZES,),
+    ),
 )
+# Healthy WebRTC must pass: the TURN server beside it, UDP open, in both browsers.
+HEALTHY_WEBRTC_MODES = ("webrtc",)

@@ -20,6 +20,7 @@ from playgate.server.settings import (
     HOLD_MS,
     PACE_MS,
     SCENARIO_KNOBS,
+    STALL_AT_S,
     STALL_MS,
     Mode,
     check_app_spec,
@@ -153,7 +154,7 @@ class Scenario:
     chunk_delay_ms: int = CHUNK_DELAY_MS.default
     chunk_kib_per_s: int = CHUNK_KIB_PER_S.default
     missing_chunks: tuple[int, ...] = ()  # these chunks are announced at URLs that 404
-    # --mode webrtc: the sender sends no video frame for this long, once, 2 s into the stream.
+    # --mode webrtc: the sender sends no video frame for this long, once, 1 s into the stream.
     stall_ms: int = 0
     slow_chunks: tuple[int, ...] = ()  # the chunk delay and rate apply to these only (empty: all)
     # How the bundled page plays the chunks: a <video> per chunk event ("progressive"), or
@@ -176,6 +177,11 @@ class Scenario:
             raise UsageError(f"missing chunk indices must be 0..{self.chunks - 1}")
         if not STALL_MS.holds(self.stall_ms):
             raise UsageError(f"--stall-ms must be {STALL_MS.low}..{STALL_MS.high}")
+        if self.stall_ms and STALL_AT_S.default + self.stall_ms / 1000 >= self.chunks:
+            raise UsageError(
+                f"--stall-ms {self.stall_ms} starts {STALL_AT_S.default} s in and must end before the stream's "
+                f"{self.chunks} s do, or no frame comes after it: more --chunks"
+            )
         if any(not 0 <= i < self.chunks for i in self.slow_chunks):
             raise UsageError(f"slow chunk indices must be 0..{self.chunks - 1}")
         if self.slow_chunks and not (self.chunk_delay_ms or self.chunk_kib_per_s):

@@ -3,9 +3,12 @@ mode asks for it. What the browser talks to is ``Served.base_url``."""
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
 
 from playgate.errors import ServerStartError, UsageError
 from playgate.server.launcher import LOOPBACK, LoopbackProcess, ServerProcess
@@ -13,6 +16,7 @@ from playgate.server.network import DIRECT, NetworkProfile
 from playgate.server.proxy import NginxProxy
 from playgate.server.settings import QUIC_MAX_STREAMS_BIDI, Mode, ServerSettings
 from playgate.server.shaped_path import ShapedPath, measure_path
+from playgate.server.turn import TURN_PORT, TurnServer, block_udp_from_browser
 
 
 @dataclass(frozen=True)
@@ -23,6 +27,8 @@ class Served:
     proxy: NginxProxy | None = None
     # --network: the shaped path the browsers reach it over, and what was measured on it.
     path: ShapedPath | None = None
+    # The WebRTC modes: the ICE servers the page is given (the TURN server beside it).
+    ice_servers: tuple[dict[str, Any], ...] = ()
 
     @property
     def running(self) -> bool:
@@ -42,6 +48,27 @@ class Served:
     def max_streams(self) -> int | None:
         """The h2 SETTINGS_MAX_CONCURRENT_STREAMS the browser meets (none behind nginx, which speaks h1)."""
         return None if self.proxy is not None else self.app.settings.h2_max_streams
+
+
+@contextmanager
+def _turn_for(mode: Mode, path: ShapedPath) -> Iterator[TurnServer | None]:
+    """coturn beside a WebRTC server (server.turn), in its namespace; None where there is none."""
+    if not mode.runs_turn:
+        yield None
+        return
+    with (
+        tempfile.TemporaryDirectory(prefix="playgate-turn-") as folder,
+        TurnServer(path.namespace, path.host, Path(folder)) as turn,
+    ):
+        yield turn
+
+
+def _unanswered_turn(mode: Mode, path: ShapedPath) -> tuple[dict[str, Any], ...]:
+    """webrtc-no-turn: the page is given a TURN server where none runs."""
+    if not mode.plays_webrtc:
+        return ()
+    urls = [f"turn:{path.host}:{TURN_PORT}?transport=udp", f"turn:{path.host}:{TURN_PORT}?transport=tcp"]
+    return ({"urls": urls, "username": "playgate", "credential": "none"},)
 
 
 def stop_all() -> None:
@@ -82,7 +109,11 @@ def serve(
                     f"--network {network}: the path does not match its profile ({'; '.join(problems)}), so no run "
                     "over it is judged: is this machine too busy to shape it?"
                 )
-            yield Served(app.base_url, settings.label, app, path=path)
+            with _turn_for(settings.mode, path) as turn:
+                if settings.mode.blocks_udp:
+                    block_udp_from_browser(path.namespace, path.server_device)
+                ice = tuple(turn.ice_servers) if turn is not None else _unanswered_turn(settings.mode, path)
+                yield Served(app.base_url, settings.label, app, path=path, ice_servers=ice)
         return
     if settings.mode.behind_nginx:
         with (

@@ -36,10 +36,23 @@ class Mode(enum.StrEnum):
     # The avatar as WebRTC tracks (server/webrtc.py), signalled by WHEP over h2: served in a
     # network namespace of its own, so ICE pairs on addresses playgate made (root).
     WEBRTC = "webrtc"
+    # Its regressions: UDP from the browser dropped (a firewall that lets TCP through), so
+    # ICE goes through the TURN server over TCP; and the same with no TURN server answering.
+    WEBRTC_UDP_BLOCKED = "webrtc-udp-blocked"
+    WEBRTC_NO_TURN = "webrtc-no-turn"
 
     @property
     def plays_webrtc(self) -> bool:
-        return self is Mode.WEBRTC
+        return self.value.startswith("webrtc")
+
+    @property
+    def blocks_udp(self) -> bool:
+        """UDP from the browser's side of the path is dropped (server.turn)."""
+        return self in (Mode.WEBRTC_UDP_BLOCKED, Mode.WEBRTC_NO_TURN)
+
+    @property
+    def runs_turn(self) -> bool:
+        return self.plays_webrtc and self is not Mode.WEBRTC_NO_TURN
 
     @property
     def uses_tls(self) -> bool:
@@ -131,7 +144,7 @@ CHUNK_DELAY_MS = Knob("chunk_delay_ms", 0, 0, 60_000)  # the server waits this l
 CHUNK_KIB_PER_S = Knob("chunk_kib_per_s", 0, 0, 1_000_000)  # chunk bodies at this rate (0: link speed)
 # --mode webrtc: the sender sends no video frame for stall_ms, once, stall_at_s into the stream.
 STALL_MS = Knob("stall_ms", 0, 0, 60_000)
-STALL_AT_S = Knob("stall_at_s", 2, 0, 3600)
+STALL_AT_S = Knob("stall_at_s", 1, 0, 3600)
 SCENARIO_KNOBS = (CHUNKS, PACE_MS, HOLD_MS, CHUNK_DELAY_MS, CHUNK_KIB_PER_S)
 
 

@@ -150,6 +150,11 @@ class ShapedPath:
             pass_fds=self._fds,
         )
 
+    @property
+    def server_device(self) -> str:
+        """The path's device on the server's side, in the namespace."""
+        return self._devices[1]
+
     def note(self) -> str:
         """What each run over it says: the profile, and what was measured on the path."""
         return f"network {self.profile}: {self.measured}"

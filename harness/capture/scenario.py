@@ -5,8 +5,11 @@ progressive player or through a real one (capture.page_run measures the page).
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import replace
+from typing import Any
+from urllib.parse import urlencode
 
 from playwright.sync_api import Browser, BrowserContext
 from playwright.sync_api import Error as PlaywrightError
@@ -77,6 +80,7 @@ def measure_player(
     watching: Watching = NOT_WATCHED,
     *,
     webrtc: bool = False,
+    ice_servers: tuple[dict[str, Any], ...] = (),
 ) -> RunRecord:
     """The bundled player at the reference server, under the scenario's pressure; ``label``
     names the setup (a real player's name is added to it). ``webrtc``: the avatar comes as
@@ -87,7 +91,7 @@ def measure_player(
         reading, own_stream = real_player_reading(scenario), PLAYER_FEED
         label = f"{label} player {scenario.player}"
     visit = PageVisit(
-        url=f"{base_url}/?{scenario.page_query()}" + ("&transport=webrtc" if webrtc else ""),
+        url=f"{base_url}/?{scenario.page_query()}" + (_webrtc_query(ice_servers) if webrtc else ""),
         reading=reading,
         label=label,
         pressure=str(scenario.pressure),
@@ -109,6 +113,13 @@ def measure_player(
             run.context.add_init_script(script=observer_script(SEGMENT_PATTERN, None, live=live))
     record = measure_page(run, visit, watching)
     return replace(record, event_streams=event_streams(record.requests, own_stream))
+
+
+def _webrtc_query(ice_servers: tuple[dict[str, Any], ...]) -> str:
+    query = {"transport": "webrtc"}
+    if ice_servers:
+        query["ice_servers"] = json.dumps(list(ice_servers))
+    return "&" + urlencode(query)
 
 
 def real_player_reading(scenario: Scenario) -> PageReading:

@@ -92,7 +92,7 @@
     };
     peers.push(peer);
     pc.addEventListener("connectionstatechange", () => {
-      peer.state = pc.connectionState;
+      if (peer.state !== "failed") peer.state = pc.connectionState; // a failure is not undone by close()
       if (pc.connectionState === "connected") peer.connected_ms ??= performance.now();
       if (pc.connectionState === "failed" || pc.connectionState === "closed") peer.ended_ms ??= performance.now();
     });
@@ -100,7 +100,7 @@
       if (pc.signalingState === "closed") {
         clearInterval(timer);
         peer.ended_ms ??= performance.now();
-        peer.state = "closed";
+        if (peer.state !== "failed") peer.state = "closed";
       } else sample(pc, peer);
     }, SAMPLE_MS);
     peer.sample = () => sample(pc, peer);

@@ -133,7 +133,7 @@ class Options:
     timeout: float = _opt(_scenario.timeout_s, "seconds a run may take", metavar="SECONDS")
     chunk_delay_ms: int = _opt(0, "fault injection: the server delays each chunk's headers")
     chunk_kib_per_s: int = _opt(0, "fault injection: chunk bodies sent at this rate (0: no limit)", metavar="KIB_PER_S")
-    stall_ms: int = _opt(0, "fault injection, --mode webrtc: the sender sends no video frame this long, 2 s in")
+    stall_ms: int = _opt(0, "fault injection, --mode webrtc: the sender sends no video frame this long, 1 s in")
     h2_max_streams: int = _opt(DEFAULT_H2_MAX_STREAMS, "the server's h2 SETTINGS_MAX_CONCURRENT_STREAMS", metavar="N")
     network: str | None = _opt(
         None,

@@ -28,6 +28,9 @@ def check_webrtc(run: RunRecord, rules: GateRules, *, expected: bool) -> tuple[B
         if not expected:
             return ()
         return (Rule.TRANSPORT.broken("the page made no RTCPeerConnection: no WebRTC figure to judge"),)
+    if webrtc.pair is None and webrtc.connected_ms is None:
+        # Never connected: nothing played, and the figures of playing say nothing more.
+        return (check_transport(webrtc, rules) or Rule.TRANSPORT.broken("the connection never connected"),)
     checked = (
         check_transport(webrtc, rules),
         check_first_frame(run, webrtc, rules),

@@ -48,7 +48,14 @@ def judge(
 ) -> JudgedRun:
     """The bundled player at a server of ours, measured and judged."""
     run = measure_player(
-        browser, browser_name, server.base_url, scenario, server.label, watching, webrtc=server.mode.plays_webrtc
+        browser,
+        browser_name,
+        server.base_url,
+        scenario,
+        server.label,
+        watching,
+        webrtc=server.mode.plays_webrtc,
+        ice_servers=server.ice_servers,
     )
     judged = _judged_at(run, server, rules)
     watching.mark("probing and judging")

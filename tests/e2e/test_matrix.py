@@ -3,7 +3,7 @@ the rules that name it, and the healthy h2 setup passing under every pressure.""
 
 import pytest
 
-from playgate.catalogue import HEALTHY_H3_PRESSURES, HEALTHY_PRESSURES, REGRESSIONS
+from playgate.catalogue import HEALTHY_H3_PRESSURES, HEALTHY_PRESSURES, HEALTHY_WEBRTC_MODES, REGRESSIONS
 from playgate.entrypoints.assertions import assert_gate_passes
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -37,3 +37,13 @@ def test_healthy_h3_passes_under_pressure(playgate_run, mode, pressure):
     judged = playgate_run(mode=mode, chunks=3, pressure=pressure)
     assert_gate_passes(judged)
     assert {c.protocol for c in judged.run.chunks} == {"h3"}
+
+
+@pytest.mark.parametrize("mode", HEALTHY_WEBRTC_MODES)
+def test_healthy_webrtc_passes_on_udp_with_the_turn_server_beside_it(playgate_run, mode):
+    judged = playgate_run(mode=mode, chunks=3)
+    assert_gate_passes(judged)
+    webrtc = judged.run.webrtc
+    assert webrtc.pair.transport == "udp" and not webrtc.pair.relayed
+    assert webrtc.freezes == 0 and webrtc.frames_decoded >= 3 * 25 * 0.9
+    assert webrtc.ice_servers  # the TURN server was offered, and not needed
