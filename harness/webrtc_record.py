@@ -109,8 +109,8 @@ class WebRtc:
             return None
         peer = next((p for p in peers if p.get("connected_ms") is not None), peers[0])
         samples = [s for s in peer.get("samples") or [] if s.get("video") or s.get("audio")]
-        last_video = next((s["video"] for s in reversed(samples) if s.get("video")), {}) or {}
-        last_audio = next((s["audio"] for s in reversed(samples) if s.get("audio")), {}) or {}
+        last_video: dict[str, Any] = next((s["video"] for s in reversed(samples) if s.get("video")), {})
+        last_audio: dict[str, Any] = next((s["audio"] for s in reversed(samples) if s.get("audio")), {})
         gathered = tuple(c for c in map(Candidate.from_page, peer.get("local_candidates") or []) if c is not None)
         raw_pair = peer.get("pair")
         pair = None
@@ -191,8 +191,8 @@ def _kbit(samples: list[dict[str, Any]]) -> float | None:
     video = [s for s in samples if s.get("video") and s["video"].get("bytesReceived") is not None]
     if len(video) < 2 or video[-1]["t"] <= video[0]["t"]:
         return None
-    sent = video[-1]["video"]["bytesReceived"] - video[0]["video"]["bytesReceived"]
-    return sent * 8 / (video[-1]["t"] - video[0]["t"])  # bytes per ms * 8 = kbit/s
+    sent = float(video[-1]["video"]["bytesReceived"] - video[0]["video"]["bytesReceived"])
+    return sent * 8 / float(video[-1]["t"] - video[0]["t"])  # bytes per ms * 8 = kbit/s
 
 
 def _timeline(samples: list[dict[str, Any]], since_ms: float) -> tuple[Second, ...]:

@@ -91,10 +91,13 @@ def _decoded(paths: list[Path], kind: str) -> Iterator[tuple[float, av.VideoFram
         with av.open(str(path)) as container:
             stream = container.streams.video[0] if kind == "video" else container.streams.audio[0]
             last = 0.0
+            time_base = stream.time_base or fractions.Fraction(1, AUDIO_RATE)
             for frame in container.decode(stream):
-                at = max(0.0, float(frame.pts * stream.time_base)) if frame.pts is not None else last
+                assert isinstance(frame, av.VideoFrame | av.AudioFrame)
+                at = max(0.0, float(frame.pts * time_base)) if frame.pts is not None else last
                 last = at
-                for out in [frame] if kind == "video" else resampler.resample(frame):
+                outs = [frame] if isinstance(frame, av.VideoFrame) else resampler.resample(frame)
+                for out in outs:
                     yield offset + at, out
             offset += float(container.duration) / av.time_base if container.duration else last
 

@@ -22,7 +22,7 @@ LAYERS = [
     ["playgate.fixtures"],
     ["playgate.server"],
     ["playgate.config", "playgate.catalogue", "playgate.origin", "playgate.page_setup"],
-    ["playgate.playback_record"],
+    ["playgate.playback_record", "playgate.webrtc_record"],
     ["playgate.records"],
     ["playgate.capture"],
     ["playgate.judging"],
