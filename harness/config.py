@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from playgate.errors import UsageError
 from playgate.page_contract import CHUNK_PATTERN
@@ -156,6 +156,8 @@ class Scenario:
     missing_chunks: tuple[int, ...] = ()  # these chunks are announced at URLs that 404
     # --mode webrtc: the sender sends no video frame for this long, once, 1 s into the stream.
     stall_ms: int = 0
+    # --whep: the bundled page plays the user's WHEP endpoint at this URL (the page's WebRTC).
+    whep: str | None = None
     slow_chunks: tuple[int, ...] = ()  # the chunk delay and rate apply to these only (empty: all)
     # How the bundled page plays the chunks: a <video> per chunk event ("progressive"), or
     # the chunks as a stream through a real player over Media Source Extensions: hls.js on
@@ -175,6 +177,8 @@ class Scenario:
             raise UsageError("missing chunks are announced by the progressive player's event stream only")
         if any(not 0 <= i < self.chunks for i in self.missing_chunks):
             raise UsageError(f"missing chunk indices must be 0..{self.chunks - 1}")
+        if self.whep is not None:
+            check_http_url(self.whep, "--whep")
         if not STALL_MS.holds(self.stall_ms):
             raise UsageError(f"--stall-ms must be {STALL_MS.low}..{STALL_MS.high}")
         if self.stall_ms and STALL_AT_S.default + self.stall_ms / 1000 >= self.chunks:
@@ -201,6 +205,8 @@ class Scenario:
             query += f"&player={self.player}"
         if self.stall_ms:
             query += f"&stall_ms={self.stall_ms}"
+        if self.whep:
+            query += "&" + urlencode({"whep": self.whep})
         return query
 
 
@@ -214,6 +220,9 @@ class PageTarget:
     # The WebSocket(s) whose text messages announce chunks, as event stream messages do
     # (None: every WebSocket of the page).
     ws_pattern: str | None = None
+    # The page plays WebRTC: its connection is watched this long after the first frame, and
+    # no chunk is expected (None: a page of chunks).
+    webrtc_s: float | None = None
     verify_tls: bool = True
     # --ca-cert: the CA (PEM file) that issued the page's certificate, trusted for the run
     # (capture.trust); the browsers then take the certificate as one they trust.
@@ -234,6 +243,8 @@ class PageTarget:
                 raise UsageError(f"{flag} {pattern!r} is not a regular expression: {exc}") from None
         if not self.chunk_pattern:
             raise UsageError("--chunk-pattern must not be empty: it would match every request")
+        if self.webrtc_s is not None and not 0 < self.webrtc_s <= 3600:
+            raise UsageError("--webrtc-s must be 0..3600 seconds")
         if self.pressure_media is not None and re.search(self.chunk_pattern, self.pressure_media):
             raise UsageError(
                 f"--pressure-media {self.pressure_media!r} matches --chunk-pattern '{self.chunk_pattern}': its "

@@ -365,6 +365,8 @@ class RunRecord:
     # How the page's videos played (None: not watched).
     playback: Playback | None = None
     webrtc: WebRtc | None = None  # the page's WebRTC connection, where it made one
+    # The setup streams WebRTC (--mode webrtc, --whep, --webrtc-s): a page without it is broken.
+    webrtc_expected: bool = False
     # Where the browser ran, when not here: the browser server's endpoint (--connect).
     browser_endpoint: str | None = None
     # The page's own event stream(s) among the requests: judged on their wait too.

@@ -91,6 +91,8 @@ class WebRtc:
     pair: Pair | None
     gathered: tuple[Candidate, ...]  # the browser's local candidates
     ice_servers: tuple[str, ...]
+    # ICE servers the browser could not use, as its icecandidateerror events said: "url: code text".
+    candidate_errors: tuple[str, ...]
     frames_decoded: int | None
     frames_dropped: int | None
     freezes: int | None
@@ -128,6 +130,7 @@ class WebRtc:
             pair=pair,
             gathered=gathered,
             ice_servers=tuple(peer.get("ice_servers") or ()),
+            candidate_errors=tuple(dict.fromkeys(_error_text(e) for e in peer.get("candidate_errors") or [])),
             frames_decoded=last_video.get("framesDecoded"),
             frames_dropped=last_video.get("framesDropped"),
             freezes=last_video.get("freezeCount"),
@@ -168,6 +171,7 @@ class WebRtc:
             },
             "gathered": [candidate(c) for c in self.gathered],
             "ice_servers": list(self.ice_servers),
+            "candidate_errors": list(self.candidate_errors),
             "frames_decoded": self.frames_decoded,
             "frames_dropped": self.frames_dropped,
             "freezes": self.freezes,
@@ -180,6 +184,11 @@ class WebRtc:
             "kbit": None if self.kbit is None else round(self.kbit, 1),
             "timeline": [second.__dict__.copy() for second in self.timeline],
         }
+
+
+def _error_text(error: dict[str, Any]) -> str:
+    words = " ".join(str(part) for part in (error.get("code"), error.get("text")) if part not in (None, ""))
+    return f"{error.get('url') or 'an ICE server'}: {words or 'no reason given'}"
 
 
 def _per_emitted_ms(stat: dict[str, Any]) -> float | None:

@@ -97,7 +97,7 @@ def serve(
             share = int(network.down_kbit * 1000 / 8 / PRELOAD_SHARE_OF_LINK)
             settings = replace(settings, preload_bytes_per_second=min(settings.preload_bytes_per_second, share))
         with (
-            ShapedPath(network) as path,
+            ShapedPath(network, masquerade=settings.mode.plays_webrtc) as path,
             ServerProcess(
                 settings, host=path.host, port=port, binding=path.in_namespace, namespace=path.namespace
             ) as app,

@@ -18,6 +18,7 @@ import itertools
 import json
 import math
 import os
+import shutil
 import socket
 import statistics
 import struct
@@ -83,6 +84,25 @@ def _remove_stale_namespaces() -> None:
             subprocess.run(["ip", "netns", "delete", name], capture_output=True)
 
 
+def _nft() -> str:
+    found = shutil.which("nft") or ("/usr/sbin/nft" if Path("/usr/sbin/nft").exists() else None)
+    if found is None:
+        raise EnvironmentProblem("a WebRTC path needs nft: apt-get install nftables (make setup does)")
+    return found
+
+
+def _remove_stale_nat_tables() -> None:
+    """The source-address tables (ShapedPath's masquerade) of playgate processes that are gone."""
+    if not (shutil.which("nft") or Path("/usr/sbin/nft").exists()):
+        return
+    listed = subprocess.run([_nft(), "list", "tables", "ip"], capture_output=True, text=True).stdout
+    for line in listed.splitlines():
+        name = line.split()[-1] if line.startswith("table ip ") else ""
+        parts = name.split("_")
+        if len(parts) == 3 and parts[0] == "playgate" and parts[1].isdigit() and not Path(f"/proc/{parts[1]}").exists():
+            subprocess.run([_nft(), "delete", "table", "ip", name], capture_output=True)
+
+
 def _free_subnet() -> int:
     """A /24 of SUBNET no interface of this machine uses."""
     used = subprocess.run(["ip", "-o", "-4", "addr"], capture_output=True, text=True).stdout
@@ -104,10 +124,15 @@ class ShapedPath:
     """The namespace, its two devices and the shaper; a context manager. ``host`` is the
     server's address on the path; ``in_namespace`` runs a function (a socket's bind) there."""
 
-    def __init__(self, profile: NetworkProfile) -> None:
+    def __init__(self, profile: NetworkProfile, *, masquerade: bool = False) -> None:
         self.profile = profile
         n = next(_instances)
         self.namespace = f"playgate-{os.getpid()}-{n}"
+        # masquerade: every packet the browser's side sends into the path leaves from the path's
+        # address, whatever address its socket has (Firefox's WebRTC sockets hold the machine's
+        # default one, which the namespace has no route back to; the path's is all it knows).
+        self._nat_table = f"playgate_{os.getpid()}_{n}" if masquerade else None
+        self._made_nat_table = False
         self._devices = (f"pg{os.getpid() % 100000}u{n}", f"pg{os.getpid() % 100000}d{n}")
         third = _free_subnet()
         self.browser_side, self.host = f"{SUBNET}.{third}.1", f"{SUBNET}.{third}.2"
@@ -129,8 +154,22 @@ class ShapedPath:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def _add_nat_table(self, outside: str) -> None:
+        nft, table = _nft(), self._nat_table
+        assert table is not None
+        for command in (
+            ["add", "table", "ip", table],
+            ["add", "chain", "ip", table, "out", "{ type nat hook postrouting priority srcnat; }"],
+            ["add", "rule", "ip", table, "out", "oifname", outside, "masquerade"],
+        ):
+            done = subprocess.run([nft, *command], capture_output=True, text=True)
+            self._made_nat_table = True
+            if done.returncode != 0:
+                raise EnvironmentProblem(f"nft could not give the path its source address: {done.stderr.strip()}")
+
     def _start(self) -> None:
         _remove_stale_namespaces()
+        _remove_stale_nat_tables()
         outside, inside = self._devices
         _ip("netns", "add", self.namespace)
         self._made_namespace = True
@@ -138,6 +177,8 @@ class ShapedPath:
         _ip("link", "set", inside, "netns", self.namespace)
         _ip("addr", "add", self.browser_side, "peer", self.host, "dev", outside)
         _ip("link", "set", outside, "up")
+        if self._nat_table is not None:
+            self._add_nat_table(outside)
         _ip("-n", self.namespace, "addr", "add", self.host, "peer", self.browser_side, "dev", inside)
         _ip("-n", self.namespace, "link", "set", inside, "up")
         _ip("-n", self.namespace, "link", "set", "lo", "up")
@@ -196,6 +237,9 @@ class ShapedPath:
         for fd in self._fds:  # a TUN device goes with its last descriptor
             os.close(fd)
         self._fds = []
+        if self._made_nat_table and self._nat_table is not None:
+            self._made_nat_table = False
+            subprocess.run([_nft(), "delete", "table", "ip", self._nat_table], capture_output=True)
         if self._made_namespace:
             self._made_namespace = False
             subprocess.run(["ip", "netns", "delete", self.namespace], capture_output=True)

@@ -39,6 +39,14 @@ from playgate.server.settings import CHUNKS, STALL_AT_S, STALL_MS
 VIDEO_TIME_BASE = fractions.Fraction(1, 90_000)
 AUDIO_RATE = 48_000
 SDP = "application/sdp"
+# A page elsewhere may play the endpoint (WHEP is cross-origin by design): it may POST an offer,
+# read the Location, and DELETE the session.
+CORS = {
+    "Access-Control-Allow-Origin": "*",
+    "Access-Control-Allow-Methods": "POST, DELETE, OPTIONS",
+    "Access-Control-Allow-Headers": "Content-Type",
+    "Access-Control-Expose-Headers": "Location",
+}
 # Where a browser's candidate may be for the reference server to pair with it: this machine's
 # loopback and the subnets of playgate's shaped paths (server.shaped_path.SUBNETS).
 PAIRED_NETWORKS = tuple(ipaddress.ip_network(n) for n in ("127.0.0.0/8", "::1/128", "10.253.0.0/16"))
@@ -179,13 +187,15 @@ class Whep:
         return chunks, SenderFaults(**values)
 
     async def offer(self, request: Request) -> Response:
+        if request.method == "OPTIONS":
+            return Response(status_code=204, headers=CORS)
         if request.headers.get("content-type", "").split(";")[0].strip() != SDP:
-            return PlainTextResponse(f"WHEP takes an SDP offer: Content-Type {SDP}", 415)
+            return PlainTextResponse(f"WHEP takes an SDP offer: Content-Type {SDP}", 415, headers=CORS)
         try:
             chunks, faults = self._faults(request)
             offer = RTCSessionDescription(_paired_candidates_only((await request.body()).decode()), "offer")
         except (ValueError, UnicodeDecodeError) as exc:
-            return PlainTextResponse(f"bad WHEP offer: {exc}", 400)
+            return PlainTextResponse(f"bad WHEP offer: {exc}", 400, headers=CORS)
         server = request.scope.get("server")
         if server:
             _offer_host(server[0])
@@ -200,7 +210,7 @@ class Whep:
             await pc.setLocalDescription(await pc.createAnswer())
         except (ValueError, AttributeError, TypeError) as exc:  # aiortc's words for an offer it cannot take
             await pc.close()
-            return PlainTextResponse(f"bad WHEP offer: {exc}", 400)
+            return PlainTextResponse(f"bad WHEP offer: {exc}", 400, headers=CORS)
         self.sessions[session] = pc
 
         @pc.on("connectionstatechange")
@@ -208,14 +218,17 @@ class Whep:
             if pc.connectionState in ("failed", "closed"):
                 await self._close(session)
 
-        return Response(pc.localDescription.sdp, 201, media_type=SDP, headers={"Location": f"/whep/{session}"})
+        headers = {**CORS, "Location": f"/whep/{session}"}
+        return Response(pc.localDescription.sdp, 201, media_type=SDP, headers=headers)
 
     async def delete(self, request: Request) -> Response:
+        if request.method == "OPTIONS":
+            return Response(status_code=204, headers=CORS)
         session = request.path_params["session"]
         if session not in self.sessions:
-            return PlainTextResponse(f"no WHEP session {session}", 404)
+            return PlainTextResponse(f"no WHEP session {session}", 404, headers=CORS)
         await self._close(session)
-        return Response(status_code=200)
+        return Response(status_code=200, headers=CORS)
 
     async def _close(self, session: str) -> None:
         pc = self.sessions.pop(session, None)

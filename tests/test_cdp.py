@@ -144,6 +144,30 @@ def test_waiting_for_a_free_h2_stream_is_stalled_not_queued():
     assert record.wait_ms == pytest.approx(4.8)
 
 
+def test_timing_from_before_the_request_was_issued_gives_no_queue_figure():
+    # A cross-origin POST preflighted by CORS (a WHEP offer): its timing starts with the preflight's.
+    events = [
+        (
+            "Network.requestWillBeSent",
+            {"requestId": "4", "timestamp": 70.010, "type": "Fetch", "request": {"url": CHUNK}},
+        ),
+        (
+            "Network.responseReceived",
+            {
+                "requestId": "4",
+                "response": {
+                    "status": 201,
+                    "protocol": "h2",
+                    "timing": timing(70.006, sendStart=0.3, sendEnd=0.4, receiveHeadersEnd=12.4),
+                },
+            },
+        ),
+    ]
+    (record,) = CdpNetworkLog().feed(events).records()
+    assert (record.queued_ms, record.blocked_ms) == (None, None)  # not a negative wait
+    assert record.wait_ms == pytest.approx(12.0)
+
+
 def test_request_without_response_keeps_every_figure_null():
     events = [("Network.requestWillBeSent", {"requestId": "1", "timestamp": 1.0, "request": {"url": CHUNK}})]
     (record,) = CdpNetworkLog().feed(events).records()

@@ -68,7 +68,7 @@ def webrtc_run(webrtc, *, first_frame_ms=450.0, mode="webrtc"):
     playback = Playback(
         play_ms=320.0, first_frame_ms=first_frame_ms, stalls=(), frames=None, dropped_frames=None, ended_ms=3800.0
     )
-    return replace(run(mode=mode, expected=0), playback=playback, webrtc=webrtc)
+    return replace(run(mode=mode, expected=0), playback=playback, webrtc=webrtc, webrtc_expected=mode == "webrtc")
 
 
 def broken(record, rules=None, **run_options):

@@ -20,6 +20,7 @@ from playgate.capture.live import Watching
 from playgate.capture.observer import observer_script
 from playgate.capture.page_run import NOT_WATCHED, PageVisit, RunContext, measure_page
 from playgate.capture.reading import event_streams, observer_reading
+from playgate.capture.webrtc import webrtc_reading
 from playgate.config import PageTarget, Pressure
 from playgate.errors import MeasurementError
 from playgate.page_contract import OBSERVER_STATE, PRESSURE_STATE, injected
@@ -52,12 +53,15 @@ def measure_app_page(
     pressure media in the page, let go ``hold_ms`` after its first chunk, and tabs:N more
     tabs of the page opened before it."""
     prepare = _setup_step(target.setup, timeout_s)
+    webrtc = target.webrtc_s is not None
     visit = PageVisit(
         url=url,
-        reading=observer_reading(chunks, target.chunk_pattern),
+        reading=webrtc_reading(target.webrtc_s)
+        if target.webrtc_s is not None
+        else observer_reading(chunks, target.chunk_pattern),
         label=label,
         pressure=str(pressure) if pressure.parts else "the page's own",
-        expected=chunks,
+        expected=0 if webrtc else chunks,
         timeout_s=timeout_s,
         prepare=prepare,
     )
@@ -80,7 +84,7 @@ def measure_app_page(
     unnamed = [c.index for c in run.chunks if c.page.event_ms is None]
     if unnamed:
         notes.append(NO_EVENT_NOTE.format(indices=", ".join(map(str, unnamed))))
-    if not run.chunks:
+    if not run.chunks and not webrtc:
         notes.append(nothing_matched(target.chunk_pattern, run.requests))
         if target.setup.function is None and _looks_like_a_login(run.requests, url):
             notes.append(
@@ -93,7 +97,9 @@ def measure_app_page(
             "append and no media element used them: does the pattern match a playlist or manifest "
             "rather than the media segments?"
         )
-    return replace(run, notes=tuple(notes), event_streams=event_streams(run.requests, target.sse_pattern))
+    return replace(
+        run, notes=tuple(notes), event_streams=event_streams(run.requests, target.sse_pattern), webrtc_expected=webrtc
+    )
 
 
 # What a request carrying media, or a list of it, is sent as.

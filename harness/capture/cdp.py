@@ -50,8 +50,12 @@ def record_from_cdp(request: _Request) -> NetworkRecord:
     if timing:
         started_s = timing["requestTime"]
         queued = (started_s - request.issued_s) * 1000
+        if queued < 0:
+            # Timing that starts before the request was issued is not this request's own: a
+            # cross-origin request preflighted (CORS) carries the timing of its preflight.
+            queued = None
         first_phase = next((timing[k] for k in ("dnsStart", "connectStart", "sendStart") if timing[k] >= 0), None)
-        blocked = None if first_phase is None else queued + first_phase
+        blocked = None if first_phase is None or queued is None else queued + first_phase
         dns = _span(timing["dnsStart"], timing["dnsEnd"])
         tls = _span(timing["sslStart"], timing["sslEnd"])
         tcp_end = timing["sslStart"] if timing["sslStart"] >= 0 else timing["connectEnd"]

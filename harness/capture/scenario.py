@@ -112,7 +112,7 @@ def measure_player(
             live = watching.live is not None
             run.context.add_init_script(script=observer_script(SEGMENT_PATTERN, None, live=live))
     record = measure_page(run, visit, watching)
-    return replace(record, event_streams=event_streams(record.requests, own_stream))
+    return replace(record, event_streams=event_streams(record.requests, own_stream), webrtc_expected=webrtc)
 
 
 def _webrtc_query(ice_servers: tuple[dict[str, Any], ...]) -> str:

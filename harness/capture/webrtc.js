@@ -88,6 +88,7 @@
       ended_ms: null,
       pair: null,
       local_candidates: [],
+      candidate_errors: [],
       samples: [],
     };
     peers.push(peer);
@@ -95,6 +96,12 @@
       if (peer.state !== "failed") peer.state = pc.connectionState; // a failure is not undone by close()
       if (pc.connectionState === "connected") peer.connected_ms ??= performance.now();
       if (pc.connectionState === "failed" || pc.connectionState === "closed") peer.ended_ms ??= performance.now();
+    });
+    // An ICE server the browser could not use, in its own words (Chromium: 701 and why).
+    pc.addEventListener("icecandidateerror", (event) => {
+      if (peer.candidate_errors.length < 20) {
+        peer.candidate_errors.push({ url: event.url || null, code: event.errorCode ?? null, text: event.errorText || null });
+      }
     });
     const timer = setInterval(() => {
       if (pc.signalingState === "closed") {

@@ -8,7 +8,9 @@ from importlib import resources
 
 from playwright.sync_api import Page
 
-from playgate.page_contract import WEBRTC_SAMPLE, WEBRTC_STATE, injected
+from playgate.capture.page_state import read_observer
+from playgate.capture.reading import PageReading
+from playgate.page_contract import PLAYBACK_STATE, WEBRTC_SAMPLE, WEBRTC_STATE, injected
 from playgate.webrtc_record import WebRtc
 
 WEBRTC_SCRIPT = injected(
@@ -23,6 +25,19 @@ _SNAPSHOT_JS = f"""async () => {{
   await window.{WEBRTC_SAMPLE}();
   return {{ peers: state.peers.map(({{ sample, ...peer }}) => peer) }};
 }}"""
+
+
+def webrtc_reading(seconds: float) -> PageReading:
+    """A page that plays WebRTC (--webrtc-s): no chunks; done once its connection has played
+    ``seconds`` from the first frame any video presented, or every connection it made ended."""
+    watched = f"""() => {{
+  const webrtc = window.{WEBRTC_STATE}, playback = window.{PLAYBACK_STATE};
+  if (!webrtc || !webrtc.peers.length) return false;
+  if (webrtc.peers.every((peer) => peer.state === "failed" || peer.state === "closed")) return true;
+  const first = playback ? playback.first_frame_ms : null;
+  return first !== null && performance.now() - first >= {seconds * 1000};
+}}"""
+    return PageReading(read=read_observer, chunks=lambda snapshot, network, entries: [], finished_js=watched)
 
 
 def read_webrtc(page: Page) -> WebRtc | None:

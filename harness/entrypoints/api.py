@@ -6,7 +6,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from playgate.entrypoints.options import RUN, layered
+from playgate.entrypoints.option_field import RUN
+from playgate.entrypoints.options import layered
 from playgate.entrypoints.pyproject_table import find_config_file
 from playgate.fixtures.generate import ensure_media
 from playgate.judging.gate import JudgedRun

@@ -39,13 +39,8 @@ from playgate.entrypoints.cli_parser import (
     EXIT_TERMINATED,
     build_parser,
 )
-from playgate.entrypoints.options import (
-    COMPARE,
-    OPTION_FIELDS,
-    RUN,
-    Options,
-    layered,
-)
+from playgate.entrypoints.option_field import COMPARE, RUN
+from playgate.entrypoints.options import OPTION_FIELDS, Options, layered
 from playgate.entrypoints.pyproject_table import find_config_file
 from playgate.errors import PlaygateError, RunsAborted, UsageError
 from playgate.fixtures.generate import chunk_name, ensure_media

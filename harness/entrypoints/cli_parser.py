@@ -9,7 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from playgate.diagnose.client import DEFAULT_PROTOCOLS
-from playgate.entrypoints.options import COMPARE, OPTION_FIELDS, RUN, default, option_type
+from playgate.entrypoints.option_field import COMPARE, RUN
+from playgate.entrypoints.options import OPTION_FIELDS, default, option_type
 from playgate.server.launcher import LOOPBACK
 from playgate.server.settings import DEFAULT_H2_MAX_STREAMS, Mode
 from playgate.version import VERSION

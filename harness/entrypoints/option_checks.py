@@ -21,7 +21,7 @@ def _changed(options: Options, names: list[str]) -> list[str]:
 
 def check_page_options(options: Options, flag: str) -> None:
     """Settings of the bundled player mean nothing for the user's page: say so."""
-    player_only = ["player", "pace_ms", "chunk_delay_ms", "chunk_kib_per_s"]
+    player_only = ["player", "pace_ms", "chunk_delay_ms", "chunk_kib_per_s", "whep", "stall_ms"]
     if options.url:
         player_only += ["mode", "h2_max_streams", "network"]
     changed = _changed(options, player_only)
@@ -45,7 +45,7 @@ def check_page_options(options: Options, flag: str) -> None:
 
 
 def check_bundled_options(options: Options) -> None:
-    page_only = ["ws_pattern", "storage_state", "header", "setup", "pressure_media"]
+    page_only = ["ws_pattern", "storage_state", "header", "setup", "pressure_media", "webrtc_s"]
     changed = _changed(options, page_only)
     if changed:
         names = ", ".join("--" + k.replace("_", "-") for k in changed)

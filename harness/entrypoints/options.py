@@ -10,7 +10,7 @@ An unknown key or a value of the wrong type is a UsageError naming it.
 from __future__ import annotations
 
 import difflib
-from dataclasses import MISSING, dataclass, field, fields, replace
+from dataclasses import MISSING, dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +28,9 @@ from playgate.config import (
     parse_modes,
 )
 from playgate.entrypoints.option_checks import check_bundled_options, check_page_options
+from playgate.entrypoints.option_field import COMPARE, RUN
+from playgate.entrypoints.option_field import opt as _opt
+from playgate.entrypoints.options_webrtc import WebRtcOptions
 from playgate.entrypoints.pyproject_table import read_table
 from playgate.errors import UsageError
 from playgate.page_contract import CHUNK_PATTERN
@@ -44,19 +47,11 @@ from playgate.server.launcher import LOOPBACK
 from playgate.server.network import parse_network
 from playgate.server.settings import DEFAULT_H2_MAX_STREAMS, Mode
 
-RUN, COMPARE = "run", "compare"
-BOTH = (RUN, COMPARE)
-
-
-def _opt(default: Any, help: str, commands: tuple[str, ...] = BOTH, *, metavar: str | None = None) -> Any:
-    return field(default=default, metadata={"help": help, "commands": commands, "metavar": metavar})
-
-
 _scenario, _rules = Scenario(), GateRules()
 
 
 @dataclass(frozen=True)
-class Options:
+class _Settings:
     # What to drive and against what.
     browser: str = _opt("all", "chromium, firefox, webkit, all (webkit where installed), or a comma list")
     mode: str = _opt("h2", f"{', '.join(Mode)}, or a comma list", (RUN,))
@@ -133,7 +128,6 @@ class Options:
     timeout: float = _opt(_scenario.timeout_s, "seconds a run may take", metavar="SECONDS")
     chunk_delay_ms: int = _opt(0, "fault injection: the server delays each chunk's headers")
     chunk_kib_per_s: int = _opt(0, "fault injection: chunk bodies sent at this rate (0: no limit)", metavar="KIB_PER_S")
-    stall_ms: int = _opt(0, "fault injection, --mode webrtc: the sender sends no video frame this long, 1 s in")
     h2_max_streams: int = _opt(DEFAULT_H2_MAX_STREAMS, "the server's h2 SETTINGS_MAX_CONCURRENT_STREAMS", metavar="N")
     network: str | None = _opt(
         None,
@@ -166,15 +160,6 @@ class Options:
     max_dropped_ratio: float = _opt(
         _rules.max_dropped_ratio, "largest allowed share of frames dropped (0..1)", (RUN,), metavar="SHARE"
     )
-    expect_transport: str = _opt(
-        _rules.expected_transport, "WebRTC: the path media must take: udp, tcp (no relay), relay (TURN), any", (RUN,)
-    )
-    max_first_frame_ms: float = _opt(
-        _rules.max_first_frame_ms, "WebRTC: longest allowed connection -> first frame", (RUN,)
-    )
-    max_freezes: int = _opt(_rules.max_freezes, "WebRTC: video freezes allowed (the browser's freezeCount)", (RUN,))
-    max_jitter_buffer_ms: float = _opt(_rules.max_jitter_buffer_ms, "WebRTC: longest mean jitter buffer delay", (RUN,))
-    max_av_offset_ms: float = _opt(_rules.max_av_offset_ms, "WebRTC: largest video/audio jitter buffer gap", (RUN,))
     # What is written.
     output: Path | None = _opt(None, "write result.json, har/ and report.html into this folder", metavar="DIR")
     json: Path | None = _opt(None, "write the JSON result to this file", metavar="FILE")
@@ -190,6 +175,11 @@ class Options:
     browser_path: str | None = _opt(
         None, "the browsers to drive, where they are not found: chromium=PATH,firefox=PATH", metavar="BROWSER=PATH,..."
     )
+
+
+@dataclass(frozen=True)
+class Options(WebRtcOptions, _Settings):
+    """Every setting (the fields of _Settings, then WebRtcOptions'), and what is built from them."""
 
     def updated(self, values: dict[str, Any], source: str) -> Options:
         """These values over this object's; an error names where they came from."""
@@ -214,6 +204,7 @@ class Options:
             chunk_kib_per_s=self.chunk_kib_per_s,
             player=self.player,
             stall_ms=self.stall_ms,
+            whep=self.whep,
         )
 
     def rules(self) -> GateRules:
@@ -227,11 +218,7 @@ class Options:
             self.max_stall_ms,
             self.max_dropped_ratio,
             self.max_stream_queued_ms,
-            expected_transport=self.expect_transport,
-            max_first_frame_ms=self.max_first_frame_ms,
-            max_freezes=self.max_freezes,
-            max_jitter_buffer_ms=self.max_jitter_buffer_ms,
-            max_av_offset_ms=self.max_av_offset_ms,
+            **self.webrtc_rules(),
         )
 
     def run_config(self, modes: str, setup: SetupFunction | None = None) -> RunConfig:
@@ -272,6 +259,7 @@ class Options:
                 ca_cert=check_ca_cert(self.ca_cert) if self.ca_cert else None,
                 setup=self.page_setup(setup),
                 pressure_media=self.pressure_media,
+                webrtc_s=self.webrtc_s,
             ),
             live=self.live,
             keep_open=self.keep_open,

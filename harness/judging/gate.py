@@ -33,7 +33,6 @@ from playgate.judging.webrtc import check_webrtc
 from playgate.origin import origin_of
 from playgate.records import ChunkRecord, NetworkRecord, RunRecord
 from playgate.rules import Broken, Rule
-from playgate.server.settings import Mode
 
 
 @dataclass(frozen=True)
@@ -263,7 +262,7 @@ def evaluate(run: RunRecord, rules: GateRules) -> Verdict:
         check_load_time(run, rules),
         check_event_stream(run, rules),
     )
-    webrtc = check_webrtc(run, rules, expected=run.mode == Mode.WEBRTC)
+    webrtc = check_webrtc(run, rules, expected=run.webrtc_expected)
     broken = tuple(reason for reason in checked if reason is not None) + check_playback(run, rules) + webrtc
     switched = switch_note(run)
     notes = uncontended_notes(run, rules, waits) + ((switched,) if switched else ())

@@ -45,8 +45,9 @@ def check_transport(webrtc: WebRtc, rules: GateRules) -> Broken | None:
     pair = webrtc.pair
     if pair is None:
         tried = f" (ICE servers: {', '.join(webrtc.ice_servers)})" if webrtc.ice_servers else ""
+        errors = f"; the browser could not use {'; '.join(webrtc.candidate_errors)}" if webrtc.candidate_errors else ""
         return Rule.TRANSPORT.broken(
-            f"no candidate pair was selected: the connection ended {webrtc.state}{tried}{_unanswered(webrtc)}"
+            f"no candidate pair was selected: the connection ended {webrtc.state}{tried}{_unanswered(webrtc)}{errors}"
         )
     wanted = rules.expected_transport
     relayed, protocol = pair.relayed, pair.local.protocol if pair.local is not None else None

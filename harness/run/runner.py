@@ -54,7 +54,7 @@ def judge(
         scenario,
         server.label,
         watching,
-        webrtc=server.mode.plays_webrtc,
+        webrtc=server.mode.plays_webrtc or scenario.whep is not None,
         ice_servers=server.ice_servers,
     )
     judged = _judged_at(run, server, rules)

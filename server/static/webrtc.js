@@ -77,9 +77,11 @@ async function playOverWebrtc(state, params, show) {
   await gatheringComplete(pc);
   const query = new URLSearchParams();
   for (const name of ["chunks", "stall_ms", "stall_at_s"]) if (params.has(name)) query.set(name, params.get(name));
+  // ?whep=URL: the user's endpoint (--whep); the faults are the reference server's alone.
+  const endpoint = params.has("whep") ? params.get("whep") : `/whep?${query}`;
   let response;
   try {
-    response = await fetch(`/whep?${query}`, {
+    response = await fetch(endpoint, {
       method: "POST",
       headers: { "Content-Type": "application/sdp" },
       body: pc.localDescription.sdp,
@@ -89,7 +91,7 @@ async function playOverWebrtc(state, params, show) {
   }
   const body = await response.text();
   if (response.status !== 201) return finish(`WHEP answered ${response.status}: ${body.slice(0, 200)}`);
-  record.session = new URL(response.headers.get("Location"), location.href).href;
+  record.session = new URL(response.headers.get("Location"), new URL(endpoint, location.href)).href;
   record.answered_ms = performance.now();
   await pc.setRemoteDescription({ type: "answer", sdp: body });
 }
