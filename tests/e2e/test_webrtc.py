@@ -1,7 +1,8 @@
 """WebRTC beyond the bundled page: a page of the user's own that makes its RTCPeerConnection to
 a WHEP endpoint (--app with --webrtc-s), and the bundled page playing a WHEP endpoint of the
 user's (--whep); judged in both browsers, the user's page both ways (caught when the
-endpoint's UDP is blocked and no TURN server answers). The endpoints are the reference server's, started here in their own namespaces."""
+endpoint's UDP is blocked and no TURN server answers). The endpoints are the reference
+server's, started here in their own namespaces."""
 
 import os
 from urllib.parse import quote
