@@ -229,6 +229,36 @@ def check_nginx() -> Finding:
     return Finding("nginx", True, f"{path} · {_first_line([path, '-v'])} (--mode nginx-h1)", needed=False)
 
 
+def check_webrtc() -> list[Finding]:
+    """What --mode webrtc needs beside the browsers: aiortc, coturn, nftables, and root for the
+    path's namespace (server.shaped_path)."""
+    try:
+        aiortc = f"aiortc {metadata.version('aiortc')}"
+    except metadata.PackageNotFoundError:
+        aiortc = ""
+    findings = [
+        Finding("aiortc", bool(aiortc), aiortc or "not installed: pip install 'playgate[webrtc]'", needed=False),
+    ]
+    for name, binary, package in (("coturn", "turnserver", "coturn"), ("nftables", "nft", "nftables")):
+        path = shutil.which(binary) or next(
+            (p for p in (f"/usr/sbin/{binary}", f"/usr/bin/{binary}") if Path(p).exists()), None
+        )
+        detail = f"{path} (--mode webrtc)" if path else "not installed (only --mode webrtc uses it)"
+        findings.append(Finding(name, path is not None, detail, needed=False, packages=(package,)))
+    root = os.geteuid() == 0
+    findings.append(
+        Finding(
+            "root",
+            root,
+            "yes (--network and --mode webrtc make a network namespace)"
+            if root
+            else "no: --network and --mode webrtc make a network namespace, which needs root",
+            needed=False,
+        )
+    )
+    return findings
+
+
 def check_http3() -> Finding:
     """One HTTP/3 request to the reference server on loopback, from our own QUIC client:
     aioquic present, UDP on loopback, a QUIC handshake with the per-run certificate."""
@@ -277,6 +307,7 @@ def examine(browsers: list[str], *, launch_them: bool = True, paths: dict[str, s
         lambda: [check_media_cache()],
         lambda: [check_nginx()],
         lambda: [check_http3()],
+        check_webrtc,
         check_players,
     ]
     return [finding for check in checks for finding in check()]

@@ -256,7 +256,8 @@ class SetupAborted(Exception):
 
 def check_driven(name: str, config: RunConfig, modes: tuple[Mode, ...]) -> None:
     """A browser whose pages are not Playwright's (WebKit over WebDriver) measures the bundled
-    page alone, over h1 and h2: one error naming what the run asks of it that it cannot do."""
+    page alone, over h1 and h2: one error naming what the run asks of it that it cannot do.
+    (WebRTC: its statistics come from the watcher injected before the page's scripts.)"""
     if driver(name).playwright_pages:
         return
     asked = [
@@ -266,6 +267,7 @@ def check_driven(name: str, config: RunConfig, modes: tuple[Mode, ...]) -> None:
         (config.live, "--live"),
         (name in dict(config.endpoints), "--connect"),
         (any(mode.holds_udp_port for mode in modes), "the h3 modes"),
+        (any(mode.plays_webrtc for mode in modes) or config.scenario.whep is not None, "WebRTC"),
     ]
     refused = [what for given, what in asked if given]
     if refused:
