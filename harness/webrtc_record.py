@@ -236,3 +236,18 @@ def _second(at_s: int, before: dict[str, Any] | None, now: dict[str, Any]) -> Se
         freezes=None if freezes is None else int(freezes),
         frames=None if frames is None else int(frames),
     )
+
+
+def webrtc_figures(webrtc: WebRtc | None) -> dict[str, Any]:
+    """A WebRTC connection's key figures, as a CI dashboard shows them (JUnit properties); none
+    without one."""
+    if webrtc is None:
+        return {}
+    return {
+        "webrtc_transport": None if webrtc.pair is None else webrtc.pair.transport,
+        "webrtc_freezes": webrtc.freezes,
+        "webrtc_frozen_ms": round_ms(webrtc.frozen_ms),
+        "webrtc_jitter_buffer_ms": round_ms(webrtc.jitter_buffer_ms),
+        "webrtc_av_offset_ms": round_ms(webrtc.av_offset_ms),
+        "webrtc_kbit": None if webrtc.kbit is None else round(webrtc.kbit, 1),
+    }

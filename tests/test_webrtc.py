@@ -218,3 +218,17 @@ def test_whep_refuses_what_is_not_an_sdp_offer(whep):
     answer = whep.post("/whep", content=b"not sdp", headers={"Content-Type": "application/sdp"})
     assert answer.status_code == 400 and answer.text.startswith("bad WHEP offer")
     assert whep.delete("/whep/nobody").status_code == 404
+
+
+def test_the_html_report_and_the_junit_figures_show_the_connection():
+    from playgate.reports.html import render
+    from playgate.reports.table import describe
+    from playgate.webrtc_record import webrtc_figures
+
+    record = WebRtc.from_page(page(pair=DIRECT))
+    judged = JudgedRun(webrtc_run(record), evaluate(webrtc_run(record), GateRules()))
+    html = render([judged])
+    assert "WebRTC, second by second" in html and "jitter buffer ms" in html
+    assert "chunk  protocol" not in describe(judged)  # no chunk is expected: no empty table
+    assert webrtc_figures(record)["webrtc_transport"] == "udp"
+    assert webrtc_figures(None) == {}

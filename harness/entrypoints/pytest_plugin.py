@@ -51,6 +51,7 @@ from playgate.run.runner import SetupAborted, judge_repeats, serve_mode, wait_fo
 from playgate.server.network import parse_network
 from playgate.server.serving import Served
 from playgate.server.settings import DEFAULT_H2_MAX_STREAMS, Mode
+from playgate.webrtc_record import webrtc_figures
 
 # pytest-playwright owns these (--browser, --headed, --slowmo, --output); the rest of
 # Options are pytest options too.
@@ -236,6 +237,7 @@ def key_figures(judged: JudgedRun) -> dict[str, Any]:
         "stalls": len(playback.stalls) if playback else None,
         "stalled_ms": round(playback.stalled_ms, 1) if playback else None,
         "dropped_frames": playback.dropped_frames if playback else None,
+        **webrtc_figures(judged.run.webrtc),
         "reasons": "; ".join(judged.verdict.reasons),
     }
 

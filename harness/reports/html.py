@@ -16,7 +16,15 @@ from playgate.judging.attribution import CAUSE_LEGEND
 from playgate.judging.gate import JudgedRun
 from playgate.records import RunRecord
 from playgate.reports.files import write_atomic
-from playgate.reports.table import chunk_table, crosscheck_line, format_ms, repeats_table, run_heading
+from playgate.reports.table import (
+    aligned,
+    chunk_table,
+    crosscheck_line,
+    format_ms,
+    repeats_table,
+    run_heading,
+    webrtc_line,
+)
 from playgate.reports.waterfall import BAR_PHASES, BLOCKED, time_span_ms, waterfall
 
 STYLE = """
@@ -87,9 +95,35 @@ def run_section(judged: JudgedRun, span_ms: float) -> str:
         + (f'<ul class="reasons">{reasons}</ul>' if reasons else "")
         + "".join(f'<div class="note">note: {html.escape(n)}</div>' for n in notes)
         + waterfall(run, span_ms, verdict.waits)
+        + webrtc_timeline(run)
         + f"<details><summary>chunk table (ms)</summary><pre>{table}</pre></details>"
         "</section>"
     )
+
+
+def webrtc_timeline(run: RunRecord) -> str:
+    """The page's WebRTC connection second by second: bitrate, jitter buffer, freezes, frames."""
+    webrtc = run.webrtc
+    if webrtc is None:
+        return ""
+    rows = [["second", "kbit/s", "jitter buffer ms", "freezes", "frames"]]
+    for second in webrtc.timeline:
+        rows.append(
+            [
+                str(second.at_s),
+                format_ms(second.kbit),
+                format_ms(second.jitter_buffer_ms),
+                *map(_count, (second.freezes, second.frames)),
+            ]
+        )
+    return (
+        f'<div class="note">{html.escape(webrtc_line(webrtc))}</div>'
+        f"<details open><summary>WebRTC, second by second</summary><pre>{html.escape(aligned(rows))}</pre></details>"
+    )
+
+
+def _count(value: int | None) -> str:
+    return "-" if value is None else str(value)
 
 
 def _first_chunk(run: RunRecord) -> str:

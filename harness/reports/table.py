@@ -93,7 +93,9 @@ def run_heading(run: RunRecord) -> str:
 
 def describe(judged: JudgedRun) -> str:
     run, verdict = judged.run, judged.verdict
-    parts = [run_heading(run), chunk_table(run, verdict.waits)]
+    parts = [run_heading(run)]
+    if run.chunks or not run.webrtc_expected:  # a WebRTC page loads no chunk: no empty table
+        parts.append(chunk_table(run, verdict.waits))
     if judged.repeats:
         parts.append(repeats_table(judged))
     if run.playback is not None and run.playback.played:
