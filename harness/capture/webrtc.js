@@ -93,7 +93,9 @@
     };
     peers.push(peer);
     pc.addEventListener("connectionstatechange", () => {
-      if (peer.state !== "failed") peer.state = pc.connectionState; // a failure is not undone by close()
+      if (peer.state === "failed") return; // a failure is not undone by close()
+      const unconnected = pc.connectionState === "closed" && peer.connected_ms === null;
+      peer.state = unconnected ? `closed before connecting (${peer.state})` : pc.connectionState;
       if (pc.connectionState === "connected") peer.connected_ms ??= performance.now();
       if (pc.connectionState === "failed" || pc.connectionState === "closed") peer.ended_ms ??= performance.now();
     });
@@ -107,7 +109,10 @@
       if (pc.signalingState === "closed") {
         clearInterval(timer);
         peer.ended_ms ??= performance.now();
-        if (peer.state !== "failed") peer.state = "closed";
+        // Closed by the page before it ever connected: say where ICE had got to.
+        if (peer.state !== "failed" && !peer.state.startsWith("closed")) {
+          peer.state = peer.connected_ms === null ? `closed before connecting (${peer.state})` : "closed";
+        }
       } else sample(pc, peer);
     }, SAMPLE_MS);
     peer.sample = () => sample(pc, peer);

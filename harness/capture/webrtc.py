@@ -33,7 +33,7 @@ def webrtc_reading(seconds: float) -> PageReading:
     watched = f"""() => {{
   const webrtc = window.{WEBRTC_STATE}, playback = window.{PLAYBACK_STATE};
   if (!webrtc || !webrtc.peers.length) return false;
-  if (webrtc.peers.every((peer) => peer.state === "failed" || peer.state === "closed")) return true;
+  if (webrtc.peers.every((peer) => peer.state === "failed" || peer.state.startsWith("closed"))) return true;
   const first = playback ? playback.first_frame_ms : null;
   return first !== null && performance.now() - first >= {seconds * 1000};
 }}"""

@@ -11,6 +11,9 @@
 const GATHERING_LIMIT_MS = 3000;
 // Past the stream's last media second: time for the last frames and statistics.
 const END_MARGIN_MS = 750;
+// A player gives up on a connection not made this long after the answer, as avatar SDKs do,
+// rather than wait out the browser's own ICE timeout (18 s in Chromium, 30 s in Firefox).
+const CONNECT_LIMIT_MS = 10000;
 
 function gatheringComplete(pc) {
   if (pc.iceGatheringState === "complete") return Promise.resolve();
@@ -94,6 +97,9 @@ async function playOverWebrtc(state, params, show) {
   record.session = new URL(response.headers.get("Location"), new URL(endpoint, location.href)).href;
   record.answered_ms = performance.now();
   await pc.setRemoteDescription({ type: "answer", sdp: body });
+  setTimeout(() => {
+    if (record.connected_ms === null) finish(`no connection ${CONNECT_LIMIT_MS / 1000} s after the answer (ICE ${pc.iceConnectionState})`);
+  }, CONNECT_LIMIT_MS);
 }
 
 // The event stream of a WebRTC avatar: each utterance announced, counted.
