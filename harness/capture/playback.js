@@ -45,6 +45,7 @@
     if (!seen) return;
     const now = performance.now();
     if (event.type === "play") {
+      seen.played = true;
       if (state.play_ms === null) state.play_ms = now;
       awaitFrame(video, seen);
     } else if (event.type === "seeking") {
@@ -71,9 +72,11 @@
     return play.apply(this, arguments);
   };
 
-  // Settled: nothing played, or a frame was presented and no video is stalled now.
+  // Settled: nothing played, or a frame was presented and no video is stalled now, or every
+  // video told to play has left the document (a player that gave up: nothing to wait for).
   state.settled = () => state.play_ms === null ||
-    (state.first_frame_ms !== null && !videos.some((video) => watched.get(video).stall !== null));
+    (state.first_frame_ms !== null && !videos.some((video) => watched.get(video).stall !== null)) ||
+    !videos.some((video) => watched.get(video).played && video.isConnected);
   state.quality = () => videos.filter((video) => watched.get(video).framed && video.getVideoPlaybackQuality)
     .map((video) => {
       const quality = video.getVideoPlaybackQuality();

@@ -49,8 +49,15 @@
     return null;
   };
 
+  const ended = (peer) => {
+    peer.ended_ms ??= performance.now();
+    if (peer.state !== "failed" && !peer.state.startsWith("closed")) {
+      peer.state = peer.connected_ms === null ? `closed before connecting (${peer.state})` : "closed";
+    }
+  };
+
   const sample = async (pc, peer) => {
-    if (pc.signalingState === "closed") return;
+    if (pc.signalingState === "closed") return ended(peer);
     let report;
     try {
       report = await pc.getStats();
@@ -108,11 +115,7 @@
     const timer = setInterval(() => {
       if (pc.signalingState === "closed") {
         clearInterval(timer);
-        peer.ended_ms ??= performance.now();
-        // Closed by the page before it ever connected: say where ICE had got to.
-        if (peer.state !== "failed" && !peer.state.startsWith("closed")) {
-          peer.state = peer.connected_ms === null ? `closed before connecting (${peer.state})` : "closed";
-        }
+        ended(peer); // closed by the page before it ever connected: say where ICE had got to
       } else sample(pc, peer);
     }, SAMPLE_MS);
     peer.sample = () => sample(pc, peer);

@@ -45,6 +45,7 @@ async function playOverWebrtc(state, params, show) {
     if (sample) await sample();
     if (record.session) fetch(record.session, { method: "DELETE" }).catch(() => {});
     pc.close();
+    if (why) video.remove(); // given up: no frame is to be waited for
     state.finished = true;
   };
 
