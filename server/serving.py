@@ -3,6 +3,7 @@ mode asks for it. What the browser talks to is ``Served.base_url``."""
 
 from __future__ import annotations
 
+import os
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -10,7 +11,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from playgate.errors import ServerStartError, UsageError
+from playgate.errors import EnvironmentProblem, ServerStartError, UsageError
 from playgate.server.launcher import LOOPBACK, LoopbackProcess, ServerProcess
 from playgate.server.network import DIRECT, NetworkProfile
 from playgate.server.proxy import NginxProxy
@@ -86,6 +87,11 @@ def serve(
 ) -> Iterator[Served]:
     """Start the setup (a busy ``port`` is a ServerStartError) and always stop it; with a
     ``network``, behind a shaped path (server.shaped_path) whose figures are measured first."""
+    if settings.mode.plays_webrtc and (os.geteuid() != 0 or not os.path.exists("/dev/net/tun")):
+        raise EnvironmentProblem(
+            f"--mode {settings.mode} serves the avatar in a network namespace of its own (so ICE pairs only on "
+            "addresses playgate made), which needs root and /dev/net/tun: run as root, as CI containers do"
+        )
     if network is None and settings.mode.plays_webrtc:
         network = DIRECT  # ICE pairs only on the path's addresses (server.webrtc)
     if network is not None:

@@ -232,3 +232,13 @@ def test_the_html_report_and_the_junit_figures_show_the_connection():
     assert "chunk  protocol" not in describe(judged)  # no chunk is expected: no empty table
     assert webrtc_figures(record)["webrtc_transport"] == "udp"
     assert webrtc_figures(None) == {}
+
+
+def test_webrtc_without_root_is_one_environment_error(monkeypatch):
+    from playgate.errors import EnvironmentProblem
+    from playgate.server import serving
+
+    monkeypatch.setattr(serving.os, "geteuid", lambda: 1000)
+    with pytest.raises(EnvironmentProblem, match="needs root and /dev/net/tun"):
+        with serving.serve(settings_for(Mode.WEBRTC, ensure_media())):
+            pass
