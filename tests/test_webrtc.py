@@ -20,7 +20,7 @@ from playgate.server.settings import Mode, settings_for
 from playgate.server.webrtc import _paired_candidates_only
 from playgate.webrtc_record import WebRtc
 from tests.factory import run
-from tests.test_report import validate_result
+from tests.reports.test_report import validate_result
 
 TURN_URLS = ["turn:10.253.7.2:3478?transport=udp", "turn:10.253.7.2:3478?transport=tcp"]
 

@@ -12,7 +12,7 @@ from playgate.reports.html import render
 from playgate.reports.outputs import Outputs
 from playgate.reports.waterfall import time_span_ms
 from tests import factory
-from tests.test_report import validate_result
+from tests.reports.test_report import validate_result
 
 pytestmark = pytest.mark.browser
 
@@ -66,7 +66,7 @@ def test_the_time_axis_stays_inside_every_panel_whatever_the_scale(playgate_brow
 def test_the_waterfall_shows_what_held_a_chunk_until_it_let_go(playgate_browser, output_path):
     """Six holders until 1.3 s and chunk 0 on the network as they let go, as Chromium gives
     it (every end) and as Firefox does (no end: held to the run's end, drawn as unknown)."""
-    from tests.test_html_report import held_connections
+    from tests.reports.test_html_report import held_connections
 
     report = Path(output_path) / "waterfall.html"
     report.parent.mkdir(parents=True, exist_ok=True)

@@ -196,7 +196,7 @@ def test_the_player_page_is_given_the_page_contract_by_the_server(server):
 
     status, _, body = get(server, "/")
     assert status == 200 and bundled_page_config() in body.decode()
-    player_js = (Path(__file__).parent.parent / "server" / "static" / "player.js").read_text()
+    player_js = (Path(__file__).parents[2] / "server" / "static" / "player.js").read_text()
     assert "(seg|frag)" not in player_js and "window.playgate" not in player_js
 
 

@@ -107,7 +107,7 @@ def test_description_and_json_report_the_crosscheck(tmp_path):
     assert crosscheck == {"largest_disagreement_ms": 0.7, "figure": "wait_ms", "chunk": 0}
 
 
-RESULT_SCHEMA = json.loads((Path(__file__).parents[1] / "docs" / "reference" / "result.schema.json").read_text())
+RESULT_SCHEMA = json.loads((Path(__file__).parents[2] / "docs" / "reference" / "result.schema.json").read_text())
 
 
 def validate_result(document):

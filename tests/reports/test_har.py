@@ -12,7 +12,7 @@ from playgate.reports.har import har_document, har_documents, har_name
 from playgate.rules import Rule
 from tests.factory import chunk, network, run
 
-SCHEMA = json.loads((Path(__file__).parent / "schemas" / "har-1.2.schema.json").read_text())
+SCHEMA = json.loads((Path(__file__).parents[1] / "schemas" / "har-1.2.schema.json").read_text())
 PASSED = Verdict(True, ())
 
 
