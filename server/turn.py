@@ -62,9 +62,11 @@ class TurnServer:
             f"--min-port={RELAY_PORTS[0]}", f"--max-port={RELAY_PORTS[1]}",
             f"--log-file={self._log}", "--simple-log", "--no-stdout-log",
         ]  # fmt: skip
-        self._process = subprocess.Popen(
-            args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, start_new_session=True
-        )
+        # Its own complaints (no SCTP in the namespace: "socket: Protocol not supported") go to a file.
+        with open(self._log.with_suffix(".stderr"), "wb") as stderr:
+            self._process = subprocess.Popen(
+                args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=stderr, start_new_session=True
+            )
         try:
             self._wait_listening()
         except BaseException:

@@ -14,6 +14,7 @@ Exit status: EXIT_MEANINGS below, the one place the help, the docs and the code 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import signal
 import sys
@@ -21,6 +22,7 @@ import tempfile
 import threading
 from collections.abc import Sequence
 from pathlib import Path
+from urllib.parse import urlencode
 
 from playgate.capture.browser_finder import BROWSERS, browser_names, parse_browser_paths
 from playgate.capture.drivers import DRIVERS
@@ -91,7 +93,10 @@ def _serve(args: argparse.Namespace) -> int:
         print(f"serving {server.base_url}/ ({server.label})", flush=True)
         if server.path is not None:
             print(f"  {server.path.note()}", flush=True)
-        if not args.app:
+        if settings.mode.plays_webrtc:
+            query = urlencode({"transport": "webrtc", "ice_servers": json.dumps(list(server.ice_servers))})
+            print(f"  the avatar over WebRTC: {server.base_url}/?{query}", flush=True)
+        elif not args.app:
             print(f"  player under pressure: {server.base_url}/?pressure=media:5", flush=True)
         if settings.mode.holds_udp_port:
             print(f"  {_h3_how_to_reach(server)}", flush=True)
