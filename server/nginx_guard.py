@@ -48,9 +48,12 @@ def main(argv: list[str]) -> int:
         stop.set()
 
     threading.Thread(target=watch_parent, daemon=True).start()
+    # The handlers only record the signal: setting the event from one can deadlock on the
+    # event's lock, which the main thread may hold inside its own wait().
+    signalled: list[int] = []
     for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, lambda *_: stop.set())
-    while not stop.wait(0.2):
+        signal.signal(signum, lambda received, _frame: signalled.append(received))
+    while not stop.wait(0.2) and not signalled:
         if nginx.poll() is not None:  # nginx gave up by itself: its log says why
             return nginx.returncode
     stop_group(nginx)

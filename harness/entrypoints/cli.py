@@ -19,8 +19,8 @@ import os
 import signal
 import sys
 import tempfile
-import threading
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -77,8 +77,7 @@ def _serve(args: argparse.Namespace) -> int:
     mode = parse_modes(args.mode)
     if len(mode) != 1:
         raise UsageError("serve takes one --mode")
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    terminated = _on_sigterm()
     check_h2_max_streams(args.h2_max_streams)
     if args.app:
         check_app_spec(args.app)
@@ -100,10 +99,23 @@ def _serve(args: argparse.Namespace) -> int:
             print(f"  player under pressure: {server.base_url}/?pressure=media:5", flush=True)
         if settings.mode.holds_udp_port:
             print(f"  {_h3_how_to_reach(server)}", flush=True)
-        while not stop.wait(0.5):
+        while not terminated():
             if not server.running:
                 raise PlaygateError("the server process stopped unexpectedly")
+            time.sleep(0.5)
     return EXIT_PASS
+
+
+def _on_sigterm() -> Callable[[], bool]:
+    """From now on SIGTERM asks a serving loop to stop, which then stops what it started.
+
+    The handler only records the signal. Setting a threading.Event from it can deadlock:
+    the handler runs in the main thread, which may hold that event's lock inside its own
+    wait(), and the process then ignores every later SIGTERM (seen in a test: `serve`
+    still running minutes after it was told to stop)."""
+    received: list[int] = []
+    signal.signal(signal.SIGTERM, lambda signum, _frame: received.append(signum))
+    return lambda: bool(received)
 
 
 def _browser_server(args: argparse.Namespace) -> int:
@@ -113,14 +125,14 @@ def _browser_server(args: argparse.Namespace) -> int:
     if len(names) != 1:
         raise UsageError(f"--browser {args.browser}: a browser server serves one browser, chromium or firefox")
     name = names[0]
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    terminated = _on_sigterm()
     with BrowserServer(name, host=args.listen, port=args.port, executable=args.executable) as server:
         print(f"serving {name} at {server.endpoint}", flush=True)
         print(f"  on the gate's machine: playgate run --connect {name}={server.endpoint} ...", flush=True)
-        while not stop.wait(0.5):
+        while not terminated():
             if not server.running:
                 raise PlaygateError(f"the {name} browser server stopped unexpectedly")
+            time.sleep(0.5)
     return EXIT_PASS
 
 
