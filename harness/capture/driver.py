@@ -6,7 +6,9 @@ module with its driver, and one line in the registry.
 
 from __future__ import annotations
 
+import os
 import subprocess
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -49,7 +51,13 @@ class BrowserDriver:
         browser_type = self.browser_type(playwright)
         if endpoint:
             return browser_type.connect(endpoint, timeout=CONNECT_TIMEOUT_S * 1000, slow_mo=options.get("slow_mo"))
-        return browser_type.launch(**options)
+        environment = None if "env" in options else self.launch_environment(os.environ)
+        return browser_type.launch(**options, **({"env": environment} if environment else {}))
+
+    def launch_environment(self, environ: Mapping[str, str]) -> dict[str, str] | None:
+        """The environment it must be launched with, here or by a browser server (None:
+        ``environ`` as it is)."""
+        return None
 
     def codec_packages(self) -> tuple[str, ...]:
         """The Debian packages it plays H.264/AAC through, beside its own (the doctor names them)."""

@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 from playwright._impl._driver import compute_driver_executable
 
 from playgate.capture.browser_finder import browser_names, find_browser
+from playgate.capture.drivers import driver
 from playgate.errors import BrowserLaunchError, UsageError
 from playgate.server.launcher import LOOPBACK
 
@@ -82,7 +83,10 @@ class BrowserServer:
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
                 text=True,
-                env={**os.environ, "PLAYGATE_BROWSER_SERVER": json.dumps(settings)},
+                env={
+                    **(driver(self.browser).launch_environment(os.environ) or os.environ),
+                    "PLAYGATE_BROWSER_SERVER": json.dumps(settings),
+                },
             )
             line = self.process.stdout.readline().strip() if self.process.stdout else ""
         if not line.startswith("ws"):
