@@ -123,7 +123,8 @@ def measure_page(run: RunContext, visit: PageVisit, watching: Watching = NOT_WAT
         _close(run.context, watching)
     notes = list(run.notes)
     if not finished:
-        notes.append(f"the page did not finish within {visit.timeout_s:g} s")
+        progress = read.snapshot.progress
+        notes.append(f"the page did not finish within {visit.timeout_s:g} s" + (f": {progress}" if progress else ""))
     notes.extend(f"page: {error}" for error in read.snapshot.errors)
     origin = read.snapshot.time_origin_ms
     return RunRecord(

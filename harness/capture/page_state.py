@@ -46,6 +46,8 @@ class PageSnapshot:
     messages: tuple[StreamMessage, ...] = ()
     fetches: tuple[PageFetch, ...] = ()
     appends: tuple[Append, ...] = ()
+    # Where the bundled player had got to, said when a run ends before the page finished.
+    progress: str | None = None
 
     @classmethod
     def of_player(cls, data: dict[str, Any]) -> PageSnapshot:
@@ -53,6 +55,7 @@ class PageSnapshot:
             time_origin_ms=float(data["time_origin"]),
             chunks=tuple(PageChunk.from_page(raw) for raw in data["chunks"]),
             errors=tuple(map(str, data["errors"])),
+            progress=player_progress(data["phase"], data["pressure"], data["stream"]),
         )
 
     @classmethod
@@ -74,7 +77,24 @@ _PLAYER_SNAPSHOT_JS = f"""() => ({{
   chunks: {_PLAYER}.chunks.filter(Boolean),
   errors: {_PLAYER}.errors,
   time_origin: performance.timeOrigin,
+  phase: {_PLAYER}.phase, pressure: {_PLAYER}.pressure, stream: {_PLAYER}.stream,
 }})"""
+
+
+def player_progress(phase: str, pressure: dict[str, Any], stream: dict[str, Any]) -> str:
+    """The bundled player's phase, its holders and its event stream, in one line: what a
+    run that never finished shows of where the page stopped."""
+    opened = stream.get("opened_ms")
+    parts = [f"the player was at '{phase}'"]
+    if pressure.get("holders"):
+        parts.append(f"{pressure.get('ready', 0)} of {pressure['holders']} holders had their connections")
+    parts.append("its event stream " + ("never opened" if opened is None else f"opened at {opened:.0f} ms"))
+    if stream.get("errors"):
+        parts.append(f"{stream['errors']} event stream errors")
+    if stream.get("done_ms") is not None:
+        parts.append(f"'done' came at {stream['done_ms']:.0f} ms")
+    return ", ".join(parts)
+
 
 _OBSERVER_SNAPSHOT_JS = f"""() => ({{
   chunks: {_OBSERVER}.chunks, events: {_OBSERVER}.events, fetches: {_OBSERVER}.fetches,

@@ -4,7 +4,6 @@ folder, pytest's tmp_path under xdist): it is given /tmp for that socket instead
 import os
 
 import pytest
-from playwright.sync_api import sync_playwright
 
 from playgate.capture.browser_finder import find_browser
 from playgate.capture.browsers import launch, launch_options
@@ -23,14 +22,13 @@ def test_a_deep_tmpdir_is_replaced_for_the_browser_alone():
 
 
 @pytest.mark.browser
-def test_chromium_starts_under_a_deep_tmpdir(tmp_path, monkeypatch):
+def test_chromium_starts_under_a_deep_tmpdir(playwright, tmp_path, monkeypatch):
     deep = tmp_path / ("d" * (110 - len(str(tmp_path))))
     deep.mkdir()
     monkeypatch.setenv("TMPDIR", str(deep))
-    with sync_playwright() as playwright:
-        browser = launch(playwright, "chromium", launch_options(find_browser("chromium")))
-        try:
-            assert browser.new_page().evaluate("1 + 1") == 2
-        finally:
-            browser.close()
+    browser = launch(playwright, "chromium", launch_options(find_browser("chromium")))
+    try:
+        assert browser.new_page().evaluate("1 + 1") == 2
+    finally:
+        browser.close()
     assert os.environ["TMPDIR"] == str(deep)  # the run's own environment is untouched
