@@ -52,7 +52,8 @@ class BrowserDriver:
         if endpoint:
             return browser_type.connect(endpoint, timeout=CONNECT_TIMEOUT_S * 1000, slow_mo=options.get("slow_mo"))
         environment = None if "env" in options else self.launch_environment(os.environ)
-        return browser_type.launch(**options, **({"env": environment} if environment else {}))
+        launching: dict[str, Any] = {**options, "env": environment} if environment else options
+        return browser_type.launch(**launching)
 
     def launch_environment(self, environ: Mapping[str, str]) -> dict[str, str] | None:
         """The environment it must be launched with, here or by a browser server (None:
