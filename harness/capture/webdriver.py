@@ -28,6 +28,9 @@ from playgate.page_contract import BOOTSTRAP_FRAGMENT
 
 COMMAND_TIMEOUT_S = 60.0
 POLL_S = 0.05
+# The driver listens on loopback: straight to it, whatever proxy the environment names
+# (urllib would send even a request to 127.0.0.1 through http_proxy).
+_DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
 class WebDriverError(PlaywrightError):
@@ -45,7 +48,7 @@ def command(endpoint: str, method: str, path: str, body: dict[str, Any] | None =
         endpoint + path, data=data, method=method, headers={"Content-Type": "application/json; charset=utf-8"}
     )
     try:
-        with urllib.request.urlopen(request, timeout=COMMAND_TIMEOUT_S) as response:
+        with _DIRECT.open(request, timeout=COMMAND_TIMEOUT_S) as response:
             return json.loads(response.read())["value"]
     except urllib.error.HTTPError as exc:
         try:

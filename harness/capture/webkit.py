@@ -21,6 +21,7 @@ import socket
 import subprocess
 import tempfile
 import time
+from collections.abc import Mapping
 from typing import Any
 
 from playwright.sync_api import Error as PlaywrightError
@@ -30,7 +31,7 @@ from playgate.capture.driver import BrowserDriver
 from playgate.capture.quic import QuicOrigin
 from playgate.capture.recorders import NetworkRecorder
 from playgate.capture.resource_timing import ResourceTimingRecorder
-from playgate.capture.webdriver import WebDriverContext, command
+from playgate.capture.webdriver import WebDriverContext, WebDriverError, command
 from playgate.errors import BrowserLaunchError, BrowserNotFound, EnvironmentProblem, UsageError
 
 # Where the Linux distributions put the MiniBrowser that WebKitGTK's WebDriver launches.
@@ -62,6 +63,16 @@ def _die_with_parent() -> None:
         ctypes.CDLL(None).prctl(1, signal.SIGTERM)
     except (OSError, AttributeError):
         pass
+
+
+PROXY_VARIABLES = ("http_proxy", "https_proxy", "all_proxy", "no_proxy")
+
+
+def _without_proxies(environ: Mapping[str, str]) -> dict[str, str]:
+    """The environment for the driver and MiniBrowser: with a proxy named in it, even the
+    driver's own connection to the browser on loopback went to the proxy and the session
+    never started. WebKit only ever loads the bundled page, on loopback."""
+    return {name: value for name, value in environ.items() if name.lower() not in PROXY_VARIABLES}
 
 
 def _start(args: list[str], env: dict[str, str], **popen: Any) -> subprocess.Popen[bytes]:
@@ -104,7 +115,8 @@ class WebKitBrowser:
         # kept aside, and read when the driver fails to start.
         self._log = tempfile.TemporaryFile(prefix="playgate-webkit-")
         try:
-            env = dict(os.environ, DISPLAY=self._own_display() if headless else os.environ.get("DISPLAY", ""))
+            display = self._own_display() if headless else os.environ.get("DISPLAY", "")
+            env = dict(_without_proxies(os.environ), DISPLAY=display)
             port = _free_port()
             self.endpoint = f"http://127.0.0.1:{port}"
             self._driver = _start([driver_path, f"--port={port}"], env, stderr=self._log)
@@ -160,6 +172,12 @@ class WebKitBrowser:
     def new_context(self, *, ignore_https_errors: bool = False, **options: Any) -> WebDriverContext:
         if options:
             raise UsageError(f"webkit cannot be given {', '.join(sorted(options))} for its runs")
+        try:
+            return self._new_session(ignore_https_errors)
+        except WebDriverError as exc:  # MiniBrowser never reached its driver: the environment's doing
+            raise BrowserLaunchError(f"webkit: MiniBrowser did not start a session ({exc})") from None
+
+    def _new_session(self, ignore_https_errors: bool) -> WebDriverContext:
         context = WebDriverContext(
             self.endpoint,
             {

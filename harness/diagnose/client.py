@@ -10,10 +10,11 @@ Variants, for each protocol asked for:
 from __future__ import annotations
 
 import ipaddress
+import os
 import socket
 import ssl
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TypeVar
@@ -106,11 +107,25 @@ def _resolve(url: str, clock: StageClock) -> _Target:
     return _Target(parts._replace(netloc=netloc).geturl(), parts.netloc, host, dns_ms)
 
 
+# The figures are the path to the origin's own (its address, connect, TLS): never through a
+# proxy the environment names, whose CONNECT tunnel would make connect and TLS the proxy's.
+_DIRECT: dict[str, httpx.BaseTransport | None] = {"all://": None, "http://": None, "https://": None}
+PROXY_VARIABLES = ("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY", "https_proxy", "http_proxy", "all_proxy")
+
+
+def named_proxy(environ: Mapping[str, str]) -> str | None:
+    """The proxy variable the environment sets, if any (by name: its value may hold a password)."""
+    return next((name for name in PROXY_VARIABLES if environ.get(name)), None)
+
+
 class Diagnoser:
     def __init__(self, options: DiagnoseOptions) -> None:
         self.options = options
         self.connections = _Connections()
         self.notes: list[str] = []
+        self.proxy = named_proxy(os.environ)
+        if self.proxy:
+            self.notes.append(f"{self.proxy} is set: the requests went straight to the origin, not through the proxy")
 
     @contextmanager
     def _client(self, protocol: str) -> Iterator[httpx.Client | H3Client]:
@@ -126,7 +141,9 @@ class Diagnoser:
             if isinstance(self.options.verify, str)
             else self.options.verify
         )
-        with httpx.Client(verify=verify, timeout=self.options.timeout_s, http1=http1, http2=http2) as client:
+        with httpx.Client(
+            verify=verify, timeout=self.options.timeout_s, http1=http1, http2=http2, mounts=_DIRECT
+        ) as client:
             yield client
 
     def _send(
@@ -152,7 +169,13 @@ class Diagnoser:
                 raise MeasurementError(
                     f"TLS with {self.options.url} failed ({exc}): pass --cafile with the server's CA, or --insecure"
                 ) from exc
-            raise MeasurementError(f"cannot connect to {self.options.url}: {exc}") from exc
+            hint = (
+                f" (diagnose goes straight to the origin, not through the proxy {self.proxy} names: run it where "
+                "the origin is reachable directly)"
+                if self.proxy
+                else ""
+            )
+            raise MeasurementError(f"cannot connect to {self.options.url}: {exc}{hint}") from exc
         except httpx.TimeoutException as exc:
             raise MeasurementError(f"{self.options.url} did not answer within {self.options.timeout_s:g} s") from exc
         except httpx.RemoteProtocolError as exc:

@@ -3,6 +3,7 @@
 import functools
 import http.server
 import json
+import socket
 import threading
 
 import pytest
@@ -11,6 +12,7 @@ from playgate.diagnose.client import MB, DiagnoseOptions, Diagnoser
 from playgate.diagnose.report import finding, summary
 from playgate.diagnose.stages import RequestStages
 from playgate.entrypoints.cli import main
+from playgate.errors import MeasurementError
 from playgate.fixtures.generate import ensure_media
 from playgate.server.launcher import ServerProcess
 from playgate.server.settings import Mode, settings_for
@@ -223,3 +225,24 @@ def test_unreachable_404_tls_and_non_video_are_clear_errors(h2_server, cafile, c
     assert "pass --cafile with the server's CA, or --insecure" in capsys.readouterr().err
     assert main(["diagnose", f"{h2_server.base_url}/health", "--insecure"]) == 2
     assert "(application/json): the body is not a decodable video" in capsys.readouterr().err
+
+
+DEAD_PROXY = "http://127.0.0.1:9"  # nothing listens there: a request sent to it fails
+
+
+def test_a_proxy_the_environment_names_is_not_used_and_the_run_says_so(h2_server, cafile, monkeypatch):
+    monkeypatch.setenv("HTTPS_PROXY", DEAD_PROXY)
+    diagnoser = Diagnoser(
+        DiagnoseOptions(f"https://localhost:{h2_server.port}/chunks/chunk-000.mp4", requests=1, verify=cafile)
+    )
+    stages = diagnoser.run()
+    assert {s.protocol for s in stages} == {"http/1.1", "h2"}
+    assert diagnoser.notes == ["HTTPS_PROXY is set: the requests went straight to the origin, not through the proxy"]
+
+
+def test_an_origin_not_reachable_directly_names_the_proxy_that_was_not_used(monkeypatch):
+    monkeypatch.setenv("http_proxy", DEAD_PROXY)
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+    with pytest.raises(MeasurementError, match="not through the proxy http_proxy names"):
+        Diagnoser(DiagnoseOptions(f"http://127.0.0.1:{port}/chunk.mp4", requests=1)).run()
