@@ -6,7 +6,7 @@ relaunched once they have served their share of runs.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from importlib import metadata
 from typing import Any
@@ -46,10 +46,23 @@ def launch_options(found: FoundBrowser, *, headless: bool = True, slow_mo: float
     return options
 
 
+def check_tmpdir(environ: Mapping[str, str]) -> None:
+    """Playwright makes each browser's profile under TMPDIR and, unlike Python, does not fall
+    back to /tmp when it names no folder: every browser would fail with a mkdtemp error."""
+    tmpdir = environ.get("TMPDIR")
+    if tmpdir and not (os.path.isdir(tmpdir) and os.access(tmpdir, os.W_OK | os.X_OK)):
+        raise EnvironmentProblem(
+            f"TMPDIR is {tmpdir}, which is not a folder this user can write: the browsers make their "
+            "profiles there; create it, or unset TMPDIR"
+        )
+
+
 def launch(playwright: Playwright, name: str, options: dict[str, Any]) -> Browser:
     """The browser launched here, or (``ws_endpoint`` in the options: see capture.remote)
     the one a browser server on another machine serves."""
     endpoint = options.get("ws_endpoint")
+    if not endpoint:
+        check_tmpdir(os.environ)
     try:
         return driver(name).launch(playwright, options)
     except Error as exc:

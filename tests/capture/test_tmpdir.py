@@ -1,5 +1,6 @@
-"""Chromium starts under a TMPDIR too deep for its single-instance socket (a CI runner's work
-folder, pytest's tmp_path under xdist): it is given /tmp for that socket instead."""
+"""TMPDIR as the browsers need it: Chromium starts under one too deep for its single-instance
+socket (a CI runner's work folder, pytest's tmp_path under xdist), being given /tmp for that
+socket; one that names no folder is one error before any browser starts."""
 
 import os
 
@@ -8,6 +9,7 @@ import pytest
 from playgate.capture.browser_finder import find_browser
 from playgate.capture.browsers import launch, launch_options
 from playgate.capture.chromium import browser_environment
+from playgate.errors import EnvironmentProblem
 
 
 def test_a_short_tmpdir_is_left_as_it_is():
@@ -32,3 +34,10 @@ def test_chromium_starts_under_a_deep_tmpdir(playwright, tmp_path, monkeypatch):
     finally:
         browser.close()
     assert os.environ["TMPDIR"] == str(deep)  # the run's own environment is untouched
+
+
+@pytest.mark.parametrize("tmpdir", ["/nonexistent/tmp", "/etc/hostname"])
+def test_a_tmpdir_that_is_no_folder_is_one_error_before_any_browser_starts(tmpdir, monkeypatch):
+    monkeypatch.setenv("TMPDIR", tmpdir)
+    with pytest.raises(EnvironmentProblem, match=f"TMPDIR is {tmpdir}, which is not a folder this user can write"):
+        launch(None, "chromium", {"executable_path": "/usr/bin/chromium"})
