@@ -6,6 +6,7 @@ relaunched once they have served their share of runs.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from importlib import metadata
@@ -72,7 +73,33 @@ def launch(playwright: Playwright, name: str, options: dict[str, Any]) -> Browse
                 f"{name}: could not use the browser server at {endpoint} ({first_line}): is `playgate browser-server "
                 f"--browser {name}` running there, reachable from here, with playwright {PLAYWRIGHT_VERSION}?"
             ) from exc
-        raise BrowserLaunchError(f"{name} at {options.get('executable_path')} did not start: {first_line}") from exc
+        said = browser_said(exc.message or str(exc))
+        raise BrowserLaunchError(
+            f"{name} at {options.get('executable_path')} did not start: {first_line}"
+            + (f"; the browser said: {said}" if said else "")
+        ) from exc
+
+
+# A browser's own line in Playwright's launch log: "[pid=N][err] TEXT", Chromium's TEXT
+# itself prefixed "[pid:tid:date:LEVEL:source:line] ".
+_LOG_LINE = re.compile(r"\[pid=\d+\]\[err\] (?:\[[^\]]*?:(?P<level>[A-Z]+):[^\]]*\] )?(?P<text>.*)")
+# What a browser writes on every start in a container, whatever went wrong: not the reason.
+_NOISE = ("dbus", "crashpad", "cpufreq", "unexpected operator", "Fontconfig")
+
+
+def browser_said(message: str) -> str | None:
+    """Why the browser itself says it stopped, from its lines in Playwright's launch log: the
+    first fatal one, else the first error that is not start-up noise (None: it said nothing)."""
+    lines = [m for m in map(_LOG_LINE.search, message.splitlines()) if m and m["text"].strip()]
+    fatal = [m["text"] for m in lines if m["level"] == "FATAL"]
+    errors = [
+        m["text"]
+        for m in lines
+        if (m["level"] == "ERROR" or m["text"].lower().startswith("error"))
+        and not any(noise in m["text"] for noise in _NOISE)
+    ]
+    chosen = (fatal or errors or [None])[0]
+    return chosen.strip() if chosen else None
 
 
 class RecycledBrowser:
