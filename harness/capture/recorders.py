@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 from playwright.sync_api import BrowserContext, CDPSession, Page
+from playwright.sync_api import Error as PlaywrightError
 
 from playgate.capture.bidi import BidiSnapshot, record_from_bidi, snapshot_from_playwright
 from playgate.capture.cdp import EVENTS, CdpNetworkLog
@@ -121,8 +122,13 @@ class BidiRecorder:
 
         def settled(request: Any) -> None:
             self._settled.setdefault(id(request), request)
-            if listener is not ignore_network:
-                listener("finished", request.url, record_from_bidi(snapshot_from_playwright(request), None))
+            if listener is ignore_network:
+                return
+            try:
+                snapshot = snapshot_from_playwright(request)
+            except PlaywrightError:  # the browser went while its sizes were asked: the run says so itself
+                return
+            listener("finished", request.url, record_from_bidi(snapshot, None))
 
         page.on("request", issued)
         page.on("response", lambda response: self._answered.add(id(response.request)))

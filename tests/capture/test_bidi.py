@@ -3,8 +3,10 @@
 from dataclasses import replace
 
 import pytest
+from playwright._impl._errors import TargetClosedError
 
 from playgate.capture.bidi import BidiSnapshot, protocol_from_bidi, record_from_bidi, snapshot_from_playwright
+from playgate.capture.recorders import BidiRecorder
 from playgate.records import ResourceTiming
 
 CHUNK = "https://127.0.0.1:4443/chunks/chunk-000.mp4?i=0"
@@ -187,3 +189,29 @@ class BlobScriptRequest(FakeRequest):
 
 def test_a_size_below_zero_is_unknown_not_a_size():
     assert snapshot_from_playwright(BlobScriptRequest()).body_size is None
+
+
+class RequestOfAKilledBrowser(FakeRequest):
+    """Finished just as its browser was killed: Playwright cannot size it any more."""
+
+    failure = None
+
+    def sizes(self):
+        raise TargetClosedError("Request.sizes: Target page, context or browser has been closed")
+
+
+class FakePage:
+    def __init__(self):
+        self.handlers = {}
+
+    def on(self, event, handler):
+        self.handlers[event] = handler
+
+
+def test_a_live_line_for_a_request_of_a_browser_gone_is_left_out_not_raised():
+    # Raised in Playwright's event handler, it printed a traceback before the run's own
+    # one-line error that the browser's process ended.
+    page, lines = FakePage(), []
+    BidiRecorder().attach(None, page, lambda kind, url, record: lines.append((kind, url)))
+    page.handlers["requestfinished"](RequestOfAKilledBrowser())
+    assert lines == []
