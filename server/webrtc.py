@@ -189,11 +189,15 @@ class Whep:
     async def offer(self, request: Request) -> Response:
         if request.method == "OPTIONS":
             return Response(status_code=204, headers=CORS)
+        # The whole offer is read before any refusal: answered while its body was still on the
+        # way, the connection was closed once the body came, under a client that sent its
+        # next request on it (httpx writes the body after the headers).
+        body = await request.body()
         if request.headers.get("content-type", "").split(";")[0].strip() != SDP:
             return PlainTextResponse(f"WHEP takes an SDP offer: Content-Type {SDP}", 415, headers=CORS)
         try:
             chunks, faults = self._faults(request)
-            offer = RTCSessionDescription(_paired_candidates_only((await request.body()).decode()), "offer")
+            offer = RTCSessionDescription(_paired_candidates_only(body.decode()), "offer")
         except (ValueError, UnicodeDecodeError) as exc:
             return PlainTextResponse(f"bad WHEP offer: {exc}", 400, headers=CORS)
         server = request.scope.get("server")

@@ -2,6 +2,8 @@
 (judging.webrtc) both ways, its report line and JSON, and the WHEP endpoint's answers to bad
 input; the browsers themselves are in tests/e2e/test_matrix.py and tests/e2e/test_webrtc.py."""
 
+import socket
+import ssl
 from dataclasses import replace
 
 import httpx
@@ -203,11 +205,16 @@ def test_only_candidates_on_loopback_or_a_path_are_paired_with():
 
 
 @pytest.fixture(scope="module")
-def whep():
+def whep_server():
     # WHEP is served in every mode of the reference server; an offer it refuses makes no peer.
     with ServerProcess(settings_for(Mode.H2, ensure_media())) as server:
-        with httpx.Client(base_url=server.base_url, verify=False, timeout=30) as client:
-            yield client
+        yield server
+
+
+@pytest.fixture(scope="module")
+def whep(whep_server):
+    with httpx.Client(base_url=whep_server.base_url, verify=False, timeout=30) as client:
+        yield client
 
 
 def test_whep_refuses_what_is_not_an_sdp_offer(whep):
@@ -218,6 +225,32 @@ def test_whep_refuses_what_is_not_an_sdp_offer(whep):
     answer = whep.post("/whep", content=b"not sdp", headers={"Content-Type": "application/sdp"})
     assert answer.status_code == 400 and answer.text.startswith("bad WHEP offer")
     assert whep.delete("/whep/nobody").status_code == 404
+
+
+@pytest.mark.parametrize(("query", "content_type"), [("", "text/plain"), ("?stall_ms=x", "application/sdp")])
+def test_a_refused_offer_is_answered_after_its_body_and_the_connection_stays_usable(whep_server, query, content_type):
+    # Answered before its body came, the connection was closed once the body arrived: httpx,
+    # which writes the body after the headers, had its next request on it cut off.
+    context = ssl.create_default_context()
+    context.check_hostname, context.verify_mode = False, ssl.CERT_NONE
+    raw = socket.create_connection(("127.0.0.1", whep_server.port))
+    with context.wrap_socket(raw, server_hostname="localhost") as tls:
+        head = f"POST /whep{query} HTTP/1.1\r\nHost: x\r\nContent-Type: {content_type}\r\nContent-Length: 3\r\n\r\n"
+        tls.sendall(head.encode())
+        tls.settimeout(1.0)  # a TLS 1.3 session ticket makes the socket readable: read, not select
+        with pytest.raises(TimeoutError):
+            tls.recv(1)  # anything here is the refusal, before its body came
+        tls.settimeout(10.0)
+        tls.sendall(b"v=0" + b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+        with tls.makefile("rb") as replies:
+            for expected in (b"HTTP/1.1 4", b"HTTP/1.1 200"):
+                status = replies.readline()
+                assert status.startswith(expected), status
+                length = 0
+                while (line := replies.readline()) not in (b"\r\n", b""):
+                    if line.lower().startswith(b"content-length:"):
+                        length = int(line.split(b":")[1])
+                replies.read(length)
 
 
 def test_the_html_report_and_the_junit_figures_show_the_connection():
