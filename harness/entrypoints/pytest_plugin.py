@@ -47,6 +47,7 @@ from playgate.judging.gate import JudgedRun
 from playgate.page_setup import SetupFunction
 from playgate.reports.files import file_safe
 from playgate.reports.outputs import Outputs
+from playgate.reports.table import describe
 from playgate.run.runner import SetupAborted, judge_repeats, serve_mode, wait_for_enter, watching_for
 from playgate.server.network import parse_network
 from playgate.server.serving import Served
@@ -249,10 +250,20 @@ def pytest_runtest_makereport(
     report: pytest.TestReport = yield
     if report.when == "call":
         item.stash[_CALL_FAILED] = report.failed
+        # Whatever assertion failed, the runs it judged are the evidence: each one's chunk
+        # table, notes and verdict, shown with the failure.
+        runs = item.stash.get(_TEST_RUNS, None)
+        if report.failed and runs is not None:
+            # assert_gate_passes has put its run's table there already: known by its first line.
+            shown = report.longreprtext
+            unseen = [text for text in map(describe, runs.runs) if text.splitlines()[0] not in shown]
+            if unseen:
+                report.sections.append(("playgate runs", "\n\n".join(unseen)))
     return report
 
 
 _CALL_FAILED = pytest.StashKey[bool]()
+_TEST_RUNS = pytest.StashKey["KeptRuns"]()
 
 
 def describe_setup(judged: JudgedRun) -> str:
@@ -310,6 +321,7 @@ def playgate_run(
         pytest.fail(problem, pytrace=False)
     policy = request.config.getoption("--playgate-artifacts")
     test_runs = KeptRuns(Path(output_path) / "playgate")
+    request.node.stash[_TEST_RUNS] = test_runs
     if test_runs.folder.exists():
         shutil.rmtree(test_runs.folder)
 

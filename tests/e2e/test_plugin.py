@@ -1,5 +1,7 @@
 """The pytest plugin as a user meets it: a test file, run by pytest in a subprocess."""
 
+import re
+
 import pytest
 
 pytestmark = pytest.mark.browser
@@ -14,6 +16,10 @@ def test_healthy(playgate_run):
 @pytest.mark.playgate(mode="h1-tls", pressure="media:5")
 def test_regressed(playgate_run):
     assert_gate_passes(playgate_run())
+
+@pytest.mark.playgate(mode="h1-tls")
+def test_own_assertion(playgate_run):
+    assert playgate_run().run.chunks[0].protocol == "h2"
 """
 
 
@@ -23,7 +29,7 @@ def test_plugin_fails_the_regressed_test_with_the_chunk_table(pytester):
         "--browser", "chromium", "--browser", "firefox", "--playgate-chunks", "3", "-p", "no:cacheprovider",
         "-s", "--playgate-live",
     )  # fmt: skip
-    result.assert_outcomes(passed=2, failed=2)
+    result.assert_outcomes(passed=2, failed=4)
     result.stdout.fnmatch_lines(
         [
             "*GateFailure: the playback gate failed*",
@@ -31,6 +37,13 @@ def test_plugin_fails_the_regressed_test_with_the_chunk_table(pytester):
             "*- queueing: chunk 0 waited * ms before reaching the network*(limit 50 ms)*",
         ]
     )
+    # A test's own assertion failed: the runs it judged are shown beside it, once.
+    parts = re.split(r"\n_{3,} (test_\w+\[\w+\]) _{3,}\n", result.stdout.str())
+    failures = dict(zip(parts[1::2], parts[2::2], strict=True))
+    own = failures["test_own_assertion[chromium]"]
+    assert "- playgate runs -" in own and own.count("chunk  protocol  conn") == 1, own
+    assert "mode h1-tls" in own and "- protocol: chunk 0 was served over http/1.1" in own
+    assert failures["test_regressed[firefox]"].count("chunk  protocol  conn") == 1
     for browser in ("chromium", "firefox"):  # --playgate-live, shown with -s
         result.stdout.fnmatch_lines([f"*ms  {browser}*chunk 0 first frame*"])
     assert "test_regressed[chromium]" in result.stdout.str()
