@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from playgate.errors import EnvironmentProblem, ServerStartError
+from playgate.server.children import end_with_parent
 
 TURN_PORT = 3478
 REALM = "playgate"
@@ -65,7 +66,7 @@ class TurnServer:
         # Its own complaints (no SCTP in the namespace: "socket: Protocol not supported") go to a file.
         with open(self._log.with_suffix(".stderr"), "wb") as stderr:
             self._process = subprocess.Popen(
-                args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=stderr, start_new_session=True
+                args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=stderr, preexec_fn=end_with_parent
             )
         try:
             self._wait_listening()

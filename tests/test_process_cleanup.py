@@ -151,3 +151,16 @@ def test_a_server_killed_mid_run_is_one_error_and_nothing_is_left(tmp_path, brow
     assert "playgate: 0 passed, 0 failed, 1 could not finish" in out, out
     assert leftovers_of(tree) == []
     assert work_folders(tmp_path) == []
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="the WebRTC server runs in a network namespace of its own (root)")
+def test_a_killed_webrtc_server_leaves_no_turn_server_running(tmp_path):
+    command = [sys.executable, "-m", "playgate", "serve", "--mode", "webrtc"]
+    env = {**os.environ, "TMPDIR": str(tmp_path)}
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env) as serving:
+        assert serving.stdout.readline().startswith("serving https://")
+        tree = descendants(serving.pid)
+        assert any("turnserver" in cmdline(pid) for pid in tree), [cmdline(pid) for pid in tree]
+        serving.kill()  # nothing of playgate runs after this: coturn must go by itself
+        serving.communicate()
+    assert leftovers_of(tree) == []

@@ -12,7 +12,6 @@ Linux, not what Safari's networking does.
 
 from __future__ import annotations
 
-import ctypes
 import glob
 import os
 import shutil
@@ -33,6 +32,7 @@ from playgate.capture.recorders import NetworkRecorder
 from playgate.capture.resource_timing import ResourceTimingRecorder
 from playgate.capture.webdriver import WebDriverContext, WebDriverError, command
 from playgate.errors import BrowserLaunchError, BrowserNotFound, EnvironmentProblem, UsageError
+from playgate.server.children import end_with_parent
 
 # Where the Linux distributions put the MiniBrowser that WebKitGTK's WebDriver launches.
 MINIBROWSER_GLOBS = (
@@ -56,15 +56,6 @@ def find_minibrowser() -> str:
     )
 
 
-def _die_with_parent() -> None:
-    """Run in the child: end it if playgate ends without closing it (Linux's PR_SET_PDEATHSIG)."""
-    os.setsid()
-    try:
-        ctypes.CDLL(None).prctl(1, signal.SIGTERM)
-    except (OSError, AttributeError):
-        pass
-
-
 PROXY_VARIABLES = ("http_proxy", "https_proxy", "all_proxy", "no_proxy")
 
 
@@ -77,7 +68,7 @@ def _without_proxies(environ: Mapping[str, str]) -> dict[str, str]:
 
 def _start(args: list[str], env: dict[str, str], **popen: Any) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
-        args, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, preexec_fn=_die_with_parent, **popen
+        args, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, preexec_fn=end_with_parent, **popen
     )
 
 
