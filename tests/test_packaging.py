@@ -17,7 +17,7 @@ FOLDERS = {"playgate": ROOT / "harness", "playgate.server": ROOT / "server", "pl
 
 # Lowest first. A module may import its own layer and the layers before it, never after.
 LAYERS = [
-    ["playgate.errors", "playgate.version", "playgate.page_contract"],
+    ["playgate.errors", "playgate.version", "playgate.page_contract", "playgate.proxies"],
     ["playgate.rules"],
     ["playgate.fixtures"],
     ["playgate.server"],

@@ -20,7 +20,6 @@ import socket
 import subprocess
 import tempfile
 import time
-from collections.abc import Mapping
 from typing import Any
 
 from playwright.sync_api import Error as PlaywrightError
@@ -32,6 +31,7 @@ from playgate.capture.recorders import NetworkRecorder
 from playgate.capture.resource_timing import ResourceTimingRecorder
 from playgate.capture.webdriver import WebDriverContext, WebDriverError, command
 from playgate.errors import BrowserLaunchError, BrowserNotFound, EnvironmentProblem, UsageError
+from playgate.proxies import without_proxies
 from playgate.server.children import end_with_parent
 
 # Where the Linux distributions put the MiniBrowser that WebKitGTK's WebDriver launches.
@@ -54,16 +54,6 @@ def find_minibrowser() -> str:
         "webkit: WebKitWebDriver is installed but not WebKitGTK's MiniBrowser "
         "(apt-get install webkit2gtk-driver libwebkit2gtk-4.1-0)"
     )
-
-
-PROXY_VARIABLES = ("http_proxy", "https_proxy", "all_proxy", "no_proxy")
-
-
-def _without_proxies(environ: Mapping[str, str]) -> dict[str, str]:
-    """The environment for the driver and MiniBrowser: with a proxy named in it, even the
-    driver's own connection to the browser on loopback went to the proxy and the session
-    never started. WebKit only ever loads the bundled page, on loopback."""
-    return {name: value for name, value in environ.items() if name.lower() not in PROXY_VARIABLES}
 
 
 def _start(args: list[str], env: dict[str, str], **popen: Any) -> subprocess.Popen[bytes]:
@@ -107,7 +97,9 @@ class WebKitBrowser:
         self._log = tempfile.TemporaryFile(prefix="playgate-webkit-")
         try:
             display = self._own_display() if headless else os.environ.get("DISPLAY", "")
-            env = dict(_without_proxies(os.environ), DISPLAY=display)
+            # With a proxy named, even the driver's connection to its own MiniBrowser on loopback
+            # went to the proxy and no session started; WebKit only loads the bundled page.
+            env = dict(without_proxies(os.environ), DISPLAY=display)
             port = _free_port()
             self.endpoint = f"http://127.0.0.1:{port}"
             self._driver = _start([driver_path, f"--port={port}"], env, stderr=self._log)

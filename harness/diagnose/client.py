@@ -14,7 +14,7 @@ import os
 import socket
 import ssl
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TypeVar
@@ -27,6 +27,7 @@ from playgate.diagnose.decode import NotVideo, first_frame_from_bytes, first_fra
 from playgate.diagnose.h3 import H3Client, H3Response
 from playgate.diagnose.stages import RequestStages, StageClock
 from playgate.errors import MeasurementError, UsageError
+from playgate.proxies import named_proxy
 
 PROTOCOLS = ("http/1.1", "h2", "h3")
 DEFAULT_PROTOCOLS = ("http/1.1", "h2")  # h3 when asked for (--http3): it needs the server's UDP
@@ -110,12 +111,6 @@ def _resolve(url: str, clock: StageClock) -> _Target:
 # The figures are the path to the origin's own (its address, connect, TLS): never through a
 # proxy the environment names, whose CONNECT tunnel would make connect and TLS the proxy's.
 _DIRECT: dict[str, httpx.BaseTransport | None] = {"all://": None, "http://": None, "https://": None}
-PROXY_VARIABLES = ("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY", "https_proxy", "http_proxy", "all_proxy")
-
-
-def named_proxy(environ: Mapping[str, str]) -> str | None:
-    """The proxy variable the environment sets, if any (by name: its value may hold a password)."""
-    return next((name for name in PROXY_VARIABLES if environ.get(name)), None)
 
 
 class Diagnoser:
