@@ -9,6 +9,9 @@ import pytest
 
 ROOT = Path(__file__).parents[1]
 
+# make test runs the suite on two workers; what must run by itself says so (@pytest.mark.alone).
+pytest_plugins = ["tests.tooling.alone"]
+
 
 @pytest.fixture(scope="session")
 def media():

@@ -31,7 +31,7 @@ from playgate.judging.playback import check_playback
 from playgate.judging.protocols import switch_note, why_http1, why_not_h3
 from playgate.judging.webrtc import check_webrtc
 from playgate.origin import origin_of
-from playgate.records import ChunkRecord, NetworkRecord, RunRecord
+from playgate.records import NO_RESPONSE, ChunkRecord, NetworkRecord, RunRecord
 from playgate.rules import Broken, Rule
 
 
@@ -94,11 +94,23 @@ def _summarise(rule: Rule, offenders: list[tuple[ChunkRecord, str]]) -> Broken |
     return summarise(rule, [(chunk.index, text) for chunk, text in offenders])
 
 
+def request_failure(chunk: ChunkRecord) -> str:
+    """'; its request failed: net::ERR_CONNECTION_RESET': why the network failed the chunk, in
+    the browser's words (a media element reports a request that failed before any data as
+    a format error, whatever the cause). Empty when the request did not fail or is unknown."""
+    failure = chunk.network.failure if chunk.network is not None else None
+    if failure is None:
+        return ""
+    if failure == NO_RESPONSE:
+        return "; its request had no response"
+    return f"; its request failed: {failure}"
+
+
 def check_loaded(run: RunRecord, rules: GateRules) -> Broken | None:
     offenders = []
     for chunk in run.chunks:
         if chunk.media_error:
-            offenders.append((chunk, f"failed to play: {chunk.media_error}"))
+            offenders.append((chunk, f"failed to play: {chunk.media_error}{request_failure(chunk)}"))
         elif chunk.page.loadeddata_ms is None and chunk.page.kind == "fetched":
             offenders.append((chunk, "was fetched, but no SourceBuffer append carried it before the deadline"))
         elif chunk.page.loadeddata_ms is None:

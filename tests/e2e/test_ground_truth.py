@@ -19,7 +19,7 @@ from playgate.judging.groundtruth import (
     truth_failures,
 )
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.alone]
 
 # Two readings of one load disagreeing by more than this means one of them is wrong.
 # Measured: Chromium within 3 ms; Firefox's wait and receive within 5 ms. Firefox's

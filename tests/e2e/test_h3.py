@@ -27,6 +27,7 @@ def test_discovery_starts_on_h2_and_says_where_h3_took_over(playgate_run):
     assert switch.endswith("every chunk came over h3"), switch
 
 
+@pytest.mark.alone
 def test_wait_matches_the_injected_chunk_delay_over_h3(playgate_run):
     scenario = delay_scenario()
     judged = playgate_run(mode="h3", chunks=scenario.chunks, chunk_delay_ms=300, pace_ms=scenario.pace_ms)
@@ -35,6 +36,7 @@ def test_wait_matches_the_injected_chunk_delay_over_h3(playgate_run):
     assert_readings_agree(judged)
 
 
+@pytest.mark.alone
 def test_receive_matches_the_injected_bandwidth_over_h3(playgate_run):
     scenario = bandwidth_scenario()
     judged = playgate_run(mode="h3", chunks=scenario.chunks, chunk_kib_per_s=KIB_PER_S, pace_ms=scenario.pace_ms)

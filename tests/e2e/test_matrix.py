@@ -39,6 +39,7 @@ def test_healthy_h3_passes_under_pressure(playgate_run, mode, pressure):
     assert {c.protocol for c in judged.run.chunks} == {"h3"}
 
 
+@pytest.mark.alone  # judged on freezes: real-time video
 @pytest.mark.parametrize("mode", HEALTHY_WEBRTC_MODES)
 def test_healthy_webrtc_passes_on_udp_with_the_turn_server_beside_it(playgate_run, mode):
     judged = playgate_run(mode=mode, chunks=3)

@@ -17,6 +17,7 @@ from playgate.server.shaped_path import ShapedPath, measure_path
 
 pytestmark = [
     pytest.mark.browser,
+    pytest.mark.alone,  # the path is a userspace relay: its figures need the CPU on time
     pytest.mark.skipif(
         os.geteuid() != 0 or not os.path.exists("/dev/net/tun"), reason="a shaped path needs root and /dev/net/tun"
     ),

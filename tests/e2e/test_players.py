@@ -73,6 +73,7 @@ def test_each_bundled_player_passes_on_h2_under_pressure(playgate_run, player, p
     assert all(c.page.loadeddata_ms is not None and c.page.media_end_s for c in judged.run.chunks)  # appended
 
 
+@pytest.mark.alone  # a player slow to start on a busy machine asks after the holders went
 @pytest.mark.parametrize("player", PLAYERS)
 def test_each_bundled_player_on_http1_under_pressure_is_caught_queueing(playgate_run, player):
     judged = playgate_run(mode="h1-tls", player=player, chunks=3, pressure="media:5")
@@ -87,6 +88,7 @@ def test_each_bundled_player_on_http1_under_pressure_is_caught_queueing(playgate
 SLOW_SEGMENT_MS = 2000
 
 
+@pytest.mark.alone
 @pytest.mark.parametrize("player", ["hls", "shaka", "mpegts"])
 def test_a_bundled_player_stalls_once_for_a_late_segment_by_the_delay_less_the_buffer(playgate_run, player):
     judged = playgate_run(mode="h2", player=player, chunks=3, chunk_delay_ms=SLOW_SEGMENT_MS, slow_chunks=(1,))

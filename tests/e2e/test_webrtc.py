@@ -33,6 +33,7 @@ def endpoints():
         yield {"healthy": f"{healthy.base_url}/whep", "blocked": f"{blocked.base_url}/whep"}
 
 
+@pytest.mark.alone  # judged on freezes: real-time video
 def test_a_users_page_making_its_own_connection_is_found_and_judged(playgate_run, endpoints):
     judged = playgate_run(app=USER_APP, app_path=f"/?whep={quote(endpoints['healthy'])}", webrtc_s=2)
     assert_gate_passes(judged)
@@ -41,10 +42,13 @@ def test_a_users_page_making_its_own_connection_is_found_and_judged(playgate_run
     assert webrtc.frames_decoded >= 40 and webrtc.freezes == 0
     assert judged.run.chunks == ()
 
+
+def test_a_users_page_whose_connection_cannot_be_made_is_caught(playgate_run, endpoints):
     caught = playgate_run(app=USER_APP, app_path=f"/?whep={quote(endpoints['blocked'])}", webrtc_s=2, timeout=40)
     assert_gate_fails(caught, "transport")
 
 
+@pytest.mark.alone  # judged on freezes: real-time video
 def test_the_bundled_page_plays_a_whep_endpoint_of_the_users(playgate_run, endpoints):
     judged = playgate_run(mode="h2", whep=endpoints["healthy"], chunks=3)
     assert_gate_passes(judged)

@@ -96,6 +96,20 @@ def test_loaded_rule_media_error_and_missing_loadeddata():
     assert verdict.reasons == ("loaded: chunk 0 failed to play: media error 4: not supported; 1 more chunk(s) too",)
 
 
+@pytest.mark.parametrize(
+    ("failure", "said"),
+    [
+        ("net::ERR_HTTP2_PROTOCOL_ERROR", "; its request failed: net::ERR_HTTP2_PROTOCOL_ERROR"),
+        ("no response", "; its request had no response"),
+        (None, ""),
+    ],
+)
+def test_a_chunk_that_failed_to_play_says_how_its_request_failed(failure, said):
+    error = "media error 4: MEDIA_ELEMENT_ERROR: Format error"
+    verdict = evaluate(run(chunk(0, error=error, failure=failure, status=None)), RULES)
+    assert verdict.reasons[0] == f"loaded: chunk 0 failed to play: {error}{said}"
+
+
 def test_loaded_rule_counts_chunks_never_announced():
     verdict = evaluate(run(chunk(0), expected=5, finished=False), RULES)
     assert verdict.reasons == ("loaded: only 1 of 5 chunks were announced before the deadline",)
