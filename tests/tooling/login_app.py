@@ -22,6 +22,7 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route, WebSocketRoute
+from starlette.types import Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
 
 from playgate.fixtures.generate import ensure_media
@@ -93,14 +94,46 @@ async def talk(websocket: WebSocket) -> None:
         return
     await websocket.accept()
     await asyncio.sleep(FIRST_CLIP_AFTER_S)
+    _first_clips.append(asyncio.get_running_loop().time())
     for index in range(CLIPS):
         await websocket.send_text(json.dumps({"clip": f"/clips/seg-{index}.mp4"}))
         await asyncio.sleep(0.2)
     await websocket.receive()  # held open until the page goes, as a live session is
 
 
+class HeldIdleLoop(PacedFileResponse):
+    """The idle loop, paced, and its last bytes held until RELEASE_AFTER_S after the first clip
+    of the session it began in was named: a preload of a larger file holds its connection
+    that long whenever the page's click came. A paced download alone ended about a second
+    after it began, and a click made late on a busy machine then found every connection free."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        began = asyncio.get_running_loop().time()
+
+        async def held(message: Message) -> None:
+            if message["type"] == "http.response.body" and not message.get("more_body", False):
+                await clip_named_since(began)
+            await send(message)
+
+        await super().__call__(scope, receive, held)
+
+
+RELEASE_AFTER_S = 0.4  # as the bundled page's holders: a queue of eight times the limit
+HELD_AT_MOST_S = 3.0  # and never longer: a session that names no clip does not keep it
+_first_clips: list[float] = []  # loop time at which each session named its first clip
+
+
+async def clip_named_since(began: float) -> None:
+    loop = asyncio.get_running_loop()
+    while loop.time() < began + HELD_AT_MOST_S:
+        named = [at for at in _first_clips if at >= began]
+        if named and loop.time() >= named[0] + RELEASE_AFTER_S:
+            return
+        await asyncio.sleep(0.02)
+
+
 async def idle(request: Request) -> Response:
-    return PacedFileResponse(MEDIA.chunk_path(0), bytes_per_second=IDLE_BYTES_PER_S, media_type="video/mp4")
+    return HeldIdleLoop(MEDIA.chunk_path(0), bytes_per_second=IDLE_BYTES_PER_S, media_type="video/mp4")
 
 
 async def clip(request: Request) -> Response:
