@@ -3,7 +3,7 @@
 from dataclasses import replace
 
 import pytest
-from playwright._impl._errors import TargetClosedError
+from playwright.sync_api import Error as PlaywrightError
 
 from playgate.capture.bidi import BidiSnapshot, protocol_from_bidi, record_from_bidi, snapshot_from_playwright
 from playgate.capture.recorders import BidiRecorder
@@ -197,7 +197,7 @@ class RequestOfAKilledBrowser(FakeRequest):
     failure = None
 
     def sizes(self):
-        raise TargetClosedError("Request.sizes: Target page, context or browser has been closed")
+        raise PlaywrightError("Request.sizes: Target page, context or browser has been closed")
 
 
 class FakePage:

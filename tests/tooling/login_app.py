@@ -6,7 +6,8 @@ loop plays while a WebSocket announces the clips the avatar speaks.
   an ``Authorization: Bearer demo-token`` header (without either ``/avatar`` goes back to
   the form, the rest refuse).
 - ``/avatar`` waits for a click on "Start": then it plays the idle loop (``/idle/loop.mp4``,
-  sent at a bounded rate, as a real network sends a larger file) and opens ``/ws/talk``,
+  sent at a bounded rate, as a real network sends a larger file, its last bytes held until
+  0.4 s after the session's first clip is named) and opens ``/ws/talk``,
   whose text messages name each clip (``{"clip": "/clips/seg-0.mp4"}``) after a short pause.
 
 Over HTTP/1.1 the idle loop holds one of the browser's six connections to the host; five
@@ -94,7 +95,9 @@ async def talk(websocket: WebSocket) -> None:
         return
     await websocket.accept()
     await asyncio.sleep(FIRST_CLIP_AFTER_S)
-    _first_clips.append(asyncio.get_running_loop().time())
+    async with _clip_named:
+        _first_clips.append(asyncio.get_running_loop().time())
+        _clip_named.notify_all()
     for index in range(CLIPS):
         await websocket.send_text(json.dumps({"clip": f"/clips/seg-{index}.mp4"}))
         await asyncio.sleep(0.2)
@@ -121,15 +124,23 @@ class HeldIdleLoop(PacedFileResponse):
 RELEASE_AFTER_S = 0.4  # as the bundled page's holders: a queue of eight times the limit
 HELD_AT_MOST_S = 3.0  # and never longer: a session that names no clip does not keep it
 _first_clips: list[float] = []  # loop time at which each session named its first clip
+_clip_named = asyncio.Condition()
 
 
 async def clip_named_since(began: float) -> None:
+    """Returns RELEASE_AFTER_S after the first clip named since ``began``, or at the latest
+    HELD_AT_MOST_S after ``began``."""
     loop = asyncio.get_running_loop()
-    while loop.time() < began + HELD_AT_MOST_S:
-        named = [at for at in _first_clips if at >= began]
-        if named and loop.time() >= named[0] + RELEASE_AFTER_S:
-            return
-        await asyncio.sleep(0.02)
+    try:
+        async with _clip_named:
+            await asyncio.wait_for(
+                _clip_named.wait_for(lambda: any(at >= began for at in _first_clips)),
+                timeout=began + HELD_AT_MOST_S - loop.time(),
+            )
+    except TimeoutError:
+        return
+    named = next(at for at in _first_clips if at >= began)
+    await asyncio.sleep(min(named + RELEASE_AFTER_S, began + HELD_AT_MOST_S) - loop.time())
 
 
 async def idle(request: Request) -> Response:
