@@ -9,7 +9,7 @@ import pytest
 
 ROOT = Path(__file__).parents[1]
 
-# make test runs the suite on two workers; what must run by itself says so (@pytest.mark.alone).
+# Under pytest -n, what must run by itself says so (@pytest.mark.alone): tests/tooling/alone.py.
 pytest_plugins = ["tests.tooling.alone"]
 
 

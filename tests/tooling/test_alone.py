@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from tests.tooling.alone import taking_turns
+from tests.tooling.alone import Turn, taking_turns
 
 NOT_YET_S = 0.3  # how long a test that must not enter is given to (wrongly) enter
 
@@ -80,3 +80,15 @@ def test_a_waiting_alone_test_goes_before_tests_that_came_after_it(tmp_path, ord
     assert later.entered.wait(5)
     later.leave.set()
     assert order == [running, alone, later]
+
+
+def test_a_worker_keeps_the_lock_from_one_alone_test_to_the_next(tmp_path, order):
+    turn = Turn(tmp_path)  # this thread is the worker that runs two alone tests in a row
+    with turn.around(alone=True, next_alone=True):
+        pass
+    other = started(Worker(tmp_path, False, order))
+    assert not other.entered.wait(NOT_YET_S)  # it would slip in between the two
+    with turn.around(alone=True, next_alone=False):
+        assert not other.entered.is_set()
+    assert other.entered.wait(5)
+    other.leave.set()
