@@ -168,9 +168,22 @@ def _open_page(run: RunContext, visit: PageVisit, watching: Watching) -> Page:
         raise MeasurementError(navigation_problem(run.browser_name, visit.url, exc)) from exc
     watching.mark("navigation")
     if visit.prepare is not None:
+        _wait_for_document(page, visit)
         visit.prepare(page)
         watching.mark("the page's setup")
     return page
+
+
+def _wait_for_document(page: Page, visit: PageVisit) -> None:
+    """Wait until the page's document is parsed (DOMContentLoaded): its own scripts have run, so
+    a setup step's click reaches the listener they add. Navigation returned at commit, before
+    any of it (a page that streams its HTML shows a button before the script that handles it)."""
+    try:
+        page.wait_for_load_state("domcontentloaded", timeout=visit.timeout_s * 1000)
+    except PlaywrightTimeout as exc:
+        raise MeasurementError(
+            f"{visit.url}: the page's document was not parsed within {visit.timeout_s:g} s, so its setup did not run"
+        ) from exc
 
 
 def _wait_until_done(

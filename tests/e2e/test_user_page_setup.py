@@ -74,3 +74,13 @@ def test_a_page_left_at_its_sign_in_form_says_how_to_sign_in(playgate_run):
     judged = playgate_run(mode="h2", app_path="/avatar", timeout=1.5, **unsigned)
     assert not judged.verdict.passed
     assert any("--storage-state" in note and "playgate_setup" in note for note in judged.run.notes), judged.run.notes
+
+
+def test_a_setup_waits_for_the_document_and_a_document_never_parsed_is_one_error(playgate_run):
+    # /avatar sends its script after its button, as a streamed page does: the click above
+    # reached the script's listener because the setup waited for the document (DOMContentLoaded).
+    # A document that never ends cannot be set up: one line that fails the test, in its time.
+    setup = {k: v for k, v in LOGIN_APP.items() if k not in ("pressure", "pressure_media")}
+    parsed = r"playgate: https://\S+/unfinished: the page's document was not parsed within 1.5 s, so its setup did not"
+    with pytest.raises(pytest.fail.Exception, match=parsed):
+        playgate_run(mode="h2", app_path="/unfinished", setup="tests.tooling.login_app:start", timeout=1.5, **setup)

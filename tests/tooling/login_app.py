@@ -5,6 +5,9 @@ loop plays while a WebSocket announces the clips the avatar speaks.
   browser on to ``/avatar``. ``/avatar``, the WebSocket and the clips need that cookie or
   an ``Authorization: Bearer demo-token`` header (without either ``/avatar`` goes back to
   the form, the rest refuse).
+- ``/avatar`` is sent in two parts, as a server that streams its page sends it: the "Start"
+  button, then, SCRIPT_AFTER_S later, the script that listens for its click. A click made
+  before the document is parsed is lost (a setup step runs once it is).
 - ``/avatar`` waits for a click on "Start": then it plays the idle loop (``/idle/loop.mp4``,
   sent at a bounded rate, as a real network sends a larger file, its last bytes held until
   0.4 s after the session's first clip is named) and opens ``/ws/talk``,
@@ -21,7 +24,7 @@ from urllib.parse import parse_qs
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 from starlette.routing import Route, WebSocketRoute
 from starlette.types import Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
@@ -36,6 +39,7 @@ USER, PASSWORD = "demo", "avatar"
 TOKEN = "demo-token"
 IDLE_BYTES_PER_S = 96 * 1024  # a clip file (about 100 KB) takes about a second
 FIRST_CLIP_AFTER_S = 0.3  # the idle loop and any preloads are on the network by then
+SCRIPT_AFTER_S = 0.3  # the avatar page's script, after its button
 MEDIA = ensure_media()
 
 SIGN_IN = """<!DOCTYPE html><html><head><meta charset="utf-8"><title>Sign in</title></head><body>
@@ -44,9 +48,11 @@ SIGN_IN = """<!DOCTYPE html><html><head><meta charset="utf-8"><title>Sign in</ti
   <button id="sign-in" type="submit">Sign in</button>
 </form></body></html>"""
 
-AVATAR = """<!DOCTYPE html><html><head><meta charset="utf-8"><title>Avatar</title></head><body>
+AVATAR = (
+    """<!DOCTYPE html><html><head><meta charset="utf-8"><title>Avatar</title></head><body>
 <button id="start">Start</button>
-<script>
+""",
+    """<script>
 document.getElementById("start").addEventListener("click", () => {
   const idle = document.createElement("video");
   idle.muted = true;
@@ -62,7 +68,8 @@ document.getElementById("start").addEventListener("click", () => {
     document.body.appendChild(clip);
   };
 }, { once: true });
-</script></body></html>"""
+</script></body></html>""",
+)
 
 
 def signed_in(request: Request | WebSocket) -> bool:
@@ -86,7 +93,14 @@ async def login(request: Request) -> Response:
 async def avatar(request: Request) -> Response:
     if not signed_in(request):
         return RedirectResponse("/login", status_code=303)
-    return HTMLResponse(AVATAR)
+
+    async def button_then_script():
+        button, script = AVATAR
+        yield button.encode()
+        await asyncio.sleep(SCRIPT_AFTER_S)
+        yield script.encode()
+
+    return StreamingResponse(button_then_script(), media_type="text/html; charset=utf-8")
 
 
 async def talk(websocket: WebSocket) -> None:
@@ -102,6 +116,18 @@ async def talk(websocket: WebSocket) -> None:
         await websocket.send_text(json.dumps({"clip": f"/clips/seg-{index}.mp4"}))
         await asyncio.sleep(0.2)
     await websocket.receive()  # held open until the page goes, as a live session is
+
+
+async def unfinished(request: Request) -> Response:
+    """A page whose document never ends (a server stuck mid-page): the button, then nothing,
+    for as long as a test waits (a minute at most)."""
+
+    async def button_then_nothing():
+        yield AVATAR[0].encode()
+        for _ in range(600):
+            await asyncio.sleep(0.1)
+
+    return StreamingResponse(button_then_nothing(), media_type="text/html; charset=utf-8")
 
 
 class HeldIdleLoop(PacedFileResponse):
@@ -159,6 +185,7 @@ app = Starlette(
         Route("/login", sign_in_form, methods=["GET"]),
         Route("/login", login, methods=["POST"]),
         Route("/avatar", avatar),
+        Route("/unfinished", unfinished),
         WebSocketRoute("/ws/talk", talk),
         Route("/idle/loop.mp4", idle),
         Route("/clips/seg-{index:int}.mp4", clip),
