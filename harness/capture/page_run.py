@@ -26,6 +26,7 @@ from playgate.capture.reading import PageReading
 from playgate.capture.recorders import NetworkRecorder, ignore_network, in_issue_order
 from playgate.capture.webrtc import WEBRTC_SCRIPT, read_webrtc
 from playgate.errors import MeasurementError
+from playgate.playback_record import Playback
 from playgate.records import RESOURCES_JS, ChunkRecord, NetworkRecord, PageChunk, ResourceTiming, RunRecord, delivering
 
 NOT_WATCHED = Watching()
@@ -109,11 +110,14 @@ class _PageRead:
 def measure_page(run: RunContext, visit: PageVisit, watching: Watching = NOT_WATCHED) -> RunRecord:
     """Open ``visit.url`` in a new page of the run's context, wait until the page has every
     chunk, and return the run. Closes the context unless asked to leave it open (--keep-open)."""
+    deadline = time.monotonic() + visit.timeout_s
     try:
         page = _open_page(run, visit, watching)
         finished, snapshot = _wait_until_done(page, visit, run.recorder, watching)
+        playback, settled = read_playback(page)
+        if finished and not settled:
+            playback, finished = _settled_playback(page, deadline, watching)
         watching.mark("page until settled")
-        playback = read_playback(page)
         webrtc = read_webrtc(page)
         read = _read_page(page, run, visit.reading, snapshot, watching)
         if watching.live is not None:
@@ -195,6 +199,19 @@ def _wait_until_done(
         finished = _wait_for_page(page, f"() => ({reading.finished_js})() && {SETTLED_JS}", visit.timeout_s, watching)
         return finished, reading.read(page)
     return _poll_chunks(page, reading, recorder, visit.timeout_s, watching)
+
+
+def _settled_playback(page: Page, deadline: float, watching: Watching) -> tuple[Playback | None, bool]:
+    """The playback record once the page is settled again, and whether it was by the deadline.
+    A video may start after the page was found settled with nothing playing (an autoplay once
+    its appended data is enough, late on a busy machine): its record must then hold its first
+    frame, or the run's end, not a play that the wait never saw."""
+    while True:
+        playback, settled = read_playback(page)
+        remaining = deadline - time.monotonic()
+        if settled or remaining <= 0:
+            return playback, settled
+        _wait_for_page(page, SETTLED_JS, remaining, watching)
 
 
 def _read_page(
