@@ -114,9 +114,10 @@ def measure_page(run: RunContext, visit: PageVisit, watching: Watching = NOT_WAT
     try:
         page = _open_page(run, visit, watching)
         finished, snapshot = _wait_until_done(page, visit, run.recorder, watching)
-        playback, settled = read_playback(page)
-        if finished and not settled:
-            playback, finished = _settled_playback(page, deadline, watching)
+        # A finished page's playback is read once the page is settled again (an unfinished
+        # page's as it is: its time is up).
+        playback, settled = _settled_playback(page, deadline if finished else 0.0, watching)
+        finished = finished and settled
         watching.mark("page until settled")
         webrtc = read_webrtc(page)
         read = _read_page(page, run, visit.reading, snapshot, watching)

@@ -20,7 +20,7 @@ SETTLED_JS = f"(!{_STATE} || {_STATE}.settled())"
 _SNAPSHOT_JS = f"""() => {{
   const state = {_STATE};
   return state ? {{ play_ms: state.play_ms, first_frame_ms: state.first_frame_ms, stalls: state.stalls,
-                   quality: state.quality(), now: performance.now(), settled: state.settled() }} : null;
+                   quality: state.quality(), now: performance.now(), settled: {SETTLED_JS} }} : null;
 }}"""
 
 
@@ -28,6 +28,6 @@ def read_playback(page: Page) -> tuple[Playback | None, bool]:
     """The page's playback record, and whether the page was settled (SETTLED_JS) when it was
     read: both in one call, so the record is the one the settled state speaks of."""
     data = page.evaluate(_SNAPSHOT_JS)
-    if data is None:
+    if data is None:  # no watcher on the page: nothing played, settled as SETTLED_JS says
         return None, True
     return Playback.from_page(data, ended_ms=data["now"]), bool(data["settled"])
