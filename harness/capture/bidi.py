@@ -14,7 +14,9 @@ whose whole body arrived (as many bytes as its Content-Length). For the others F
 figure is not when they ended: measured here, fetch() streams aborted at the pressure's
 release (1268 ms) reported ending at 276-335 ms, event streams still open reported ending
 a few ms after their headers, and preloading videos of 7.9 MB sent at 512 KB/s reported
-ending 8-15 ms after they started.
+ending 8-15 ms after they started. In Chromium, where these records stand in for requests
+a DevTools session missed, the end is never taken (``record_from_bidi``): the run reads it
+from the page's, or the worker's, Resource Timing instead.
 
 Protocol: BiDi's ``response.protocol``, read through ``Response.http_version()``.
 Playwright answers "HTTP/1.1" when the browser gave no protocol at all, so an HTTP/1.1
@@ -69,10 +71,11 @@ def record_from_bidi(snapshot: BidiSnapshot, page_entry: ResourceTiming | None, 
     tcp_end = secure if secure >= 0 else t.get("connectEnd", -1)
     response_end = t.get("responseEnd", -1)
     whole_body = snapshot.content_length is not None and snapshot.body_size == snapshot.content_length
-    # Not the end (see above). Playwright's Chromium timings end at loadingFinished, or at
-    # loadingFailed, which the DevTools record also keeps as a failed request's end
-    # (mpegts.js's worker cancels a segment's fetch once it has read the whole body).
-    if source == "bidi" and (snapshot.failure is not None or not whole_body):
+    # Not the end (see above). Playwright's Chromium timings (``source`` "playwright": the
+    # requests a DevTools session missed) count responseEnd from requestWillBeSent but
+    # startTime and every other phase from the network's requestTime, so that end comes late
+    # by the time between the two: measured 1-5 ms on an idle machine, tens of ms under load.
+    if source == "playwright" or snapshot.failure is not None or not whole_body:
         response_end = -1
     started_at = t["startTime"] / 1000 if t.get("startTime", -1) > 0 else None  # epoch ms, absent as 0 or -1
     return NetworkRecord(

@@ -45,4 +45,5 @@ DRIVER = ChromiumDriver(
     driven_over="Playwright over the DevTools protocol",
     cannot_report=None,
     runs_per_launch=None,
+    reads_workers=True,
 )

@@ -34,6 +34,9 @@ class BrowserDriver:
     # browser server elsewhere. False (WebDriver classic: capture.webdriver): the bundled page
     # only, which runs playgate's scripts from its URL.
     playwright_pages: bool = True
+    # Its dedicated workers' Resource Timing can be read (Worker.evaluate): a player that
+    # fetches segments in a worker has them there only (capture.resource_timing).
+    reads_workers: bool = False
 
     @property
     def spec(self) -> BrowserSpec:

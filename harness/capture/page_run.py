@@ -24,10 +24,11 @@ from playgate.capture.page_state import PageSnapshot, holders_released, read_rel
 from playgate.capture.playback import PLAYBACK_SCRIPT, SETTLED_JS, read_playback
 from playgate.capture.reading import PageReading
 from playgate.capture.recorders import NetworkRecorder, ignore_network, in_issue_order
+from playgate.capture.resource_timing import read_entries
 from playgate.capture.webrtc import WEBRTC_SCRIPT, read_webrtc
 from playgate.errors import MeasurementError
 from playgate.playback_record import Playback
-from playgate.records import RESOURCES_JS, ChunkRecord, NetworkRecord, PageChunk, ResourceTiming, RunRecord, delivering
+from playgate.records import ChunkRecord, NetworkRecord, PageChunk, ResourceTiming, RunRecord, delivering
 
 NOT_WATCHED = Watching()
 
@@ -54,6 +55,10 @@ class RunContext:
     # What other tabs of a user's page requested (tabs:N): they hold the same connections,
     # so they are in the run's requests, but a chunk is only ever the measured page's own.
     background: list[NetworkRecorder] = field(default_factory=list)
+
+    def entries(self, page: Page) -> dict[str, ResourceTiming]:
+        """The page's Resource Timing, and its workers' where the browser lets them be read."""
+        return read_entries(page, with_workers=driver(self.browser_name).reads_workers)
 
     def background_recorder(self) -> NetworkRecorder:
         """A network record for another tab of the run, kept apart from the measured page's."""
@@ -113,7 +118,7 @@ def measure_page(run: RunContext, visit: PageVisit, watching: Watching = NOT_WAT
     deadline = time.monotonic() + visit.timeout_s
     try:
         page = _open_page(run, visit, watching)
-        finished, snapshot = _wait_until_done(page, visit, run.recorder, watching)
+        finished, snapshot = _wait_until_done(page, visit, run, watching)
         # A finished page's playback is read once the page is settled again (an unfinished
         # page's as it is: its time is up).
         playback, settled = _settled_playback(page, deadline if finished else 0.0, watching)
@@ -191,15 +196,13 @@ def _wait_for_document(page: Page, visit: PageVisit) -> None:
         ) from exc
 
 
-def _wait_until_done(
-    page: Page, visit: PageVisit, recorder: NetworkRecorder, watching: Watching
-) -> tuple[bool, PageSnapshot]:
+def _wait_until_done(page: Page, visit: PageVisit, run: RunContext, watching: Watching) -> tuple[bool, PageSnapshot]:
     """Whether the page finished within the visit's time, and its record then."""
     reading = visit.reading
     if reading.finished_js is not None:
         finished = _wait_for_page(page, f"() => ({reading.finished_js})() && {SETTLED_JS}", visit.timeout_s, watching)
         return finished, reading.read(page)
-    return _poll_chunks(page, reading, recorder, visit.timeout_s, watching)
+    return _poll_chunks(page, reading, run, visit.timeout_s, watching)
 
 
 def _settled_playback(page: Page, deadline: float, watching: Watching) -> tuple[Playback | None, bool]:
@@ -226,7 +229,7 @@ def _read_page(
         # Read the page again: a frame presented, or an append ended, while the network
         # records settled belongs to the run (the poll's snapshot came before its check).
         snapshot = reading.read(page)
-    entries = _first_entries(page.evaluate(RESOURCES_JS))
+    entries = run.entries(page)
     network = run.recorder.records(entries)
     released = None
     if reading.reports_release:
@@ -263,13 +266,6 @@ def join_chunks(
     return tuple(joined)
 
 
-def _first_entries(resources: list[dict[str, Any]]) -> dict[str, ResourceTiming]:
-    entries: dict[str, ResourceTiming] = {}
-    for raw in resources:
-        entries.setdefault(raw["name"], ResourceTiming.from_page(raw))
-    return entries
-
-
 def _save_trace(context: BrowserContext, path: Path) -> None:
     try:
         context.tracing.stop(path=path)
@@ -300,7 +296,7 @@ def _wait_for_page(page: Page, finished_js: str, timeout_s: float, watching: Wat
 
 
 def _poll_chunks(
-    page: Page, reading: PageReading, recorder: NetworkRecorder, timeout_s: float, watching: Watching
+    page: Page, reading: PageReading, run: RunContext, timeout_s: float, watching: Watching
 ) -> tuple[bool, PageSnapshot]:
     """Wait until the chunks, read from the page and the network record as they arrive, are
     settled and playback too: the page alone cannot tell (it does not see a worker's requests)."""
@@ -309,7 +305,7 @@ def _poll_chunks(
     while True:
         _stop_if_gone(watching)
         snapshot = reading.read(page)
-        chunks = reading.chunks(snapshot, recorder.records({}), {})
+        chunks = reading.chunks(snapshot, run.recorder.records({}), run.entries(page))
         if reading.finished(chunks) and page.evaluate(f"() => {SETTLED_JS}"):
             return True, snapshot
         if time.monotonic() >= deadline:

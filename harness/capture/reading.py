@@ -121,8 +121,10 @@ def _page_ms(epoch_s: float | None, origin_ms: float) -> float | None:
 
 
 def _download_end_ms(record: NetworkRecord, entries: dict[str, ResourceTiming], origin_ms: float) -> float | None:
-    """Page time the download ended: the page's own Resource Timing where it has the entry
-    (not for a worker's requests), else the browser's network record."""
+    """Page time the download ended: the page's Resource Timing where it has the entry (a
+    worker's requests: the worker's, where the browser lets it be read), else the browser's
+    network record. Both are the network's own end; Resource Timing's is in the clock of the
+    appends it is set against."""
     entry = entries.get(record.url)
     if entry is not None and entry.response_end > 0:
         return entry.response_end

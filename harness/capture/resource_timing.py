@@ -7,11 +7,17 @@ body size, and when each request started and ended. What it cannot: a request st
 (an entry is added when a response ends, so an event stream or a held preload is never
 seen), the request queue's share of the wait, the connection, whether it was reused, the
 status before WebKit 2.50's ``responseStatus``, the method, the sending time. Those stay None.
+
+Every run also reads the page's entries (``read_entries``), for when each chunk's download
+ended in page time, and, where the browser lets a worker be read, its workers' entries too.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
+
+from playwright.sync_api import Error as PlaywrightError
 
 from playgate.capture.recorders import NetworkListener, ignore_network, in_issue_order
 from playgate.records import RESOURCES_JS, NetworkRecord, ResourceTiming
@@ -21,6 +27,50 @@ RESOURCE_RECORDS_JS = f"() => ({{ origin: performance.timeOrigin, entries: ({RES
 
 # Resource Timing's initiator types, as the other recorders name a request's resource type.
 RESOURCE_TYPES = {"video": "media", "audio": "media", "xmlhttprequest": "xhr", "link": "other"}
+
+# An entry's times (ms from its time origin); 0 is "not given". The rest is sizes and names.
+ENTRY_TIMES = (
+    "start_time",
+    "request_start",
+    "response_start",
+    "response_end",
+    "connect_start",
+    "connect_end",
+    "dns_start",
+    "dns_end",
+    "secure_start",
+)
+
+
+def read_entries(page: Any, *, with_workers: bool) -> dict[str, ResourceTiming]:
+    """Each URL's first entry, in page time: the page's own, then (``with_workers``) those of
+    the page's dedicated workers. A player that fetches its segments in a worker has them in
+    the worker's timeline only; they are moved onto the page's time origin, so that when a
+    segment ended can be set against the page's SourceBuffer appends. A worker that went
+    before it was read leaves its requests to the network record."""
+    read = page.evaluate(RESOURCE_RECORDS_JS)
+    entries = first_entries(read["entries"])
+    for worker in page.workers if with_workers else ():
+        try:
+            seen = worker.evaluate(RESOURCE_RECORDS_JS)
+        except PlaywrightError:  # it ended in the meantime
+            continue
+        later_ms = seen["origin"] - read["origin"]
+        for url, entry in first_entries(seen["entries"]).items():
+            entries.setdefault(url, moved(entry, later_ms))
+    return entries
+
+
+def first_entries(resources: list[dict[str, Any]]) -> dict[str, ResourceTiming]:
+    entries: dict[str, ResourceTiming] = {}
+    for raw in resources:
+        entries.setdefault(raw["name"], ResourceTiming.from_page(raw))
+    return entries
+
+
+def moved(entry: ResourceTiming, later_ms: float) -> ResourceTiming:
+    """The entry in the page's clock, its own time origin being ``later_ms`` after the page's."""
+    return replace(entry, **{name: value + later_ms for name in ENTRY_TIMES if (value := getattr(entry, name)) > 0})
 
 
 def _span(start: float, end: float) -> float | None:

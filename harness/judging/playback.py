@@ -45,10 +45,18 @@ def stalled_chunk(
 
 
 def _arrived_during(chunk: ChunkRecord, stall: Stall, time_origin_ms: float | None) -> bool:
-    ended_at = chunk.network.ended_at if chunk.network is not None else None
-    if ended_at is None or time_origin_ms is None or stall.end_ms is None:
+    """Whether its download ended during the stall, by the network record of the request that
+    brought it; where that has no end (a worker's request the DevTools session missed), by the
+    worker's Resource Timing. (Not that first: a URL asked for twice has two entries, and the
+    page's first may be a request the player let go before its answer.)"""
+    ended_ms = None
+    if chunk.network is not None and chunk.network.ended_at is not None and time_origin_ms is not None:
+        ended_ms = chunk.network.ended_at * 1000 - time_origin_ms
+    elif chunk.resource_timing is not None and chunk.resource_timing.response_end > 0:
+        ended_ms = chunk.resource_timing.response_end
+    if ended_ms is None or stall.end_ms is None:
         return False
-    return stall.start_ms < ended_at * 1000 - time_origin_ms <= stall.end_ms
+    return stall.start_ms < ended_ms <= stall.end_ms
 
 
 def describe_stall(

@@ -94,6 +94,11 @@ def test_the_pages_resource_timing_gives_the_download_end_where_it_has_it():
     assert page_chunks(PageSnapshot.of_observer(state), late_network_end, {}, "/seg-")[0].loadeddata_ms is None
     entries = {SEGMENT.format(0): ResourceTiming(SEGMENT.format(0), "h2", 100.0, 101.0, 120.0, 140.0)}
     assert page_chunks(PageSnapshot.of_observer(state), late_network_end, entries, "/seg-")[0].loadeddata_ms == 152.0
+    # A worker's segment the DevTools session missed: Playwright's record has no end, the
+    # worker's Resource Timing (moved into page time) has.
+    no_network_end = [replace(late_network_end[0], source="playwright", ended_at=None)]
+    assert page_chunks(PageSnapshot.of_observer(state), no_network_end, {}, "/seg-")[0].loadeddata_ms is None
+    assert page_chunks(PageSnapshot.of_observer(state), no_network_end, entries, "/seg-")[0].loadeddata_ms == 152.0
 
 
 def test_a_failed_segment_request_is_a_settled_chunk_with_its_error():

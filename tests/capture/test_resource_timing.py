@@ -1,8 +1,12 @@
-"""WebKit's network record, read from Resource Timing entries (capture.resource_timing)."""
+"""WebKit's network record, read from Resource Timing entries, and every run's reading of a
+page's and its workers' entries (capture.resource_timing)."""
+
+import dataclasses
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 
-from playgate.capture.resource_timing import record_from_entry
+from playgate.capture.resource_timing import read_entries, record_from_entry
 from playgate.records import ResourceTiming
 
 ORIGIN_MS = 1_700_000_000_000.0
@@ -84,3 +88,76 @@ def test_what_resource_timing_does_not_give_stays_none():
     assert record.bytes is None  # nothing came over the network (a cached or opaque entry)
     assert (record.queued_ms, record.send_ms, record.connection_id, record.connection_reused) == (None,) * 4
     assert record.method is None
+
+
+def raw(name, start, end):
+    """An entry as RESOURCES_JS returns it, with the times a fetch over a reused connection has."""
+    return {
+        **dataclasses.asdict(
+            entry(
+                name=name,
+                start_time=start,
+                dns_start=start,
+                dns_end=start,
+                connect_start=start,
+                connect_end=start,
+                request_start=start + 1,
+                response_start=start + 2,
+                response_end=end,
+            )
+        ),
+        "status": 200,
+    }
+
+
+class FakeWorker:
+    def __init__(self, origin, entries, gone=False):
+        self.read = {"origin": origin, "entries": entries}
+        self.gone = gone
+
+    def evaluate(self, script):
+        if self.gone:
+            raise PlaywrightError("Target page, context or browser has been closed")
+        return self.read
+
+
+class FakePage:
+    def __init__(self, entries, workers):
+        self.read = {"origin": ORIGIN_MS, "entries": entries}
+        self._workers = workers
+
+    @property
+    def workers(self):
+        return self._workers
+
+    def evaluate(self, script):
+        return self.read
+
+
+SEGMENT = "https://127.0.0.1:8443/hls/seg-000.ts?i=0"
+
+
+def test_a_workers_entries_are_read_in_the_pages_time():
+    # The worker began 155.3 ms after the page: its segment ended 44.1 ms into its own clock.
+    worker = FakeWorker(ORIGIN_MS + 155.3, [raw(SEGMENT, 38.6, 44.1)])
+    entries = read_entries(FakePage([], [worker]), with_workers=True)
+    moved = entries[SEGMENT]
+    assert (moved.start_time, moved.request_start, moved.response_end) == pytest.approx((193.9, 194.9, 199.4))
+    assert moved.secure_start == 0.0  # "not given" stays so: no TLS handshake on this request
+    assert moved.next_hop_protocol == "h2" and moved.encoded_body_size == 97682
+
+
+def test_the_pages_own_entry_comes_first_and_a_gone_worker_is_passed_over():
+    page_seen = raw(SEGMENT, 10.0, 20.0)
+    workers = [FakeWorker(ORIGIN_MS + 5, [], gone=True), FakeWorker(ORIGIN_MS + 5, [raw(SEGMENT, 1.0, 2.0)])]
+    entries = read_entries(FakePage([page_seen], workers), with_workers=True)
+    assert entries[SEGMENT].response_end == 20.0
+
+
+def test_workers_are_left_alone_where_the_browser_cannot_read_them():
+    class Unreadable(FakePage):
+        @property
+        def workers(self):
+            raise AssertionError("a browser that cannot read a worker is not asked for them")
+
+    assert read_entries(Unreadable([], []), with_workers=False) == {}

@@ -10,7 +10,7 @@ from playgate.errors import UsageError
 from playgate.judging.gate import evaluate
 from playgate.judging.playback import describe_stall, stalled_chunk
 from playgate.playback_record import Playback, Stall
-from playgate.records import PageChunk
+from playgate.records import PageChunk, ResourceTiming
 from tests.factory import chunk, run
 
 BLOB = "blob:https://127.0.0.1:4443/5e1f"
@@ -98,21 +98,32 @@ def test_a_stall_waits_for_the_first_chunk_not_yet_appended_when_it_began():
     )
 
 
-def test_a_stall_is_tied_to_the_chunk_whose_arrival_ended_it_when_the_one_before_was_appended_late_too():
+@pytest.mark.parametrize("arrival_in", ["network record", "resource timing"])
+def test_a_stall_is_tied_to_the_chunk_whose_arrival_ended_it_when_the_one_before_was_appended_late_too(arrival_in):
     """mpegts.js holds a segment's last frame back until the next segment comes: chunk 2's
     last append is made when chunk 3 arrives, after the stall began, and its media reaches
-    past the position. The stall waited for chunk 3, whose download ended during it."""
+    past the position. The stall waited for chunk 3, whose download ended during it: as the
+    network record says, or (a worker's segment the DevTools session missed, whose network
+    record has no end) as the worker's Resource Timing says."""
     record = mse_run(observed(), chunk_3_appended_ms=5040.0)
     origin_ms = record.page_time_origin_ms
-    chunks = list(record.chunks)
+    chunks = [dataclasses.replace(c, resource_timing=None) for c in record.chunks]
     chunks[2] = dataclasses.replace(chunks[2], page=dataclasses.replace(chunks[2].page, loadeddata_ms=5045.0))
     for index, arrived_ms in ((3, 5030.0), (4, 5045.0)):  # chunk 4 fetched once 3 was in, before playing on
-        arrived = dataclasses.replace(chunks[index].network, ended_at=(origin_ms + arrived_ms) / 1000)
+        if arrival_in == "network record":
+            arrived = {"network": dataclasses.replace(chunks[index].network, ended_at=(origin_ms + arrived_ms) / 1000)}
+        else:
+            network = dataclasses.replace(chunks[index].network, ended_at=None)
+            timing = ResourceTiming(
+                chunks[index].url, "h2", arrived_ms - 30, arrived_ms - 29, arrived_ms - 20, arrived_ms
+            )
+            arrived = {"network": network, "resource_timing": timing}
         page = dataclasses.replace(chunks[index].page, loadeddata_ms=arrived_ms + 5)
-        chunks[index] = dataclasses.replace(chunks[index], network=arrived, page=page)
+        chunks[index] = dataclasses.replace(chunks[index], page=page, **arrived)
     stall = Stall(0, 3840.0, 5050.0, 2.96, BLOB)
     assert stalled_chunk(stall, tuple(chunks), origin_ms).index == 3
-    assert stalled_chunk(stall, tuple(chunks)).index == 2  # without the page's clock: the first, as before
+    if arrival_in == "network record":
+        assert stalled_chunk(stall, tuple(chunks)).index == 2  # without the page's clock: the first, as before
 
 
 def test_a_progressive_chunks_stall_is_tied_by_its_source():
