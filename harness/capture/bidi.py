@@ -74,7 +74,7 @@ def record_from_bidi(snapshot: BidiSnapshot, page_entry: ResourceTiming | None, 
     # Not the end (see above). Playwright's Chromium timings (``source`` "playwright": the
     # requests a DevTools session missed) count responseEnd from requestWillBeSent but
     # startTime and every other phase from the network's requestTime, so that end comes late
-    # by the time between the two: measured 1-5 ms on an idle machine, tens of ms under load.
+    # by the time between the two (DevTools' Queueing): measured 1-5 ms on an idle machine.
     if source == "playwright" or snapshot.failure is not None or not whole_body:
         response_end = -1
     started_at = t["startTime"] / 1000 if t.get("startTime", -1) > 0 else None  # epoch ms, absent as 0 or -1

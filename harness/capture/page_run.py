@@ -24,11 +24,11 @@ from playgate.capture.page_state import PageSnapshot, holders_released, read_rel
 from playgate.capture.playback import PLAYBACK_SCRIPT, SETTLED_JS, read_playback
 from playgate.capture.reading import PageReading
 from playgate.capture.recorders import NetworkRecorder, ignore_network, in_issue_order
-from playgate.capture.resource_timing import read_entries
+from playgate.capture.resource_timing import PageEntries, entry_for, first_entries, read_entries
 from playgate.capture.webrtc import WEBRTC_SCRIPT, read_webrtc
 from playgate.errors import MeasurementError
 from playgate.playback_record import Playback
-from playgate.records import ChunkRecord, NetworkRecord, PageChunk, ResourceTiming, RunRecord, delivering
+from playgate.records import ChunkRecord, NetworkRecord, PageChunk, RunRecord, delivering
 
 NOT_WATCHED = Watching()
 
@@ -56,7 +56,7 @@ class RunContext:
     # so they are in the run's requests, but a chunk is only ever the measured page's own.
     background: list[NetworkRecorder] = field(default_factory=list)
 
-    def entries(self, page: Page) -> dict[str, ResourceTiming]:
+    def entries(self, page: Page) -> PageEntries:
         """The page's Resource Timing, and its workers' where the browser lets them be read."""
         return read_entries(page, with_workers=driver(self.browser_name).reads_workers)
 
@@ -107,7 +107,7 @@ class _PageRead:
     snapshot: PageSnapshot
     chunks: list[PageChunk]
     network: list[NetworkRecord]
-    entries: dict[str, ResourceTiming]
+    entries: PageEntries
     released_at_ms: float | None  # epoch ms
     background: list[NetworkRecord]  # other tabs' requests (RunContext.background)
 
@@ -143,7 +143,7 @@ def measure_page(run: RunContext, visit: PageVisit, watching: Watching = NOT_WAT
         label=visit.label,
         pressure=visit.pressure,
         url=visit.url,
-        chunks=join_chunks(read.chunks, read.network, read.entries),
+        chunks=join_chunks(read.chunks, read.network, read.entries, origin),
         announced=len(read.chunks),
         expected=visit.expected,
         finished=finished,
@@ -230,7 +230,7 @@ def _read_page(
         # records settled belongs to the run (the poll's snapshot came before its check).
         snapshot = reading.read(page)
     entries = run.entries(page)
-    network = run.recorder.records(entries)
+    network = run.recorder.records(first_entries(entries))
     released = None
     if reading.reports_release:
         released = holders_released([read_release(p) for p in run.context.pages])
@@ -247,19 +247,22 @@ def _close(context: BrowserContext, watching: Watching) -> None:
 
 
 def join_chunks(
-    page_chunks: list[PageChunk], network: list[NetworkRecord], page_entries: dict[str, ResourceTiming]
+    page_chunks: list[PageChunk], network: list[NetworkRecord], entries: PageEntries, origin_ms: float | None
 ) -> tuple[ChunkRecord, ...]:
-    """Each announced chunk with the request that brought it (records.delivering)."""
+    """Each announced chunk with the request that brought it (records.delivering) and that
+    request's Resource Timing entry (``origin_ms``: the page's time origin, epoch ms)."""
     joined = []
     for chunk in sorted(page_chunks, key=lambda c: c.index):
         matches = [record for record in network if record.url == chunk.url]
+        brought = delivering(matches, media_element=chunk.kind == "element")
+        first = entries.get(chunk.url, (None,))[0]
         joined.append(
             ChunkRecord(
                 index=chunk.index,
                 url=chunk.url,
-                network=delivering(matches, media_element=chunk.kind == "element"),
+                network=brought,
                 page=chunk,
-                resource_timing=page_entries.get(chunk.url),
+                resource_timing=entry_for(brought, entries, origin_ms) if brought is not None else first,
                 request_count=len(matches),
             )
         )

@@ -18,11 +18,11 @@ from playwright.sync_api import Page
 
 from playgate.capture.appends import join_appends
 from playgate.capture.page_state import PageSnapshot, read_observer
+from playgate.capture.resource_timing import PageEntries, entry_for
 from playgate.records import (
     NO_RESPONSE,
     NetworkRecord,
     PageChunk,
-    ResourceTiming,
     cancelled_by_the_page,
     delivering,
 )
@@ -34,7 +34,7 @@ class PageReading:
 
     read: Callable[[Page], PageSnapshot]  # the page's record so far (capture.page_state)
     # The chunks from a snapshot, the network record so far and the page's Resource Timing.
-    chunks: Callable[[PageSnapshot, list[NetworkRecord], dict[str, ResourceTiming]], list[PageChunk]]
+    chunks: Callable[[PageSnapshot, list[NetworkRecord], PageEntries], list[PageChunk]]
     # When the page is done, one of two ways: a page function, true once every chunk
     # settled (the page knows its chunks), or ``finished`` (only the network record knows
     # every chunk: a worker's requests), checked on the chunks read so far.
@@ -56,7 +56,7 @@ def named_in(url: str, data: str) -> bool:
 
 
 def page_chunks(
-    snapshot: PageSnapshot, network: list[NetworkRecord], entries: dict[str, ResourceTiming], pattern: str
+    snapshot: PageSnapshot, network: list[NetworkRecord], entries: PageEntries, pattern: str
 ) -> list[PageChunk]:
     """The page's chunks, in the order they were asked for: the media elements whose source
     matches the pattern (as the page saw them), and the other requests matching it, made by
@@ -120,12 +120,12 @@ def _page_ms(epoch_s: float | None, origin_ms: float) -> float | None:
     return None if epoch_s is None else epoch_s * 1000 - origin_ms
 
 
-def _download_end_ms(record: NetworkRecord, entries: dict[str, ResourceTiming], origin_ms: float) -> float | None:
+def _download_end_ms(record: NetworkRecord, entries: PageEntries, origin_ms: float) -> float | None:
     """Page time the download ended: the page's Resource Timing where it has the entry (a
     worker's requests: the worker's, where the browser lets it be read), else the browser's
     network record. Both are the network's own end; Resource Timing's is in the clock of the
     appends it is set against."""
-    entry = entries.get(record.url)
+    entry = entry_for(record, entries, origin_ms)
     if entry is not None and entry.response_end > 0:
         return entry.response_end
     return _page_ms(record.ended_at, origin_ms)

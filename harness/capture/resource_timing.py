@@ -42,30 +42,57 @@ ENTRY_TIMES = (
 )
 
 
-def read_entries(page: Any, *, with_workers: bool) -> dict[str, ResourceTiming]:
-    """Each URL's first entry, in page time: the page's own, then (``with_workers``) those of
-    the page's dedicated workers. A player that fetches its segments in a worker has them in
+# Each URL's entries in page time, in the order they started: a URL asked for twice (a
+# player that let a request go and asked again) has two, and only one brought the chunk.
+PageEntries = dict[str, tuple[ResourceTiming, ...]]
+
+
+def read_entries(page: Any, *, with_workers: bool) -> PageEntries:
+    """The page's entries, then (``with_workers``) those of the page's dedicated workers for
+    URLs the page has none of. A player that fetches its segments in a worker has them in
     the worker's timeline only; they are moved onto the page's time origin, so that when a
     segment ended can be set against the page's SourceBuffer appends. A worker that went
     before it was read leaves its requests to the network record."""
     read = page.evaluate(RESOURCE_RECORDS_JS)
-    entries = first_entries(read["entries"])
+    entries = by_url(read["entries"])
     for worker in page.workers if with_workers else ():
         try:
             seen = worker.evaluate(RESOURCE_RECORDS_JS)
         except PlaywrightError:  # it ended in the meantime
             continue
         later_ms = seen["origin"] - read["origin"]
-        for url, entry in first_entries(seen["entries"]).items():
-            entries.setdefault(url, moved(entry, later_ms))
+        for url, found in by_url(seen["entries"]).items():
+            entries.setdefault(url, tuple(moved(entry, later_ms) for entry in found))
     return entries
 
 
-def first_entries(resources: list[dict[str, Any]]) -> dict[str, ResourceTiming]:
-    entries: dict[str, ResourceTiming] = {}
+def by_url(resources: list[dict[str, Any]]) -> PageEntries:
+    entries: dict[str, list[ResourceTiming]] = {}
     for raw in resources:
-        entries.setdefault(raw["name"], ResourceTiming.from_page(raw))
-    return entries
+        entries.setdefault(raw["name"], []).append(ResourceTiming.from_page(raw))
+    return {url: tuple(found) for url, found in entries.items()}
+
+
+def first_entries(entries: PageEntries) -> dict[str, ResourceTiming]:
+    """Each URL's first entry: what the recorders read a URL's protocol from."""
+    return {url: found[0] for url, found in entries.items()}
+
+
+def entry_for(record: NetworkRecord, entries: PageEntries, origin_ms: float | None) -> ResourceTiming | None:
+    """The entry of the request ``record`` is, among its URL's: the one that ended nearest to
+    when it ended, else (no end in the record) that started nearest to when it started. The
+    two clocks differ by a few ms (Firefox's BiDi start by up to 60), far less than a request
+    let go at once and the one asked after it."""
+    found = entries.get(record.url, ())
+    if len(found) <= 1 or origin_ms is None:
+        return found[0] if found else None
+    if record.ended_at is not None:
+        ended_ms = record.ended_at * 1000 - origin_ms
+        return min(found, key=lambda entry: abs(entry.response_end - ended_ms))
+    if record.started_at is not None:
+        started_ms = record.started_at * 1000 - origin_ms
+        return min(found, key=lambda entry: abs(entry.start_time - started_ms))
+    return found[0]
 
 
 def moved(entry: ResourceTiming, later_ms: float) -> ResourceTiming:

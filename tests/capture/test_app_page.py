@@ -92,7 +92,7 @@ def test_the_pages_resource_timing_gives_the_download_end_where_it_has_it():
     state = {"events": [], "chunks": [], "appends": [appended(150.0, 152.0, 0.0, 1.0)], "time_origin": ORIGIN_MS}
     late_network_end = [segment_request(0, 100.0, 160.0)]  # the network clock: after the append began
     assert page_chunks(PageSnapshot.of_observer(state), late_network_end, {}, "/seg-")[0].loadeddata_ms is None
-    entries = {SEGMENT.format(0): ResourceTiming(SEGMENT.format(0), "h2", 100.0, 101.0, 120.0, 140.0)}
+    entries = {SEGMENT.format(0): (ResourceTiming(SEGMENT.format(0), "h2", 100.0, 101.0, 120.0, 140.0),)}
     assert page_chunks(PageSnapshot.of_observer(state), late_network_end, entries, "/seg-")[0].loadeddata_ms == 152.0
     # A worker's segment the DevTools session missed: Playwright's record has no end, the
     # worker's Resource Timing (moved into page time) has.
@@ -165,8 +165,32 @@ def test_a_segment_cancelled_and_asked_again_is_judged_on_the_request_that_broug
     assert (chunk.loadstart_ms, chunk.loadeddata_ms, chunk.error) == (130.0, 205.0, None)
     from playgate.capture.page_run import join_chunks
 
-    (joined,) = join_chunks([chunk], [cancelled, again], {})
+    (joined,) = join_chunks([chunk], [cancelled, again], {}, ORIGIN_MS)
     assert (joined.network, joined.request_count) == (again, 2)
+
+
+@pytest.mark.parametrize("network_end", [True, False])
+def test_a_url_asked_for_twice_takes_the_resource_timing_entry_of_the_request_that_brought_it(network_end):
+    """The page's first entry for the URL is the request the player let go before any answer
+    (hls.js, seen in both browsers): "after dl" from it was 2 s off. Matched by end where the
+    network record has one, else by start (Firefox's BiDi start comes up to 60 ms after Resource
+    Timing's)."""
+    from playgate.capture.page_run import join_chunks
+    from playgate.records import ResourceTiming
+
+    state = {"events": [], "chunks": [], "appends": [appended(2500.0, 2505.0, 1.0, 2.0)], "time_origin": ORIGIN_MS}
+    let_go = segment_request(0, 400.0, 478.0, status=None, failure="net::ERR_ABORTED", protocol=None)
+    again = segment_request(0, 470.0, 2496.0)
+    if not network_end:  # Firefox's record of a body that did not come whole, or Playwright's in Chromium
+        again = replace(again, ended_at=None)
+    url = SEGMENT.format(0)
+    entries = {
+        url: (ResourceTiming(url, "h2", 404.0, 0.0, 0.0, 478.0), ResourceTiming(url, "h2", 430.0, 431, 2490, 2495.0))
+    }
+    (chunk,) = page_chunks(PageSnapshot.of_observer(state), [let_go, again], entries, "/seg-")
+    (joined,) = join_chunks([chunk], [let_go, again], entries, ORIGIN_MS)
+    assert (joined.network, joined.resource_timing) == (again, entries[url][1])
+    assert joined.after_download_ms == 10.0
 
 
 def test_a_media_elements_chunk_cancelled_after_its_answer_is_judged_on_that_first_request():
@@ -178,8 +202,17 @@ def test_a_media_elements_chunk_cancelled_after_its_answer_is_judged_on_that_fir
     first = segment_request(0, 100.0, 480.0, status=206, failure="canceled (net::ERR_ABORTED)", blocked_ms=350.0)
     rest = segment_request(0, 500.0, 510.0, status=206, blocked_ms=1.0)
     element = PageChunk(0, first.url, 90.0, 100.0, 470.0, first_frame_ms=475.0, error=None)
-    (joined,) = join_chunks([element], [first, rest], {})
+    (joined,) = join_chunks([element], [first, rest], {}, ORIGIN_MS)
     assert (joined.network, joined.request_count) == (first, 2)
+    from playgate.records import ResourceTiming
+
+    entries = {
+        first.url: (
+            ResourceTiming(first.url, "h2", 100, 450, 460, 479),
+            ResourceTiming(first.url, "h2", 500, 501, 505, 509),
+        )
+    }
+    assert join_chunks([element], [first, rest], entries, ORIGIN_MS)[0].resource_timing == entries[first.url][0]
 
 
 def test_a_fetched_chunk_is_judged_on_the_request_whose_bytes_were_appended():
@@ -190,7 +223,7 @@ def test_a_fetched_chunk_is_judged_on_the_request_whose_bytes_were_appended():
     (chunk,) = page_chunks(PageSnapshot.of_observer(state), [aborted, again], {}, "/seg-")
     from playgate.capture.page_run import join_chunks
 
-    (joined,) = join_chunks([chunk], [aborted, again], {})
+    (joined,) = join_chunks([chunk], [aborted, again], {}, ORIGIN_MS)
     assert (joined.network, chunk.loadeddata_ms, chunk.error) == (again, 525.0, None)
 
 

@@ -141,7 +141,7 @@ def test_a_workers_entries_are_read_in_the_pages_time():
     # The worker began 155.3 ms after the page: its segment ended 44.1 ms into its own clock.
     worker = FakeWorker(ORIGIN_MS + 155.3, [raw(SEGMENT, 38.6, 44.1)])
     entries = read_entries(FakePage([], [worker]), with_workers=True)
-    moved = entries[SEGMENT]
+    (moved,) = entries[SEGMENT]
     assert (moved.start_time, moved.request_start, moved.response_end) == pytest.approx((193.9, 194.9, 199.4))
     assert moved.secure_start == 0.0  # "not given" stays so: no TLS handshake on this request
     assert moved.next_hop_protocol == "h2" and moved.encoded_body_size == 97682
@@ -151,7 +151,7 @@ def test_the_pages_own_entry_comes_first_and_a_gone_worker_is_passed_over():
     page_seen = raw(SEGMENT, 10.0, 20.0)
     workers = [FakeWorker(ORIGIN_MS + 5, [], gone=True), FakeWorker(ORIGIN_MS + 5, [raw(SEGMENT, 1.0, 2.0)])]
     entries = read_entries(FakePage([page_seen], workers), with_workers=True)
-    assert entries[SEGMENT].response_end == 20.0
+    assert [entry.response_end for entry in entries[SEGMENT]] == [20.0]
 
 
 def test_workers_are_left_alone_where_the_browser_cannot_read_them():
