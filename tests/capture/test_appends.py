@@ -64,3 +64,15 @@ def test_appends_before_any_download_and_chunks_never_downloaded_carry_nothing()
 
 def test_no_append_at_all_carries_no_chunk():
     assert join_appends({0: 100.0, 1: 180.0}, []) == {}
+
+
+def test_a_download_that_ended_at_the_same_moment_as_an_append_began_is_carried_by_it():
+    # mpegts.js's last pieces of its last segment, within the clocks' resolution of its end:
+    # the two clocks are each coarsened (0.1 ms in Chromium, 1 ms in Firefox).
+    downloads = {0: 100.0, 1: 200.6}
+    appends = [append(150.0, 150.2, 0.0, 1.0), append(180.0, 180.3, 1.0, 1.6), append(200.0, 200.4, 1.6, 2.0)]
+    assert join_appends(downloads, appends)[1] == Carried(
+        appended_ms=200.4, media_start_s=1.6, media_end_s=2.0, appends=1
+    )
+    late = {0: 100.0, 1: 201.2}  # past the resolution: not yet ended, so no piece carries it
+    assert 1 not in join_appends(late, appends)
