@@ -210,3 +210,13 @@ def test_a_live_line_for_a_request_of_a_browser_gone_is_left_out_not_raised():
     BidiRecorder().attach(None, page, lambda kind, url, record: lines.append((kind, url)))
     page.handlers["requestfinished"](RequestOfAKilledBrowser())
     assert lines == []
+
+
+def test_a_phase_whose_end_comes_before_its_start_is_not_given():
+    # Firefox gave a secureConnectionStart 1.5 ms before connectStart: no connect phase is
+    # known then, and the run goes on (a negative duration stopped it).
+    snapshot = queued_snapshot("HTTP/2.0")
+    t = dict(snapshot.timing, connectStart=20.0, secureConnectionStart=18.5, connectEnd=30.0)
+    record = record_from_bidi(replace(snapshot, timing=t), None)
+    assert record.connect_ms is None
+    assert record.tls_ms == pytest.approx(11.5)
