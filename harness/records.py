@@ -44,6 +44,16 @@ def delivering(records: list[NetworkRecord], *, media_element: bool = False) -> 
     return answered[0] if answered else (records[0] if records else None)
 
 
+def download_end_ms(
+    record: NetworkRecord | None, entry: ResourceTiming | None, origin_ms: float | None
+) -> float | None:
+    """Page time a download ended: its Resource Timing entry's (the appends' clock), else its record's."""
+    if entry is not None and entry.response_end > 0:
+        return entry.response_end
+    ended = record.ended_at if record is not None else None
+    return None if ended is None or origin_ms is None else ended * 1000 - origin_ms
+
+
 def cancelled_by_the_page(failure: str | None) -> bool:
     """The page (or its worker) cancelled the request itself. Chromium ends it with
     net::ERR_ABORTED (DevTools adds ``canceled``; Playwright's record of a worker's request,

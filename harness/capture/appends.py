@@ -11,7 +11,7 @@ moof or mdat in its bytes), which may have come from elsewhere (a data: URL, an 
 request that is no chunk), takes no chunk; it continues the chunk carried last, if any. A
 chunk is loaded at the end of its first append.
 
-A download that ended within ``SAME_MOMENT_MS`` after an append began counts as ended by
+A download that ended within ``CLOCK_SLACK_MS`` (1 ms) after an append began counts as ended by
 then: the two times come from different clocks (Resource Timing or the network record, set
 against the page's ``performance.now()``), each coarsened (0.1 ms in Chromium, 1 ms in
 Firefox). A player that appends a segment while it downloads (mpegts.js) makes its first
@@ -25,7 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-SAME_MOMENT_MS = 1.0
+from playgate.records import CLOCK_SLACK_MS
 
 
 @dataclass(frozen=True)
@@ -70,7 +70,7 @@ def join_appends(downloads: dict[int, float | None], appends: list[Append]) -> d
     carried: dict[int, list[Append]] = {}
     last: int | None = None
     for append in sorted(appends, key=lambda a: a.ms):
-        waiting = [index for end, index in order if end <= append.ms + SAME_MOMENT_MS and index not in carried]
+        waiting = [index for end, index in order if end <= append.ms + CLOCK_SLACK_MS and index not in carried]
         target = waiting[0] if waiting and not append.init else last
         if target is None:  # before any chunk arrived: an init segment from elsewhere
             continue

@@ -25,6 +25,7 @@ from playgate.records import (
     PageChunk,
     cancelled_by_the_page,
     delivering,
+    download_end_ms,
 )
 
 
@@ -70,7 +71,7 @@ def page_chunks(
         if re.search(pattern, record.url) and record.url not in element_urls:
             by_url.setdefault(record.url, []).append(record)
     fetched = [chosen for records in by_url.values() if (chosen := delivering(records)) is not None]
-    downloads = {i: _download_end_ms(r, entries, origin) for i, r in enumerate(fetched)}
+    downloads = {i: download_end_ms(r, entry_for(r, entries, origin), origin) for i, r in enumerate(fetched)}
     carried = join_appends(downloads, list(snapshot.appends))
     asked: dict[str, float] = {}
     for fetch in snapshot.fetches:
@@ -118,17 +119,6 @@ def _failure(record: NetworkRecord) -> str | None:
 
 def _page_ms(epoch_s: float | None, origin_ms: float) -> float | None:
     return None if epoch_s is None else epoch_s * 1000 - origin_ms
-
-
-def _download_end_ms(record: NetworkRecord, entries: PageEntries, origin_ms: float) -> float | None:
-    """Page time the download ended: the page's Resource Timing where it has the entry (a
-    worker's requests: the worker's, where the browser lets it be read), else the browser's
-    network record. Both are the network's own end; Resource Timing's is in the clock of the
-    appends it is set against."""
-    entry = entry_for(record, entries, origin_ms)
-    if entry is not None and entry.response_end > 0:
-        return entry.response_end
-    return _page_ms(record.ended_at, origin_ms)
 
 
 def settled(chunk: PageChunk) -> bool:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from playgate.config import GateRules
 from playgate.playback_record import Playback, Stall
-from playgate.records import ChunkRecord, RunRecord
+from playgate.records import ChunkRecord, RunRecord, download_end_ms
 from playgate.rules import Broken, Rule
 
 
@@ -45,18 +45,8 @@ def stalled_chunk(
 
 
 def _arrived_during(chunk: ChunkRecord, stall: Stall, time_origin_ms: float | None) -> bool:
-    """Whether its download ended during the stall, by the network record of the request that
-    brought it; where that has no end (a worker's request the DevTools session missed), by the
-    worker's Resource Timing. (Not that first: a URL asked for twice has two entries, and the
-    page's first may be a request the player let go before its answer.)"""
-    ended_ms = None
-    if chunk.network is not None and chunk.network.ended_at is not None and time_origin_ms is not None:
-        ended_ms = chunk.network.ended_at * 1000 - time_origin_ms
-    elif chunk.resource_timing is not None and chunk.resource_timing.response_end > 0:
-        ended_ms = chunk.resource_timing.response_end
-    if ended_ms is None or stall.end_ms is None:
-        return False
-    return stall.start_ms < ended_ms <= stall.end_ms
+    ended_ms = download_end_ms(chunk.network, chunk.resource_timing, time_origin_ms)
+    return ended_ms is not None and stall.end_ms is not None and stall.start_ms < ended_ms <= stall.end_ms
 
 
 def describe_stall(

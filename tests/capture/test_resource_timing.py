@@ -1,8 +1,6 @@
 """WebKit's network record, read from Resource Timing entries, and every run's reading of a
 page's and its workers' entries (capture.resource_timing)."""
 
-import dataclasses
-
 import pytest
 from playwright.sync_api import Error as PlaywrightError
 
@@ -12,7 +10,7 @@ from playgate.records import ResourceTiming
 ORIGIN_MS = 1_700_000_000_000.0
 
 
-def entry(**figures):
+def raw(**figures):
     """An entry as records.RESOURCES_JS reads it from the page."""
     base = {
         "name": "https://127.0.0.1:8443/chunks/chunk-000.mp4?i=0",
@@ -31,7 +29,11 @@ def entry(**figures):
         "transfer_size": 98000,
         "status": 200,
     }
-    return ResourceTiming.from_page({**base, **figures})
+    return {**base, **figures}
+
+
+def entry(**figures):
+    return ResourceTiming.from_page(raw(**figures))
 
 
 def test_a_request_on_a_reused_connection():
@@ -90,24 +92,10 @@ def test_what_resource_timing_does_not_give_stays_none():
     assert record.method is None
 
 
-def raw(name, start, end):
-    """An entry as RESOURCES_JS returns it, with the times a fetch over a reused connection has."""
-    return {
-        **dataclasses.asdict(
-            entry(
-                name=name,
-                start_time=start,
-                dns_start=start,
-                dns_end=start,
-                connect_start=start,
-                connect_end=start,
-                request_start=start + 1,
-                response_start=start + 2,
-                response_end=end,
-            )
-        ),
-        "status": 200,
-    }
+def fetched(name, start, end):
+    """A fetch's entry over a reused connection, as the page reads it."""
+    times = dict.fromkeys(("start_time", "dns_start", "dns_end", "connect_start", "connect_end"), start)
+    return raw(name=name, **times, request_start=start + 1, response_start=start + 2, response_end=end)
 
 
 class FakeWorker:
@@ -139,7 +127,7 @@ SEGMENT = "https://127.0.0.1:8443/hls/seg-000.ts?i=0"
 
 def test_a_workers_entries_are_read_in_the_pages_time():
     # The worker began 155.3 ms after the page: its segment ended 44.1 ms into its own clock.
-    worker = FakeWorker(ORIGIN_MS + 155.3, [raw(SEGMENT, 38.6, 44.1)])
+    worker = FakeWorker(ORIGIN_MS + 155.3, [fetched(SEGMENT, 38.6, 44.1)])
     entries = read_entries(FakePage([], [worker]), with_workers=True)
     (moved,) = entries[SEGMENT]
     assert (moved.start_time, moved.request_start, moved.response_end) == pytest.approx((193.9, 194.9, 199.4))
@@ -148,8 +136,8 @@ def test_a_workers_entries_are_read_in_the_pages_time():
 
 
 def test_the_pages_own_entry_comes_first_and_a_gone_worker_is_passed_over():
-    page_seen = raw(SEGMENT, 10.0, 20.0)
-    workers = [FakeWorker(ORIGIN_MS + 5, [], gone=True), FakeWorker(ORIGIN_MS + 5, [raw(SEGMENT, 1.0, 2.0)])]
+    page_seen = fetched(SEGMENT, 10.0, 20.0)
+    workers = [FakeWorker(ORIGIN_MS + 5, [], gone=True), FakeWorker(ORIGIN_MS + 5, [fetched(SEGMENT, 1.0, 2.0)])]
     entries = read_entries(FakePage([page_seen], workers), with_workers=True)
     assert [entry.response_end for entry in entries[SEGMENT]] == [20.0]
 
