@@ -35,6 +35,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from playgate.errors import ServerStartError
+from playgate.server.server_log import log_size, log_text, unhandled_exceptions
 from playgate.server.settings import ServerSettings
 from playgate.server.shaped_path import NAMESPACE_ENV
 from playgate.server.workdirs import make_workdir
@@ -381,6 +382,14 @@ class ServerProcess(LoopbackProcess):
                 pass_fds=passed,
                 env={**os.environ, NAMESPACE_ENV: self.namespace} if self.namespace else None,
             )
+
+    def log_offset(self) -> int:
+        """Where its log ends now: what ``exceptions_since`` reads from."""
+        return log_size(self._log)
+
+    def exceptions_since(self, offset: int) -> list[str]:
+        """Each unhandled exception it logged after ``offset``, one line each (server_log)."""
+        return unhandled_exceptions(log_text(self._log, offset))
 
     def _log_tail(self, lines: int = 15) -> str:
         if self._log is None or not self._log.exists():

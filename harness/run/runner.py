@@ -34,6 +34,7 @@ from playgate.judging.repeats import combine
 from playgate.origin import OriginProbe, origin_of
 from playgate.records import RunRecord
 from playgate.server.network import NetworkProfile
+from playgate.server.server_log import exceptions_note
 from playgate.server.serving import Served, serve
 from playgate.server.settings import Mode, settings_for
 
@@ -358,10 +359,23 @@ def judge_setup(
     if config.url is not None:
         return judge_page(browser, browser_name, config.url, config, "url", watching)
     assert server is not None, "a setup of the bundled player or --app runs at a server of ours"
+    logged_from = server.app.log_offset()
     if config.app:
         url = server.base_url + config.app_path
-        return judge_page(browser, browser_name, url, config, server.label, watching, server)
-    return judge(browser, browser_name, server, scenario or config.scenario, config.rules, watching)
+        judged = judge_page(browser, browser_name, url, config, server.label, watching, server)
+    else:
+        judged = judge(browser, browser_name, server, scenario or config.scenario, config.rules, watching)
+    return with_server_exceptions(judged, server.app.exceptions_since(logged_from))
+
+
+def with_server_exceptions(judged: JudgedRun, exceptions: list[str]) -> JudgedRun:
+    """The run with a note of what its server logged as unhandled (server.server_log): a
+    request or a connection the server failed is seen from the page only as one that
+    stopped, and the server's log goes with its folder."""
+    note = exceptions_note(exceptions)
+    if note is None:
+        return judged
+    return replace(judged, run=replace(judged.run, notes=(*judged.run.notes, note)))
 
 
 def what_went_away(browser: Browser, server: Served | None) -> str | None:

@@ -69,3 +69,14 @@ app = Starlette(routes=[Route("/", page), Route("/live/feed", feed), Route("/med
 app_without_events = Starlette(
     routes=[Route("/", lambda request: HTMLResponse(PAGE_WITHOUT_EVENTS)), Route("/media/seg-{index:int}.mp4", segment)]
 )
+
+
+async def segment_lost(request: Request) -> Response:
+    raise FileNotFoundError(f"segment {request.path_params['index']} was never written")
+
+
+# A regression of the app itself: a segment's route raises (Starlette answers 500 and the
+# exception goes on to the server, which logs it).
+app_losing_segments = Starlette(
+    routes=[Route("/", page), Route("/live/feed", feed), Route("/media/seg-{index:int}.mp4", segment_lost)]
+)

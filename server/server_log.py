@@ -1,0 +1,74 @@
+"""What a server's log says went wrong while a run watched it: each unhandled exception.
+
+A server that fails a request or a whole connection (an exception in the app, or in the
+HTTP server under it) writes a Python traceback to its log, which is otherwise thrown away
+with the server's folder; the page only sees a request that failed or a stream that
+stopped. Each traceback is summed up in one line: what logged it, then the exception, as
+``Error in ASGI Framework: ValueError: no such clip``. An exception group's own line gives
+way to the exceptions inside it.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+TRACEBACK_HEADER = "Traceback (most recent call last):"
+# An exception group's tracebacks are drawn inside a frame of "|" and "+-" rules.
+_GROUP_FRAME = re.compile(r"^\s*\|\s?")
+_GROUP_RULE = re.compile(r"^\s*\+[-+]")
+# What a logger writes before the message: "[2026-12-05 10:00:00 +0000] [42] [ERROR] ".
+_LOG_PREFIX = re.compile(r"^(\[[^\]]*\]\s*)+")
+_CHAINED = ("During handling of the above exception", "The above exception was the direct cause")
+_GROUPS = ("ExceptionGroup", "BaseExceptionGroup")
+
+
+def _unframed(line: str) -> str:
+    return _GROUP_FRAME.sub("", line, count=1)
+
+
+def unhandled_exceptions(text: str) -> list[str]:
+    """One line per traceback in ``text``, in order, with what logged it where a log line
+    came just before it. Of a chain ("During handling of the above exception ..."), the last."""
+    found: list[tuple[str, bool]] = []  # (summary, is an exception group's own line)
+    context = ""
+    in_traceback = False
+    for line in text.splitlines():
+        if _GROUP_RULE.match(line):
+            continue
+        plain = _unframed(line)
+        if plain.lstrip("+ ").startswith(("Exception Group " + TRACEBACK_HEADER, TRACEBACK_HEADER)):
+            in_traceback = True
+        elif plain.startswith(_CHAINED) and found:
+            found.pop()  # the exception that ends the chain stands for it
+        elif not in_traceback:
+            if plain.strip():
+                context = _LOG_PREFIX.sub("", plain).strip()
+        elif plain and not plain[:1].isspace():  # not a frame, its source, or a caret line
+            in_traceback = False
+            exception = plain.strip()
+            found.append((f"{context}: {exception}" if context else exception, exception.startswith(_GROUPS)))
+    inner = [summary for summary, is_group in found if not is_group]
+    return inner or [summary for summary, _ in found]
+
+
+def exceptions_note(summaries: list[str], shown: int = 3) -> str | None:
+    """The run's note for them (None: the server logged none)."""
+    if not summaries:
+        return None
+    more = f" (and {len(summaries) - shown} more)" if len(summaries) > shown else ""
+    count = f"{len(summaries)} unhandled exception{'s' if len(summaries) > 1 else ''}"
+    return f"the server logged {count} during the run: " + "; ".join(summaries[:shown]) + more
+
+
+def log_size(log: Path | None) -> int:
+    return log.stat().st_size if log is not None and log.exists() else 0
+
+
+def log_text(log: Path | None, offset: int = 0) -> str:
+    """What the log holds from ``offset`` on ("" where there is none)."""
+    if log is None or not log.exists():
+        return ""
+    with log.open("rb") as file:
+        file.seek(offset)
+        return file.read().decode(errors="replace")

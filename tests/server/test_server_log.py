@@ -1,0 +1,100 @@
+"""What a server logged as unhandled while a run watched it: found, summed up, noted."""
+
+import asyncio
+import logging
+import sys
+import time
+
+from playgate.fixtures.generate import ensure_media
+from playgate.judging.gate import JudgedRun, Verdict
+from playgate.run.runner import with_server_exceptions
+from playgate.server.launcher import ServerProcess, get
+from playgate.server.server_log import exceptions_note, unhandled_exceptions
+from playgate.server.settings import Mode, settings_for
+from tests.factory import chunk, run
+
+
+def logged(capsys, *failures):
+    """What a server's log holds after each failure is logged as servers log them."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("[%(asctime)s] [%(process)d] [%(levelname)s] %(message)s"))
+    log = logging.getLogger("a server")
+    log.addHandler(handler)
+    try:
+        for message, failure in failures:
+            try:
+                failure()
+            except BaseException:
+                log.exception(message)
+    finally:
+        log.removeHandler(handler)
+    return capsys.readouterr().err
+
+
+def a_task_group_with_a_failed_task():
+    async def lookup():
+        return {}[3]
+
+    async def connection():
+        async with asyncio.TaskGroup() as group:
+            group.create_task(lookup())
+
+    asyncio.run(connection())
+
+
+def a_chain():
+    try:
+        {}["clip"]
+    except KeyError:
+        raise ValueError("no such clip")  # noqa: B904 (the chain is what is being logged)
+
+
+def test_each_traceback_is_one_line_with_what_logged_it(capsys):
+    text = logged(
+        capsys,
+        ("Unhandled exception in client_connected_cb", a_task_group_with_a_failed_task),
+        ("Error in ASGI Framework", a_chain),
+    )
+    assert "Exception Group Traceback" in text and "During handling of the above exception" in text
+    assert unhandled_exceptions(text) == [
+        "Unhandled exception in client_connected_cb: KeyError: 3",  # the group's inside, not the group
+        "Error in ASGI Framework: ValueError: no such clip",  # a chain's last exception stands for it
+    ]
+
+
+def test_a_log_without_a_traceback_has_none(capsys):
+    assert unhandled_exceptions("serving https://127.0.0.1:8443/ (h2)\n[INFO] Running on fd://3\n") == []
+    assert exceptions_note([]) is None
+
+
+def test_the_note_counts_them_and_shows_the_first_few():
+    note = exceptions_note([f"Error in ASGI Framework: KeyError: {n}" for n in range(5)], shown=2)
+    assert note == (
+        "the server logged 5 unhandled exceptions during the run: Error in ASGI Framework: KeyError: 0; "
+        "Error in ASGI Framework: KeyError: 1 (and 3 more)"
+    )
+
+
+def test_a_run_carries_the_note_and_keeps_its_verdict():
+    judged = JudgedRun(run=run(chunk(0)), verdict=Verdict(passed=True, broken=()))
+    assert with_server_exceptions(judged, []) is judged
+    noted = with_server_exceptions(judged, ["Error in ASGI Framework: OSError: gone"])
+    assert noted.run.notes[-1] == (
+        "the server logged 1 unhandled exception during the run: Error in ASGI Framework: OSError: gone"
+    )
+    assert noted.verdict == judged.verdict
+
+
+def test_a_users_app_that_raises_is_found_in_the_servers_own_log():
+    settings = settings_for(Mode.H2, ensure_media(), app="tests.tooling.sample_app:app_losing_segments")
+    with ServerProcess(settings) as server:
+        before = server.log_offset()
+        assert server.exceptions_since(before) == []
+        status, _ = get(server.host, server.port, "/media/seg-1.mp4", server.client_ssl_context())
+        assert status == 500
+        deadline = time.monotonic() + 10  # the server logs it once the 500 has gone
+        while not server.exceptions_since(before) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert server.exceptions_since(before) == [
+            "Error in ASGI Framework: FileNotFoundError: segment 1 was never written"
+        ]
