@@ -11,6 +11,7 @@ way to the exceptions inside it.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from pathlib import Path
 
 TRACEBACK_HEADER = "Traceback (most recent call last):"
@@ -53,12 +54,14 @@ def unhandled_exceptions(text: str) -> list[str]:
 
 
 def exceptions_note(summaries: list[str], shown: int = 3) -> str | None:
-    """The run's note for them (None: the server logged none)."""
+    """The run's note for them, the same one counted once (None: the server logged none)."""
     if not summaries:
         return None
-    more = f" (and {len(summaries) - shown} more)" if len(summaries) > shown else ""
+    counted = Counter(summaries)  # in the order first logged
+    kinds = [summary + (f" ({count} times)" if count > 1 else "") for summary, count in counted.items()]
+    more = f" (and {len(kinds) - shown} more kinds)" if len(kinds) > shown else ""
     count = f"{len(summaries)} unhandled exception{'s' if len(summaries) > 1 else ''}"
-    return f"the server logged {count} during the run: " + "; ".join(summaries[:shown]) + more
+    return f"the server logged {count} during the run: " + "; ".join(kinds[:shown]) + more
 
 
 def log_size(log: Path | None) -> int:

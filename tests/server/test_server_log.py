@@ -63,11 +63,13 @@ def test_a_log_without_a_traceback_has_none(capsys):
     assert exceptions_note([]) is None
 
 
-def test_the_note_counts_them_and_shows_the_first_few():
-    note = exceptions_note([f"Error in ASGI Framework: KeyError: {n}" for n in range(5)], shown=2)
+def test_the_note_counts_them_and_shows_the_first_few_kinds():
+    reset = "Error in ASGI Framework: FrameUnexpected: DATA frame is not allowed in this state"
+    assert exceptions_note([reset] * 5) == f"the server logged 5 unhandled exceptions during the run: {reset} (5 times)"
+    note = exceptions_note([f"Error in ASGI Framework: KeyError: {n}" for n in (0, 1, 0, 2, 3)], shown=2)
     assert note == (
-        "the server logged 5 unhandled exceptions during the run: Error in ASGI Framework: KeyError: 0; "
-        "Error in ASGI Framework: KeyError: 1 (and 3 more)"
+        "the server logged 5 unhandled exceptions during the run: Error in ASGI Framework: KeyError: 0 (2 times); "
+        "Error in ASGI Framework: KeyError: 1 (and 2 more kinds)"
     )
 
 
