@@ -31,7 +31,7 @@ def _unframed(line: str) -> str:
 def unhandled_exceptions(text: str) -> list[str]:
     """One line per traceback in ``text``, in order, with what logged it where a log line
     came just before it. Of a chain ("During handling of the above exception ..."), the last."""
-    found: list[tuple[str, bool]] = []  # (summary, is an exception group's own line)
+    found: list[tuple[str, bool, str]] = []  # (summary, is an exception group's own line, what logged it)
     context = ""
     in_traceback = False
     for line in text.splitlines():
@@ -41,16 +41,19 @@ def unhandled_exceptions(text: str) -> list[str]:
         if plain.lstrip("+ ").startswith(("Exception Group " + TRACEBACK_HEADER, TRACEBACK_HEADER)):
             in_traceback = True
         elif plain.startswith(_CHAINED) and found:
-            found.pop()  # the exception that ends the chain stands for it
+            context = found.pop()[2]  # the exception that ends the chain stands for it
         elif not in_traceback:
             if plain.strip():
                 context = _LOG_PREFIX.sub("", plain).strip()
         elif plain and not plain[:1].isspace():  # not a frame, its source, or a caret line
             in_traceback = False
             exception = plain.strip()
-            found.append((f"{context}: {exception}" if context else exception, exception.startswith(_GROUPS)))
-    inner = [summary for summary, is_group in found if not is_group]
-    return inner or [summary for summary, _ in found]
+            is_group = exception.startswith(_GROUPS)
+            found.append((f"{context}: {exception}" if context else exception, is_group, context))
+            if not is_group:  # a group's inner tracebacks follow, logged by the same line
+                context = ""
+    inner = [summary for summary, is_group, _ in found if not is_group]
+    return inner or [summary for summary, _, _ in found]
 
 
 def exceptions_note(summaries: list[str], shown: int = 3) -> str | None:

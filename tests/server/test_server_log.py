@@ -3,6 +3,7 @@
 import logging
 import sys
 import time
+import traceback
 
 from playgate.fixtures.generate import ensure_media
 from playgate.judging.gate import JudgedRun, Verdict
@@ -56,6 +57,16 @@ def test_each_traceback_is_one_line_with_what_logged_it(capsys):
         "Unhandled exception in client_connected_cb: KeyError: 3",  # the group's inside, not the group
         "Error in ASGI Framework: ValueError: no such clip",  # a chain's last exception stands for it
     ]
+
+
+def test_a_traceback_printed_without_a_log_line_is_not_given_the_last_ones(capsys):
+    text = logged(capsys, ("Error in ASGI Framework", a_chain))
+    try:
+        {}["clip"]
+    except KeyError:
+        traceback.print_exc()
+    text += capsys.readouterr().err
+    assert unhandled_exceptions(text) == ["Error in ASGI Framework: ValueError: no such clip", "KeyError: 'clip'"]
 
 
 def test_a_log_without_a_traceback_has_none(capsys):
