@@ -42,6 +42,18 @@ def test_app_without_events_has_no_load_time_and_says_so(playgate_run):
     assert_gate_passes(judged)  # loaded, h2, not queued; load time unknown and said so
 
 
+def test_an_app_whose_segment_route_raises_fails_with_its_exception_in_the_notes(playgate_run):
+    judged = playgate_run(app="tests.tooling.sample_app:app_losing_segments", mode="h2", **SAMPLE)
+    assert_gate_fails(judged, "loaded")
+    assert {c.network.status for c in judged.run.chunks} == {500}
+    noted = [note for note in judged.run.notes if note.startswith("the server logged")]
+    assert noted == [
+        "the server logged 3 unhandled exceptions during the run: Error in ASGI Framework: FileNotFoundError: "
+        "segment 0 was never written; Error in ASGI Framework: FileNotFoundError: segment 1 was never written; "
+        "Error in ASGI Framework: FileNotFoundError: segment 2 was never written"
+    ], judged.run.notes
+
+
 def test_cli_app_writes_everything_and_prints_live_events(tmp_path):
     result = run_cli(
         "run", "--browser", "all", "--mode", "h2,h1-tls", "--app", SAMPLE_APP, *SAMPLE_FLAGS,
