@@ -394,5 +394,5 @@ class ServerProcess(LoopbackProcess):
     def _log_tail(self, lines: int = 15) -> str:
         if self._log is None or not self._log.exists():
             return "(no server log)"
-        text = self._log.read_text(errors="replace").strip().splitlines()
+        text = log_text(self._log).strip().splitlines()
         return " | ".join(text[-lines:]) or "(empty server log)"
