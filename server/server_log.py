@@ -56,15 +56,33 @@ def unhandled_exceptions(text: str) -> list[str]:
     return inner or [summary for summary, _, _ in found]
 
 
-def exceptions_note(summaries: list[str], shown: int = 3) -> str | None:
-    """The run's note for them, the same one counted once (None: the server logged none)."""
-    if not summaries:
-        return None
-    counted = Counter(summaries)  # in the order first logged
-    kinds = [summary + (f" ({count} times)" if count > 1 else "") for summary, count in counted.items()]
-    more = f" (and {len(kinds) - shown} more kinds)" if len(kinds) > shown else ""
-    count = f"{len(summaries)} unhandled exception{'s' if len(summaries) > 1 else ''}"
-    return f"the server logged {count} during the run: " + "; ".join(kinds[:shown]) + more
+# The exception aioquic raises when an app writes to a response the browser has cancelled
+# (STOP_SENDING): Hypercorn over HTTP/3 does not pass the cancel on to the app, so its next
+# write goes to a stream aioquic has already dropped. Over h2 Hypercorn ends such a response
+# quietly; over h3 it logs each one as an error in the app.
+CANCELLED_OVER_H3 = "FrameUnexpected: DATA frame is not allowed in this state"
+
+
+def exceptions_notes(summaries: list[str], shown: int = 3) -> tuple[str, ...]:
+    """The run's notes for them, the same one counted once: the unhandled exceptions, and
+    apart from them the responses the browser cancelled over HTTP/3 (none: no note)."""
+    cancelled = [summary for summary in summaries if summary.endswith(CANCELLED_OVER_H3)]
+    unhandled = [summary for summary in summaries if not summary.endswith(CANCELLED_OVER_H3)]
+    notes = []
+    if unhandled:
+        counted = Counter(unhandled)  # in the order first logged
+        kinds = [summary + (f" ({count} times)" if count > 1 else "") for summary, count in counted.items()]
+        more = f" (and {len(kinds) - shown} more kinds)" if len(kinds) > shown else ""
+        count = f"{len(unhandled)} unhandled exception{'s' if len(unhandled) > 1 else ''}"
+        notes.append(f"the server logged {count} during the run: " + "; ".join(kinds[:shown]) + more)
+    if cancelled:
+        writes = f"{len(cancelled)} write{'s' if len(cancelled) > 1 else ''}"
+        notes.append(
+            f"the server logged {writes} to responses the browser had cancelled, as errors ({CANCELLED_OVER_H3}: "
+            "over HTTP/3 Hypercorn does not tell the app of a cancel); these are requests the browser let go, "
+            "not failures"
+        )
+    return tuple(notes)
 
 
 def log_size(log: Path | None) -> int:

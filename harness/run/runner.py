@@ -34,7 +34,7 @@ from playgate.judging.repeats import combine
 from playgate.origin import OriginProbe, origin_of
 from playgate.records import RunRecord
 from playgate.server.network import NetworkProfile
-from playgate.server.server_log import exceptions_note
+from playgate.server.server_log import exceptions_notes
 from playgate.server.serving import Served, serve
 from playgate.server.settings import Mode, settings_for
 
@@ -369,13 +369,13 @@ def judge_setup(
 
 
 def with_server_exceptions(judged: JudgedRun, exceptions: list[str]) -> JudgedRun:
-    """The run with a note of what its server logged as unhandled (server.server_log): a
+    """The run with notes of what its server logged as unhandled (server.server_log): a
     request or a connection the server failed is seen from the page only as one that
     stopped, and the server's log goes with its folder."""
-    note = exceptions_note(exceptions)
-    if note is None:
+    notes = exceptions_notes(exceptions)
+    if not notes:
         return judged
-    return replace(judged, run=replace(judged.run, notes=(*judged.run.notes, note)))
+    return replace(judged, run=replace(judged.run, notes=(*judged.run.notes, *notes)))
 
 
 def what_went_away(browser: Browser, server: Served | None) -> str | None:

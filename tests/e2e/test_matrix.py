@@ -25,6 +25,12 @@ def test_healthy_h2_passes_under_pressure(playgate_run, pressure):
     # No chunk waited for a connection or a stream: none of the server's 100 h2 streams ran out.
     assert [w.cause for w in judged.verdict.waits] == ["none"] * 3
     assert all(w.limit == 100 and w.in_flight < 100 for w in judged.verdict.waits)
+    assert not server_failures(judged)
+
+
+def server_failures(judged):
+    """The run's notes of exceptions its server logged as unhandled: a healthy run has none."""
+    return [note for note in judged.run.notes if "unhandled exception" in note]
 
 
 # Told to use h3 under each pressure; found from Alt-Svc under the heaviest (the switch
@@ -37,6 +43,8 @@ def test_healthy_h3_passes_under_pressure(playgate_run, mode, pressure):
     judged = playgate_run(mode=mode, chunks=3, pressure=pressure)
     assert_gate_passes(judged)
     assert {c.protocol for c in judged.run.chunks} == {"h3"}
+    # What Hypercorn logs over h3 for the preloads the page lets go is told apart (server_log).
+    assert not server_failures(judged)
 
 
 @pytest.mark.alone  # judged on freezes: real-time video

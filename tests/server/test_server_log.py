@@ -9,7 +9,7 @@ from playgate.fixtures.generate import ensure_media
 from playgate.judging.gate import JudgedRun, Verdict
 from playgate.run.runner import with_server_exceptions
 from playgate.server.launcher import ServerProcess, get
-from playgate.server.server_log import exceptions_note, unhandled_exceptions
+from playgate.server.server_log import CANCELLED_OVER_H3, exceptions_notes, unhandled_exceptions
 from playgate.server.settings import Mode, settings_for
 from tests.factory import chunk, run
 
@@ -71,17 +71,34 @@ def test_a_traceback_printed_without_a_log_line_is_not_given_the_last_ones(capsy
 
 def test_a_log_without_a_traceback_has_none(capsys):
     assert unhandled_exceptions("serving https://127.0.0.1:8443/ (h2)\n[INFO] Running on fd://3\n") == []
-    assert exceptions_note([]) is None
+    assert exceptions_notes([]) == ()
 
 
 def test_the_note_counts_them_and_shows_the_first_few_kinds():
-    reset = "Error in ASGI Framework: FrameUnexpected: DATA frame is not allowed in this state"
-    assert exceptions_note([reset] * 5) == f"the server logged 5 unhandled exceptions during the run: {reset} (5 times)"
-    note = exceptions_note([f"Error in ASGI Framework: KeyError: {n}" for n in (0, 1, 0, 2, 3)], shown=2)
+    gone = "Error in ASGI Framework: OSError: gone"
+    (note,) = exceptions_notes([gone] * 5)
+    assert note == f"the server logged 5 unhandled exceptions during the run: {gone} (5 times)"
+    (note,) = exceptions_notes([f"Error in ASGI Framework: KeyError: {n}" for n in (0, 1, 0, 2, 3)], shown=2)
     assert note == (
         "the server logged 5 unhandled exceptions during the run: Error in ASGI Framework: KeyError: 0 (2 times); "
         "Error in ASGI Framework: KeyError: 1 (and 2 more kinds)"
     )
+
+
+def test_writes_to_responses_cancelled_over_h3_are_told_apart_from_failures():
+    # As Hypercorn logs it over HTTP/3 for each response the browser let go mid-transfer.
+    cancelled = "Error in ASGI Framework: aioquic.h3.connection." + CANCELLED_OVER_H3
+    (note,) = exceptions_notes([cancelled] * 5)
+    assert note.startswith("the server logged 5 writes to responses the browser had cancelled, as errors")
+    assert note.endswith("these are requests the browser let go, not failures")
+    assert "unhandled" not in note
+    failed, let_go = exceptions_notes([cancelled, "Error in ASGI Framework: OSError: gone", cancelled])
+    assert failed == "the server logged 1 unhandled exception during the run: Error in ASGI Framework: OSError: gone"
+    assert let_go.startswith("the server logged 2 writes to responses the browser had cancelled")
+    # Another frame refused is another fault, still unhandled.
+    refused = "Error in ASGI Framework: FrameUnexpected: HEADERS frame is not allowed in this state"
+    (other,) = exceptions_notes([refused])
+    assert other.startswith("the server logged 1 unhandled exception")
 
 
 def test_a_run_carries_the_note_and_keeps_its_verdict():
