@@ -191,22 +191,33 @@ def test_the_public_api_is_one_list_for_python_and_for_type_checkers():
         assert getattr(playgate, name).__module__ == playgate._HOMES[name], name
 
 
-# Where a browser's name may be written: its driver, and where browsers are found.
-BROWSER_HOMES = {"playgate.capture.chromium", "playgate.capture.firefox", "playgate.capture.browser_finder"}
+# Where a browser's name may be written: its driver, and the table of where browsers are found.
+BROWSER_HOMES = {
+    "playgate.capture.chromium",
+    "playgate.capture.firefox",
+    "playgate.capture.webkit",
+    "playgate.capture.browser_finder",
+}
+BROWSER_NAMES = ("chromium", "firefox", "webkit")
 
 
 def test_no_module_outside_the_browser_drivers_names_a_browser():
     """What differs between browsers is asked of their drivers (capture.driver), never
-    decided by comparing a browser's name."""
-    named = {}
+    decided by comparing a browser's name; the finder's table says it as data."""
+    named, compared = {}, []
     for module, path in modules().items():
+        tree = ast.parse(path.read_text())
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Compare):
+                sides = [node.left, *node.comparators]
+                if any(isinstance(side, ast.Constant) and side.value in BROWSER_NAMES for side in sides):
+                    compared.append(f"{module}:{node.lineno}")
         if module in BROWSER_HOMES:
             continue
         constants = {
-            node.value
-            for node in ast.walk(ast.parse(path.read_text()))
-            if isinstance(node, ast.Constant) and node.value in ("chromium", "firefox")
+            node.value for node in ast.walk(tree) if isinstance(node, ast.Constant) and node.value in BROWSER_NAMES
         }
         if constants:
             named[module] = sorted(constants)
     assert named == {}
+    assert compared == []

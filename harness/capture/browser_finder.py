@@ -19,6 +19,7 @@ from pathlib import Path
 from playgate.errors import BrowserNotFound, UsageError
 
 MOZ_FIREFOX = "moz-firefox"
+ANY_PLATFORM = "*"
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,11 @@ class BrowserSpec:
     cache_prefix: str | None  # None: Playwright's build of it is not one playgate drives
     cache_paths: tuple[str, ...]
     debian_package: str
+    # How to install it where `make setup` does not apply: ("darwin", an os-release ID or
+    # ANY_PLATFORM, the hint), the first that applies.
+    install_hints: tuple[tuple[str, str], ...] = ()
+    # The Playwright channel its stock build is launched with (Playwright's own build: none).
+    stock_channel: str | None = None
     # "all" names it only where it is installed (WebKit: an engine a user adds by choice).
     optional: bool = False
 
@@ -58,6 +64,10 @@ BROWSERS = {
             "chrome-mac/Chromium.app/Contents/MacOS/Chromium",
         ),
         "chromium",
+        install_hints=(
+            ("darwin", "install Google Chrome"),
+            ("ubuntu", "on Ubuntu, install Google Chrome's .deb, or `playwright install chromium`"),
+        ),
     ),
     "firefox": BrowserSpec(
         "firefox",
@@ -71,6 +81,14 @@ BROWSERS = {
         "firefox",
         ("firefox/firefox", "firefox/Nightly.app/Contents/MacOS/firefox"),
         "firefox-esr",
+        install_hints=(
+            ("darwin", "install Firefox (brew install --cask firefox)"),
+            (
+                "ubuntu",
+                "on Ubuntu (whose firefox package is a snap): `playwright install firefox`, or Mozilla's own .deb",
+            ),
+        ),
+        stock_channel=MOZ_FIREFOX,  # stock Firefox speaks WebDriver BiDi, not Playwright's protocol
     ),
     # WebKitGTK's WebDriver, which launches its MiniBrowser (capture.webkit).
     "webkit": BrowserSpec(
@@ -80,6 +98,14 @@ BROWSERS = {
         None,
         (),
         "webkit2gtk-driver",
+        # WebKitGTK: Linux only, and more than its driver; Safari's safaridriver is not driven yet.
+        install_hints=(
+            (
+                ANY_PLATFORM,
+                "on Linux, apt-get install webkit2gtk-driver xvfb gstreamer1.0-libav gstreamer1.0-plugins-good "
+                "(WebKitGTK; Safari on macOS is not driven)",
+            ),
+        ),
         optional=True,
     ),
 }
@@ -97,8 +123,8 @@ class FoundBrowser:
 
     @property
     def channel(self) -> str | None:
-        """The Playwright channel it is launched with: stock Firefox over BiDi."""
-        return MOZ_FIREFOX if self.name == "firefox" and not self.playwright_build else None
+        """The Playwright channel it is launched with: its stock build's (stock Firefox over BiDi)."""
+        return None if self.playwright_build else BROWSERS[self.name].stock_channel
 
 
 PLAYWRIGHT_CACHE = "Playwright's cache"
@@ -202,17 +228,10 @@ def find_executable(name: str, override: str | None = None) -> Path:
 def install_hint(name: str) -> str:
     """How to install the browser on the machine this runs on."""
     spec = BROWSERS[name]
-    if spec.optional:  # WebKitGTK: Linux only; Safari's safaridriver is not driven yet
-        return (
-            "on Linux, apt-get install webkit2gtk-driver xvfb gstreamer1.0-libav gstreamer1.0-plugins-good "
-            "(WebKitGTK; Safari on macOS is not driven)"
-        )
-    if sys.platform == "darwin":
-        return "install Google Chrome" if name == "chromium" else "install Firefox (brew install --cask firefox)"
-    if os_release_id() == "ubuntu":
-        if name == "chromium":
-            return "on Ubuntu, install Google Chrome's .deb, or `playwright install chromium`"
-        return "on Ubuntu (whose firefox package is a snap): `playwright install firefox`, or Mozilla's own .deb"
+    platform = "darwin" if sys.platform == "darwin" else os_release_id()
+    for where, hint in spec.install_hints:
+        if where in (platform, ANY_PLATFORM):
+            return hint
     return f"run `make setup` (or `apt-get install {spec.debian_package}`)"
 
 

@@ -62,19 +62,26 @@ def test_a_path_given_wins_and_a_wrong_one_is_named(nothing_installed):
 
 
 @pytest.mark.parametrize(
-    ("platform", "release", "hint"),
+    ("browser", "platform", "release", "hint"),
     [
-        ("linux", "debian", "apt-get install firefox-esr"),
-        ("linux", "ubuntu", "`playwright install firefox`"),
-        ("darwin", None, "brew install --cask firefox"),
+        ("firefox", "linux", "debian", "apt-get install firefox-esr"),
+        ("firefox", "linux", "ubuntu", "`playwright install firefox`"),
+        ("firefox", "darwin", None, "brew install --cask firefox"),
+        ("chromium", "linux", "debian", "apt-get install chromium"),
+        ("chromium", "linux", "ubuntu", "install Google Chrome's .deb"),
+        ("chromium", "darwin", None, "install Google Chrome"),
+        ("webkit", "linux", "debian", "apt-get install webkit2gtk-driver xvfb gstreamer1.0-libav"),
+        ("webkit", "darwin", None, "Safari on macOS is not driven"),
     ],
 )
-def test_nothing_found_names_the_install_for_this_machine(nothing_installed, monkeypatch, platform, release, hint):
+def test_nothing_found_names_the_install_for_this_machine(
+    nothing_installed, monkeypatch, browser, platform, release, hint
+):
     monkeypatch.setattr(browser_finder.sys, "platform", platform)
     monkeypatch.setattr(browser_finder, "os_release_id", lambda: release)
     with pytest.raises(BrowserNotFound) as raised:
-        find_browser("firefox")
-    assert hint in str(raised.value) and "--browser-path firefox=PATH" in str(raised.value)
+        find_browser(browser)
+    assert hint in str(raised.value) and f"--browser-path {browser}=PATH" in str(raised.value)
 
 
 def test_browser_paths_are_browser_equals_path():
