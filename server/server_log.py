@@ -5,7 +5,8 @@ HTTP server under it) writes a Python traceback to its log, which is otherwise t
 with the server's folder; the page only sees a request that failed or a stream that
 stopped. Each traceback is summed up in one line: what logged it, then the exception, as
 ``Error in ASGI Framework: ValueError: no such clip``. An exception group's own line gives
-way to the exceptions inside it.
+way to the exceptions inside it. Writes to responses the browser cancelled, which Hypercorn
+logs as errors over HTTP/3, are told apart from the failures.
 """
 
 from __future__ import annotations
