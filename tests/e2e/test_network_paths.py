@@ -100,7 +100,12 @@ def test_diagnose_shows_the_python_clients_figures_on_the_path_over_h1_h2_and_h3
     assert {s["protocol"] for s in stages} == {"http/1.1", "h2", "h3"}
     for protocol in ("http/1.1", "h2", "h3"):
         on = [s for s in stages if s["protocol"] == protocol]
-        # A request waits one round trip for its first byte (the server answers in a ms or two).
-        assert statistics.median(s["ttfb_ms"] for s in on) == pytest.approx(RTT_MS + 2, rel=0.15), on
+        # A request waits one round trip for its first byte: never less, and far from the two a
+        # request behind a handshake would wait. Above the round trip comes the server's answer
+        # and the Python client's own reading: medians of 68-72 ms on a 60 ms path, up to 78 ms
+        # on a busy 2-core machine (the browsers' figure, read from their own timing, is
+        # checked to 10 % above).
+        ttfb = statistics.median(s["ttfb_ms"] for s in on)
+        assert RTT_MS * 0.95 <= ttfb < RTT_MS * 1.5, on
         # A new connection costs one more: TCP's handshake, or QUIC's with TLS inside it.
         assert all(s["connect_ms"] >= RTT_MS * 0.9 for s in on if not s["reused"]), on
