@@ -46,13 +46,16 @@ def test_each_profile_measures_as_it_names_over_tcp_and_udp(name):
 
 @pytest.mark.parametrize(("mode", "protocol"), [("h1", "http/1.1"), ("h3", "h3")])
 def test_the_round_trip_the_browser_sees_is_the_profiles_over_tcp_and_quic(playgate_run, mode, protocol):
-    """A chunk on a connection already open waits one round trip for its first byte (the
-    server answers in a millisecond or two), over TCP and over QUIC alike."""
+    """A chunk on a connection already open waits one round trip for its first byte, over TCP
+    and over QUIC alike: never less, and far from the two a chunk behind a handshake would
+    wait. Above the round trip come the server's answer and the relay's scheduling: medians
+    of 64-68 ms on a 60 ms path (how close a wait is to one injected on loopback is
+    test_ground_truth's)."""
     judged = playgate_run(mode=mode, expect_protocol=protocol, network=f"rtt={RTT_MS}ms", chunks=5)
     assert any(note.startswith(f"network rtt={RTT_MS}ms: measured: round trip") for note in judged.run.notes)
     assert {c.network.protocol for c in judged.run.chunks} == {protocol}
     waits = [c.network.wait_ms + (c.network.send_ms or 0) for c in judged.run.chunks]
-    assert statistics.median(waits) == pytest.approx(RTT_MS + 2, rel=0.1), waits
+    assert RTT_MS * 0.95 <= statistics.median(waits) < RTT_MS * 1.5, waits
 
 
 def test_on_a_4g_link_h2_passes_under_preload_pressure(playgate_run):
