@@ -35,10 +35,10 @@ def test_each_profile_measures_as_it_names_over_tcp_and_udp(name):
             measured = measure_path(path, server.getsockname()[1])
         finally:
             server.close()
+    # Within what a run accepts of a path (10 % of each figure, and 1 ms more of the round
+    # trip); 4G's round trip measures 85-86 ms on a quiet 2-core machine, 89 under load.
     assert measured.problems(profile) == [], str(measured)
-    assert measured.rtt_ms == pytest.approx(profile.rtt_ms, rel=0.1, abs=1)
-    assert measured.down_kbit == pytest.approx(profile.down_kbit, rel=0.1)
-    assert measured.up_kbit == pytest.approx(profile.up_kbit, rel=0.1)
+    assert measured.down_kbit is not None and measured.up_kbit is not None
     assert path.stats["down"]["forwarded"] > 0 and path.stats["up"]["forwarded"] > 0
     # Nothing of the path is left: its namespace and devices went with it.
     assert path.namespace not in os.listdir("/var/run/netns")
